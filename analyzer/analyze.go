@@ -1,0 +1,214 @@
+package analyzer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// Options say what to read and how to judge it.
+type Options struct {
+	Config Config
+	// Keep, when set, decides which flows the result lists (--host, --port, --verdict).
+	// Summary counts cover every flow either way.
+	Keep func(*Flow) bool
+}
+
+// evidenceNamer turns flow marks into Evidence, naming the file when there are several.
+type evidenceNamer struct{ files []string }
+
+func (e *evidenceNamer) at(m flows.Mark, what string) Evidence {
+	ev := Evidence{Frame: m.Frame, What: what}
+	if len(e.files) > 1 && m.File < len(e.files) {
+		ev.File = e.files[m.File]
+	}
+	return ev
+}
+
+// Analyze reads every input (merged by time, as one incident), rebuilds the flows and
+// judges each. It fails only when nothing could be read; damage after the first packet
+// becomes a warning and "truncated".
+func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i] = s.Input().Name
+	}
+	ev := &evidenceNamer{files: names}
+	res := &Result{Idle: opts.Config.Idle}
+	res.Summary.Verdicts = map[Verdict]int{}
+
+	var finished []*flows.Flow
+	table := flows.NewTable(func(f *flows.Flow) { finished = append(finished, f) })
+	table.Idle = opts.Config.Idle
+	dec := flows.NewDecoder()
+	var seg flows.Segment
+	var first, last time.Time
+	src := flows.Merge(srcs)
+	for {
+		p, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if first.IsZero() || p.Time.Before(first) {
+			first = p.Time
+		}
+		if p.Time.After(last) {
+			last = p.Time
+		}
+		if dec.Decode(p, &seg) {
+			table.Add(&seg)
+		}
+	}
+	table.Flush()
+
+	for _, s := range srcs {
+		in := s.Input()
+		out := Input{Name: in.Name, Format: in.Format, Gzip: in.Gzip, Packets: in.Packets,
+			Truncated: in.Truncated, Warnings: in.Warnings}
+		for _, lt := range in.LinkTypes {
+			out.LinkTypes = append(out.LinkTypes, linkTypeName(int(lt), lt.String()))
+		}
+		res.Inputs = append(res.Inputs, out)
+		res.Summary.Packets += in.Packets
+		res.Summary.Truncated = res.Summary.Truncated || in.Truncated
+		res.Summary.Warnings = append(res.Summary.Warnings, in.Warnings...)
+	}
+	res.Summary.Start, res.Summary.End = first.UTC(), last.UTC()
+	res.Summary.Skipped = skipped(dec.Stats())
+	if table.Stats.ICMPOrphans > 0 {
+		res.Summary.Skipped["icmp error for no known flow"] = table.Stats.ICMPOrphans
+	}
+	res.Summary.TCPSegments = table.Stats.Segments
+
+	sort.Slice(finished, func(i, j int) bool { return finished[i].ID < finished[j].ID })
+	for _, f := range finished {
+		end := last
+		if !f.Replaced.IsZero() {
+			end = f.Replaced.Time
+		}
+		r := judge(f, end, opts.Config, ev)
+		res.Summary.Flows++
+		res.Summary.Verdicts[r.Verdict]++
+		res.Total++
+		if opts.Keep == nil || opts.Keep(&r) {
+			res.Flows = append(res.Flows, r)
+		}
+	}
+	if res.Flows == nil {
+		res.Flows = []Flow{}
+	}
+	res.Findings = []Finding{}
+	return res, nil
+}
+
+// judge builds one flow's result.
+func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
+	j := classify(f, end, cfg, ev)
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	r := Flow{
+		ID:              f.ID,
+		Client:          f.Client.String(),
+		Server:          f.Server.String(),
+		File:            ev.files[f.First.File],
+		FirstFrame:      f.First.Frame,
+		LastFrame:       f.Last.Frame,
+		Start:           f.First.Time.UTC(),
+		End:             f.Last.Time.UTC(),
+		Duration:        secs(f.Duration()),
+		Verdict:         j.verdict,
+		Close:           j.verdict,
+		Midstream:       f.Midstream,
+		Summary:         j.summary,
+		Facts:           j.facts,
+		Evidence:        j.evidence,
+		Packets:         Pair[int]{c.Packets + c.ICMPErrors, s.Packets + s.ICMPErrors},
+		PayloadBytes:    Pair[int64]{c.PayloadBytes, s.PayloadBytes},
+		Analysis:        Pair[SideStats]{sideStats(c), sideStats(s)},
+		ZeekConnState:   f.Zeek.ConnState(),
+		ZeekHistory:     f.Zeek.History(),
+		WiresharkFilter: wiresharkFilter(f),
+		Ladder:          f.Ladder.Steps(),
+		Files:           ev.files,
+	}
+	if f.Last.File != f.First.File {
+		r.LastFile = ev.files[f.Last.File]
+	}
+	if r.Evidence == nil {
+		r.Evidence = []Evidence{}
+	}
+	r.Severity = SeverityOf(r.Verdict)
+	if f.Midstream {
+		r.Summary += " [capture started mid-connection; client inferred from the ports]"
+	}
+	return r
+}
+
+func sideStats(s *flows.Side) SideStats {
+	return SideStats{
+		Retransmissions: s.Retransmissions, OutOfOrder: s.OutOfOrder, DupAcks: s.DupAcks,
+		KeepAlives: s.KeepAlives, KeepAliveACKs: s.KeepAliveACKs, ZeroWindows: s.ZeroWindows,
+		ZeroWindowProbes: s.ZeroWindowProbes, WindowFull: s.WindowFull,
+		SYNs: s.SYNs, FINs: s.FINs, RSTs: s.RSTs,
+	}
+}
+
+// wiresharkFilter is a display filter that selects the flow's packets; when its tuple
+// carried other connections too, a frame range narrows it to this one.
+func wiresharkFilter(f *flows.Flow) string {
+	ipf := "ip.addr"
+	if f.Client.Addr().Is6() && !f.Client.Addr().Is4In6() {
+		ipf = "ipv6.addr"
+	}
+	addr := func(a netip.Addr) string { return a.Unmap().String() }
+	var s string
+	if f.Client.Addr() == f.Server.Addr() {
+		s = fmt.Sprintf("%s==%s", ipf, addr(f.Client.Addr()))
+	} else {
+		s = fmt.Sprintf("%s==%s && %s==%s", ipf, addr(f.Client.Addr()), ipf, addr(f.Server.Addr()))
+	}
+	if f.Client.Port() == f.Server.Port() {
+		s += fmt.Sprintf(" && tcp.port==%d", f.Client.Port())
+	} else {
+		s += fmt.Sprintf(" && tcp.port==%d && tcp.port==%d", f.Client.Port(), f.Server.Port())
+	}
+	if f.TupleReused && f.First.File == f.Last.File {
+		s += fmt.Sprintf(" && frame.number>=%d && frame.number<=%d", f.First.Frame, f.Last.Frame)
+	}
+	return s
+}
+
+// linkTypeName is a link type as people know it, with its number.
+func linkTypeName(n int, fallback string) string {
+	names := map[int]string{0: "NULL", 1: "ETHERNET", 12: "RAW", 14: "RAW", 101: "RAW", 108: "LOOP",
+		113: "LINUX_SLL", 228: "IPV4", 229: "IPV6", 239: "NFLOG", 276: "LINUX_SLL2"}
+	if s, ok := names[n]; ok {
+		return fmt.Sprintf("%s(%d)", s, n)
+	}
+	return fmt.Sprintf("%s(%d)", fallback, n)
+}
+
+// skipped names the frames that were not analysed, by reason, for the report header.
+func skipped(st flows.DecodeStats) map[string]int {
+	m := map[string]int{}
+	for k, v := range st.NonTCP {
+		m[k] += v
+	}
+	if st.IPFragments > 0 {
+		m["ip fragments"] = st.IPFragments
+	}
+	if st.Malformed > 0 {
+		m["malformed"] = st.Malformed
+	}
+	for k, v := range st.UnsupportedLink {
+		m["unsupported link type "+k] += v
+	}
+	return m
+}

@@ -1,0 +1,236 @@
+// Package analyzer turns rebuilt flows into verdicts: one per flow, from the TCP state
+// machine (and, above it, the application layer), plus findings across flows. The report
+// package renders its Result and never re-derives a verdict.
+package analyzer
+
+import (
+	"time"
+
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// Verdict names are the tool's public interface (../shared/VERDICTS.md): stable, never renamed.
+type Verdict string
+
+const (
+	Refused              Verdict = "refused"
+	SYNGiveUp            Verdict = "syn_giveup"
+	SYNUnanswered        Verdict = "syn_unanswered"
+	HandshakeIncomplete  Verdict = "handshake_incomplete"
+	RSTOnFirstData       Verdict = "rst_on_first_data"
+	HTTPUnanswered       Verdict = "http_unanswered"
+	RequestUnanswered    Verdict = "request_unanswered"
+	ServerSilent         Verdict = "server_silent"
+	FINUnanswered        Verdict = "fin_unanswered"
+	FINUnansweredThenRST Verdict = "fin_unanswered_then_rst"
+	RSTAfterIdle         Verdict = "rst_after_idle"
+	Reset                Verdict = "reset"
+	RetransmitGiveUp     Verdict = "retransmit_giveup"
+	KeepAliveTimeout     Verdict = "keepalive_timeout"
+	CleanClose           Verdict = "clean_close"
+	IdleOpen             Verdict = "idle_open"
+	Open                 Verdict = "open"
+)
+
+// AllVerdicts lists every verdict, most severe first: the order of the verdict table.
+var AllVerdicts = []Verdict{
+	SYNGiveUp, RSTOnFirstData, HTTPUnanswered, RequestUnanswered, ServerSilent, RetransmitGiveUp,
+	FINUnansweredThenRST, FINUnanswered, SYNUnanswered, HandshakeIncomplete, Refused,
+	KeepAliveTimeout, RSTAfterIdle, Reset, IdleOpen, Open, CleanClose,
+}
+
+// Severity grades a verdict for the reader: ok, info, warn, error.
+type Severity string
+
+const (
+	SevOK    Severity = "ok"
+	SevInfo  Severity = "info"
+	SevWarn  Severity = "warn"
+	SevError Severity = "error"
+)
+
+// Rank orders severities, higher is worse.
+func (s Severity) Rank() int {
+	switch s {
+	case SevError:
+		return 3
+	case SevWarn:
+		return 2
+	case SevInfo:
+		return 1
+	}
+	return 0
+}
+
+// SeverityOf is the severity a verdict carries.
+func SeverityOf(v Verdict) Severity {
+	switch v {
+	case CleanClose, Open:
+		return SevOK
+	case IdleOpen:
+		return SevInfo
+	case SYNGiveUp, RSTOnFirstData, HTTPUnanswered, RequestUnanswered, ServerSilent, RetransmitGiveUp:
+		return SevError
+	}
+	return SevWarn
+}
+
+// Config holds the thresholds a user can set.
+type Config struct {
+	// Idle is how long a flow must be silent for a silence to count: rst_after_idle,
+	// idle_open (--idle, default 1s).
+	Idle time.Duration
+	// RetransGiveUp is how many retransmissions of the same unacknowledged data, with
+	// nothing acknowledged in between, make a side's give-up (default 3).
+	RetransGiveUp int
+	// KeepAliveGiveUp is how many keepalive probes in a row must go unanswered before
+	// the prober's silence or RST is read as a keepalive timeout (default 2).
+	KeepAliveGiveUp int
+	// SYNRetryWait is how long a client that sent a single SYN may still retry it:
+	// Linux's initial RTO is 1 s (RFC 6298), older stacks wait 3 s (RFC 1122).
+	// After more than one SYN the observed back-off decides (default 3s).
+	SYNRetryWait time.Duration
+}
+
+// DefaultConfig is what the command line starts from.
+func DefaultConfig() Config {
+	return Config{Idle: time.Second, RetransGiveUp: 3, KeepAliveGiveUp: 2, SYNRetryWait: 3 * time.Second}
+}
+
+// Pair holds one number per side of a flow.
+type Pair[T any] struct {
+	Client T `json:"client"`
+	Server T `json:"server"`
+}
+
+// Evidence points at a frame that proves part of a verdict.
+type Evidence struct {
+	File  string `json:"file,omitempty"`
+	Frame int    `json:"frame"`
+	What  string `json:"what"`
+}
+
+// Facts are the key numbers behind a verdict (VERDICTS.md names which ones each
+// verdict carries). Durations are in seconds, rounded to the microsecond.
+type Facts struct {
+	Side            string    `json:"side,omitempty"`          // the side the verdict is about: stuck in CLOSE_WAIT, sent the RST, retransmitted...
+	ClosedFirst     string    `json:"closed_first,omitempty"`  // clean_close: who sent the first FIN
+	SYNCount        int       `json:"syn_count,omitempty"`     // client SYNs, retransmissions included
+	SYNGaps         []float64 `json:"syn_gaps_s,omitempty"`    // gaps between successive SYNs
+	SYNSpan         *float64  `json:"syn_span_s,omitempty"`    // first SYN to last SYN
+	SYNRetries      *int      `json:"syn_retries,omitempty"`   // what tcp_syn_retries the client ran with, when it gave up
+	SYNACKCount     int       `json:"synack_count,omitempty"`  // server SYN-ACKs
+	SYNACKGaps      []float64 `json:"synack_gaps_s,omitempty"` // gaps between SYN-ACKs
+	RefusedBy       string    `json:"refused_by,omitempty"`    // "rst" or "icmp"
+	ICMP            string    `json:"icmp,omitempty"`          // the ICMP error, in words
+	ICMPFrom        string    `json:"icmp_from,omitempty"`     // who sent it
+	RSTFrom         string    `json:"rst_from,omitempty"`      // client or server
+	RSTHasACK       *bool     `json:"rst_has_ack,omitempty"`   // whether the RST carried the ACK flag
+	RSTAnswered     string    `json:"rst_answered,omitempty"`  // "data" (the peer was gone) or "nothing" (an abort)
+	Idle            *float64  `json:"idle_s,omitempty"`        // silence before the FIN or RST the verdict is about
+	Stuck           *float64  `json:"stuck_s,omitempty"`       // time in CLOSE_WAIT until capture end
+	FINToRST        *float64  `json:"fin_to_rst_s,omitempty"`  // from the unanswered FIN to the RST
+	FINAcked        *bool     `json:"fin_acked,omitempty"`     // whether the peer's kernel ACKed the FIN
+	HandshakeToRST  *float64  `json:"handshake_to_rst_s,omitempty"`
+	DataToRST       *float64  `json:"data_to_rst_s,omitempty"`    // from the client's first data to the RST
+	FirstDataBytes  int       `json:"first_data_bytes,omitempty"` // bytes the client sent before the RST
+	Retransmissions int       `json:"retransmissions,omitempty"`  // of the data the verdict is about
+	LastRetransGap  *float64  `json:"last_retrans_gap_s,omitempty"`
+	KeepAlives      int       `json:"keepalive_probes,omitempty"`
+	KeepAliveEvery  *float64  `json:"keepalive_interval_s,omitempty"`
+	KeepAliveSeen   *bool     `json:"keepalive_seen,omitempty"`
+	Silent          *float64  `json:"silent_s,omitempty"` // idle_open: silence until capture end
+	TrailingRST     string    `json:"trailing_rst_from,omitempty"`
+}
+
+// SideStats are Wireshark's TCP analysis flags, counted per side.
+type SideStats struct {
+	Retransmissions  int `json:"retransmissions"`
+	OutOfOrder       int `json:"out_of_order"`
+	DupAcks          int `json:"dup_acks"`
+	KeepAlives       int `json:"keepalives"`
+	KeepAliveACKs    int `json:"keepalive_acks"`
+	ZeroWindows      int `json:"zero_windows"`
+	ZeroWindowProbes int `json:"zero_window_probes"`
+	WindowFull       int `json:"window_full"`
+	SYNs             int `json:"syns"`
+	FINs             int `json:"fins"`
+	RSTs             int `json:"rsts"`
+}
+
+// Flow is one connection's result: what the report renders.
+type Flow struct {
+	ID              int             `json:"id"`
+	Client          string          `json:"client"`
+	Server          string          `json:"server"`
+	File            string          `json:"file"`
+	FirstFrame      int             `json:"first_frame"`
+	LastFrame       int             `json:"last_frame"`
+	LastFile        string          `json:"last_file,omitempty"` // when the flow ends in another input
+	Start           time.Time       `json:"start"`
+	End             time.Time       `json:"end"`
+	Duration        float64         `json:"duration_s"`
+	Verdict         Verdict         `json:"verdict"`
+	Close           Verdict         `json:"close"`
+	Severity        Severity        `json:"severity"`
+	Midstream       bool            `json:"midstream"`
+	Summary         string          `json:"summary"`
+	Facts           Facts           `json:"facts"`
+	Evidence        []Evidence      `json:"evidence"`
+	Packets         Pair[int]       `json:"packets"`
+	PayloadBytes    Pair[int64]     `json:"payload_bytes"`
+	Analysis        Pair[SideStats] `json:"analysis"`
+	ZeekConnState   string          `json:"zeek_conn_state"`
+	ZeekHistory     string          `json:"zeek_history"`
+	WiresharkFilter string          `json:"wireshark_filter"`
+
+	// Ladder is the flow's kept packets, for the text report (not in the JSON).
+	Ladder []flows.Step `json:"-"`
+	// Files maps a ladder step's file index to its name.
+	Files []string `json:"-"`
+}
+
+// Input is one capture file as the report header describes it.
+type Input struct {
+	Name      string   `json:"name"`
+	Format    string   `json:"format"`
+	Gzip      bool     `json:"gzip,omitempty"`
+	LinkTypes []string `json:"link_types"`
+	Packets   int      `json:"packets"`
+	Truncated bool     `json:"truncated,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"`
+}
+
+// Finding is a conclusion across flows (a later stage fills these in).
+type Finding struct {
+	Kind     string   `json:"kind"`
+	Severity Severity `json:"severity"`
+	Summary  string   `json:"summary"`
+	Flows    []int    `json:"flows"`
+	Next     string   `json:"check_next,omitempty"`
+}
+
+// Summary counts the whole run.
+type Summary struct {
+	Flows       int             `json:"flows"`
+	Packets     int             `json:"packets"`     // frames read from all inputs
+	TCPSegments int             `json:"tcp_packets"` // TCP segments placed in flows
+	Verdicts    map[Verdict]int `json:"verdicts"`
+	Truncated   bool            `json:"truncated"`
+	Start       time.Time       `json:"start"`
+	End         time.Time       `json:"end"`
+	Skipped     map[string]int  `json:"skipped,omitempty"` // frames not analysed, by reason
+	Warnings    []string        `json:"warnings,omitempty"`
+}
+
+// Result is everything one run found: what every report format renders.
+type Result struct {
+	Inputs   []Input   `json:"inputs"`
+	Flows    []Flow    `json:"flows"`
+	Findings []Finding `json:"findings"`
+	Summary  Summary   `json:"summary"`
+	// Total is how many flows there were before --host, --port and --verdict filtered.
+	Total int `json:"-"`
+	// Idle is the threshold the run used; the text ladder marks silences this long.
+	Idle time.Duration `json:"-"`
+}

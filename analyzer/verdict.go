@@ -1,0 +1,471 @@
+package analyzer
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// judgement is a close-shape verdict with the facts and frames behind it.
+type judgement struct {
+	verdict  Verdict
+	facts    Facts
+	evidence []Evidence
+	summary  string
+}
+
+func secs(d time.Duration) float64 { return math.Round(d.Seconds()*1e6) / 1e6 }
+func psecs(d time.Duration) *float64 {
+	v := secs(d)
+	return &v
+}
+func pbool(b bool) *bool { return &b }
+func pint(i int) *int    { return &i }
+
+// dur prints a duration for a person: 0.3 ms, 40.1 ms, 1.0 s, 212.4 s.
+func dur(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "-" + dur(-d)
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+}
+
+func gapsOf(times []time.Time) []float64 {
+	var g []float64
+	for i := 1; i < len(times); i++ {
+		g = append(g, math.Round(times[i].Sub(times[i-1]).Seconds()*1000)/1000)
+	}
+	return g
+}
+
+func gapList(g []float64) string {
+	parts := make([]string, len(g))
+	for i, x := range g {
+		parts[i] = fmt.Sprintf("%.1f", x)
+	}
+	return strings.Join(parts, ", ") + " s"
+}
+
+func synTimes(s *flows.Side) []time.Time {
+	n := s.SYNs
+	if n > len(s.SYNTimes) {
+		n = len(s.SYNTimes)
+	}
+	return s.SYNTimes[:n]
+}
+
+// nextRetryWithin is how long after its last transmission a sender still retrying would
+// send again: RTO back-off at most doubles the last gap (RFC 6298 5.5; Linux's
+// tcp_syn_linear_timeouts keeps early gaps equal, which only makes the retry sooner).
+// A quarter more, plus 200 ms, absorbs timer slack.
+func nextRetryWithin(lastGap time.Duration) time.Duration {
+	return 2*lastGap + lastGap/4 + 200*time.Millisecond
+}
+
+// classify decides how a flow's TCP connection ended, or stands at capture end.
+// end is the end of observation: the capture's last packet, or the SYN that replaced
+// this connection on its tuple.
+func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) judgement {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	if !f.HandshakeDone() {
+		return classifyHandshake(f, c, s, end, cfg, ev)
+	}
+	if j, ok := classifyRSTOnFirstData(f, c, s, ev); ok {
+		return j
+	}
+	// Both FINs before any RST: a clean close, whatever trails it.
+	if !c.FIN.IsZero() && !s.FIN.IsZero() && (f.RST.Packet.IsZero() || (f.RST.BeforeFIN[0] && f.RST.BeforeFIN[1])) {
+		first, firstSide := flows.FromClient, c
+		if s.FIN.Time.Before(c.FIN.Time) || (s.FIN.Time.Equal(c.FIN.Time) && s.FIN.Frame < c.FIN.Frame) {
+			first, firstSide = flows.FromServer, s
+		}
+		j := judgement{verdict: CleanClose, facts: Facts{ClosedFirst: first.String()}}
+		j.evidence = append(j.evidence, ev.at(firstSide.FIN, first.String()+" FIN (closes first)"),
+			ev.at(f.Side(first.Other()).FIN, first.Other().String()+" FIN"))
+		j.summary = fmt.Sprintf("clean close after %s: the %s closed first, the %s answered with its FIN %s later",
+			dur(f.Duration()), first, first.Other(), dur(f.Side(first.Other()).FIN.Time.Sub(firstSide.FIN.Time)))
+		if !f.RST.Packet.IsZero() {
+			j.facts.TrailingRST = f.RST.From.String()
+			j.summary += fmt.Sprintf("; a trailing RST from the %s followed", f.RST.From)
+		}
+		return j
+	}
+	if !f.RST.Packet.IsZero() {
+		return classifyRST(f, end, cfg, ev)
+	}
+	// A FIN one way only.
+	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
+		closer := f.Side(d)
+		if closer.FIN.IsZero() || !f.Side(d.Other()).FIN.IsZero() {
+			continue
+		}
+		if closer.FINAcked.IsZero() && closer.RetransRun >= cfg.RetransGiveUp {
+			return retransmitGiveUp(f, d, end, ev, "")
+		}
+		return finUnanswered(f, d, end, ev)
+	}
+	// No FIN, no RST: still open at the end, or abandoned.
+	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
+		side := f.Side(d)
+		if side.RetransRun >= cfg.RetransGiveUp && !side.UnackedDataSince.IsZero() &&
+			end.Sub(side.LastRetrans.Time) > nextRetryWithin(side.RetransGap) {
+			return retransmitGiveUp(f, d, end, ev, "")
+		}
+		if side.KeepAliveUnacked >= cfg.KeepAliveGiveUp && side.LastKeepAliveGap > 0 &&
+			end.Sub(side.LastKeepAlive.Time) > nextRetryWithin(side.LastKeepAliveGap) {
+			return keepAliveTimeout(f, d, ev, "then fell silent")
+		}
+	}
+	silent := end.Sub(f.LastActive.Time)
+	kaSeen := c.KeepAlives+s.KeepAlives > 0
+	if silent >= cfg.Idle {
+		j := judgement{verdict: IdleOpen, facts: Facts{Silent: psecs(silent), KeepAliveSeen: pbool(kaSeen)}}
+		j.evidence = append(j.evidence, ev.at(f.LastActive, "last activity"))
+		ka := "no keepalive seen"
+		if kaSeen {
+			ka = fmt.Sprintf("keepalive probes seen (client %d, server %d) and answered", c.KeepAlives, s.KeepAlives)
+			j.evidence = append(j.evidence, ev.at(firstOf(c.FirstKeepAlive, s.FirstKeepAlive), "first keepalive probe"))
+		}
+		j.summary = fmt.Sprintf("established, silent for %s at capture end; %s", dur(silent), ka)
+		if f.Midstream {
+			j.summary += " (captured mid-connection)"
+		}
+		return j
+	}
+	j := judgement{verdict: Open, summary: fmt.Sprintf("established and active at capture end (last packet %s before it)", dur(end.Sub(f.Last.Time)))}
+	j.evidence = append(j.evidence, ev.at(f.Last, "last packet"))
+	return j
+}
+
+func firstOf(a, b flows.Mark) flows.Mark {
+	if a.IsZero() || (!b.IsZero() && b.Time.Before(a.Time)) {
+		return b
+	}
+	return a
+}
+
+func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Config, ev *evidenceNamer) judgement {
+	port := f.Server.Port()
+	// Refused: an RST from the server, or an ICMP error about the client's SYN.
+	if s.SYNs == 0 && (!s.RST.IsZero() || c.ICMPErrors > 0) {
+		j := judgement{verdict: Refused, facts: Facts{SYNCount: c.SYNs}}
+		if !c.ICMP.IsZero() && (s.RST.IsZero() || c.ICMP.Time.Before(s.RST.Time)) {
+			what := icmpText(c.ICMPType, c.ICMPCode, c.ICMPv6)
+			j.facts.RefusedBy, j.facts.ICMP = "icmp", what
+			j.evidence = append(j.evidence, ev.at(c.FirstSYN, "SYN"), ev.at(c.ICMP, "ICMP "+what))
+			j.summary = fmt.Sprintf("connection to port %d refused: the SYN was answered by ICMP %s %s later (%s)",
+				port, what, dur(c.ICMP.Time.Sub(c.FirstSYN.Time)), plural(c.SYNs, "SYN"))
+			return j
+		}
+		j.facts.RefusedBy = "rst"
+		j.evidence = append(j.evidence, ev.at(c.FirstSYN, "SYN"), ev.at(s.RST, "RST from the server"))
+		j.summary = fmt.Sprintf("connection to port %d refused: the SYN was answered by RST %s later (%s); nothing listens there",
+			port, dur(s.RST.Time.Sub(c.LastSYN.Time)), plural(c.SYNs, "SYN"))
+		return j
+	}
+	if s.SYNs > 0 {
+		times := synTimes(s)
+		j := judgement{verdict: HandshakeIncomplete, facts: Facts{SYNACKCount: s.SYNs, SYNACKGaps: gapsOf(times), SYNCount: c.SYNs}}
+		j.evidence = append(j.evidence, ev.at(c.FirstSYN, "SYN"), ev.at(s.FirstSYN, "SYN-ACK"))
+		if s.SYNs > 1 {
+			j.evidence = append(j.evidence, ev.at(s.LastSYN, "last SYN-ACK retransmission"))
+		}
+		j.summary = fmt.Sprintf("the server sent SYN-ACK %s", times_(s.SYNs))
+		if s.SYNs > 1 {
+			j.summary += fmt.Sprintf(" (gaps %s)", gapList(j.facts.SYNACKGaps))
+		}
+		j.summary += "; the client's final ACK never came"
+		if !c.RST.IsZero() {
+			j.facts.RSTFrom = "client"
+			j.evidence = append(j.evidence, ev.at(c.RST, "RST from the client"))
+			j.summary += fmt.Sprintf("; the client answered with RST %s later (its socket did not expect the SYN-ACK: a half-open scan or an abandoned connect)",
+				dur(c.RST.Time.Sub(s.FirstSYN.Time)))
+		} else if !s.RST.IsZero() {
+			j.facts.RSTFrom = "server"
+			j.evidence = append(j.evidence, ev.at(s.RST, "RST from the server"))
+			j.summary += "; the server then reset it"
+		}
+		return j
+	}
+	if c.SYNs == 0 {
+		// Only non-SYN packets from the client and no midstream inference: treat as open.
+		return judgement{verdict: Open, summary: "no handshake seen"}
+	}
+	times := synTimes(c)
+	j := judgement{facts: Facts{SYNCount: c.SYNs, SYNGaps: gapsOf(times), SYNSpan: psecs(c.LastSYN.Time.Sub(c.FirstSYN.Time))}}
+	j.evidence = append(j.evidence, ev.at(c.FirstSYN, "first SYN"))
+	if c.SYNs > 1 {
+		j.evidence = append(j.evidence, ev.at(c.LastSYN, "last SYN retransmission"))
+	}
+	wait := cfg.SYNRetryWait
+	if len(times) > 1 {
+		wait = nextRetryWithin(times[len(times)-1].Sub(times[len(times)-2]))
+	}
+	quiet := end.Sub(c.LastSYN.Time)
+	sent := fmt.Sprintf("SYN to %s sent %s", f.Server, times_(c.SYNs))
+	if c.SYNs > 1 {
+		sent += fmt.Sprintf(" (gaps %s)", gapList(j.facts.SYNGaps))
+	}
+	gaveUp := quiet > wait || !f.Replaced.IsZero() || !c.RST.IsZero() || s.Packets > 0
+	if !gaveUp {
+		j.verdict = SYNUnanswered
+		j.summary = fmt.Sprintf("%s, never answered; the capture ended %s after the last one, while the client could still retry",
+			sent, dur(quiet))
+		return j
+	}
+	j.verdict = SYNGiveUp
+	how := fmt.Sprintf("no retry in the %s that followed", dur(quiet))
+	switch {
+	case !c.RST.IsZero():
+		how = "it then reset the attempt"
+		j.evidence = append(j.evidence, ev.at(c.RST, "RST from the client"))
+	case !f.Replaced.IsZero():
+		how = fmt.Sprintf("the port was reused for a new connection %s later", dur(f.Replaced.Time.Sub(c.LastSYN.Time)))
+	}
+	j.summary = fmt.Sprintf("%s over %s, never answered; the client gave up (%s)", sent, dur(c.LastSYN.Time.Sub(c.FirstSYN.Time)), how)
+	if r, ok := linuxSYNRetries(times); ok && c.RST.IsZero() {
+		j.facts.SYNRetries = pint(r)
+		j.summary += fmt.Sprintf(": consistent with net.ipv4.tcp_syn_retries=%d on Linux", r)
+	}
+	return j
+}
+
+// linuxSYNRetries infers the tcp_syn_retries a Linux client ran with. Linux gives up a
+// connect when the time since the first SYN exceeds the budget of tcp_syn_retries
+// doubling timeouts from a 1 s initial RTO, (2^(r+1) - 1) s, however the SYNs were spaced
+// (tcp_syn_linear_timeouts sends the first retries 1 s apart but keeps that budget). So
+// r is the smallest whose budget is past the last SYN. Only a first gap near Linux's
+// 1 s initial RTO makes the inference apply.
+func linuxSYNRetries(times []time.Time) (int, bool) {
+	if len(times) < 2 {
+		return 0, false
+	}
+	first := times[1].Sub(times[0])
+	if first < 900*time.Millisecond || first > 1500*time.Millisecond {
+		return 0, false
+	}
+	last := times[len(times)-1].Sub(times[0]).Seconds()
+	for r := 1; r <= 15; r++ {
+		if float64(int(1)<<(r+1)-1) > last {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+func times_(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// classifyRSTOnFirstData: the handshake completed, the client sent data, and the
+// server's only answer was an RST: it never sent a byte. The kernel completed the
+// handshake for a listener whose process never took the connection (accept queue, fd
+// limit) or closed it unread.
+func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) (judgement, bool) {
+	if f.Midstream || f.Established.IsZero() || c.FirstData.IsZero() || !s.FirstData.IsZero() ||
+		s.RST.IsZero() || !s.FIN.IsZero() || !s.RST.Time.After(c.FirstData.Time) && s.RST.Frame != c.FirstData.Frame {
+		return judgement{}, false
+	}
+	if s.RST.Time.Before(c.FirstData.Time) || (!c.FIN.IsZero() && c.FIN.Time.Before(s.RST.Time)) ||
+		(!c.RST.IsZero() && c.RST.Time.Before(s.RST.Time)) {
+		return judgement{}, false
+	}
+	j := judgement{verdict: RSTOnFirstData, facts: Facts{
+		RSTFrom: "server", RSTHasACK: pbool(s.RSTHasAck),
+		HandshakeToRST: psecs(s.RST.Time.Sub(f.Established.Time)),
+		DataToRST:      psecs(s.RST.Time.Sub(c.FirstData.Time)),
+		FirstDataBytes: int(c.PayloadBytes),
+	}}
+	j.evidence = append(j.evidence, ev.at(f.Established, "handshake completed"),
+		ev.at(c.FirstData, "client's first data"), ev.at(s.RST, "RST from the server"))
+	j.summary = fmt.Sprintf("handshake completed, the client sent %d bytes and the server answered with RST %s later, never having sent a byte (%s after the handshake): the listener's process never took the connection, or closed it unread",
+		c.PayloadBytes, dur(s.RST.Time.Sub(c.FirstData.Time)), dur(s.RST.Time.Sub(f.Established.Time)))
+	return j, true
+}
+
+func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer) judgement {
+	closer := f.Side(d)
+	stuck := d.Other()
+	since := closer.FIN.Time
+	j := judgement{verdict: FINUnanswered, facts: Facts{
+		Side: stuck.String(), Idle: psecs(closer.FINIdle), Stuck: psecs(end.Sub(since)),
+		FINAcked: pbool(!closer.FINAcked.IsZero()),
+	}}
+	j.evidence = append(j.evidence, ev.at(closer.FIN, d.String()+" FIN"))
+	acked := "its kernel ACKed the FIN"
+	if closer.FINAcked.IsZero() {
+		acked = "the FIN was never ACKed"
+	} else {
+		j.evidence = append(j.evidence, ev.at(closer.FINAcked, stuck.String()+" ACKs the FIN"))
+		acked = fmt.Sprintf("its kernel ACKed the FIN %s later", dur(closer.FINAcked.Time.Sub(closer.FIN.Time)))
+	}
+	j.summary = fmt.Sprintf("%s %s closed after %s idle; %s, but the %s never sent FIN (CLOSE_WAIT for %s until capture end): the %s application never closed its socket",
+		d, endpoint(f, d), dur(closer.FINIdle), acked, stuck, dur(end.Sub(since)), stuck)
+	return j
+}
+
+func endpoint(f *flows.Flow, d flows.Direction) string {
+	if d == flows.FromClient {
+		return f.Client.String()
+	}
+	return f.Server.String()
+}
+
+func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer, then string) judgement {
+	side := f.Side(d)
+	j := judgement{verdict: RetransmitGiveUp, facts: Facts{Side: d.String(), Retransmissions: side.RetransRun, LastRetransGap: psecs(side.RetransGap)}}
+	j.evidence = append(j.evidence, ev.at(side.FirstRetrans, "first retransmission"), ev.at(side.LastRetrans, "last retransmission"))
+	if then == "" {
+		then = fmt.Sprintf("then it gave up (nothing more in the %s until capture end)", dur(end.Sub(side.LastRetrans.Time)))
+	}
+	j.summary = fmt.Sprintf("the %s's data was retransmitted %s without being ACKed (last gap %s); %s: the peer or the path was gone",
+		d, times_(side.RetransRun), dur(side.RetransGap), then)
+	return j
+}
+
+func keepAliveTimeout(f *flows.Flow, d flows.Direction, ev *evidenceNamer, then string) judgement {
+	side := f.Side(d)
+	j := judgement{verdict: KeepAliveTimeout, facts: Facts{Side: d.String(), KeepAlives: side.KeepAliveUnacked, KeepAliveEvery: psecs(side.LastKeepAliveGap)}}
+	j.evidence = append(j.evidence, ev.at(side.LastKeepAlive, "last unanswered keepalive probe"))
+	j.summary = fmt.Sprintf("the %s's last %d keepalive probes (every %s) went unanswered and it %s: the peer was gone",
+		d, side.KeepAliveUnacked, dur(side.LastKeepAliveGap), then)
+	return j
+}
+
+func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) judgement {
+	r := f.RST
+	rs := f.Side(r.From)
+	rstEv := ev.at(r.Packet, "RST from the "+r.From.String())
+
+	// A FIN one way, then an RST: the other side had sat in CLOSE_WAIT.
+	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
+		if r.BeforeFIN[d] && !r.BeforeFIN[d.Other()] {
+			closer := f.Side(d)
+			stuck := d.Other()
+			j := judgement{verdict: FINUnansweredThenRST, facts: Facts{
+				Side: stuck.String(), Idle: psecs(closer.FINIdle), FINToRST: psecs(r.Packet.Time.Sub(closer.FIN.Time)),
+				RSTFrom: r.From.String(), RSTHasACK: pbool(rs.RSTHasAck), FINAcked: pbool(!closer.FINAcked.IsZero()),
+			}}
+			j.evidence = append(j.evidence, ev.at(closer.FIN, d.String()+" FIN"))
+			if !closer.FINAcked.IsZero() {
+				j.evidence = append(j.evidence, ev.at(closer.FINAcked, stuck.String()+" ACKs the FIN"))
+			}
+			j.evidence = append(j.evidence, rstEv)
+			answered := ""
+			if r.PrevFrom != r.From && r.PrevData && !r.Prev.IsZero() {
+				j.facts.RSTAnswered = "data"
+				answered = fmt.Sprintf(", answering %s data sent on the half-closed connection", r.PrevFrom)
+			}
+			j.summary = fmt.Sprintf("%s %s closed after %s idle; the %s never sent FIN (CLOSE_WAIT); %s later an RST from the %s ended the flow%s",
+				d, endpoint(f, d), dur(closer.FINIdle), stuck, dur(r.Packet.Time.Sub(closer.FIN.Time)), r.From, answered)
+			return j
+		}
+	}
+	// The RST ended repeated retransmissions or unanswered keepalives.
+	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
+		side := f.Side(d)
+		if side.RetransRun >= cfg.RetransGiveUp && !side.UnackedDataSince.IsZero() {
+			return retransmitGiveUp(f, d, end, ev, fmt.Sprintf("then the %s reset the connection", r.From))
+		}
+		if side.KeepAliveUnacked >= cfg.KeepAliveGiveUp && r.From == d {
+			j := keepAliveTimeout(f, d, ev, "reset the connection")
+			j.evidence = append(j.evidence, rstEv)
+			j.facts.RSTFrom = r.From.String()
+			return j
+		}
+	}
+	// After a silence, or in the middle of an exchange?
+	answeredData := !r.Prev.IsZero() && r.PrevFrom != r.From && r.PrevData && r.Gap < cfg.Idle
+	idle := r.Gap
+	if answeredData {
+		idle = r.PrevGap
+	}
+	facts := Facts{Side: r.From.String(), RSTFrom: r.From.String(), RSTHasACK: pbool(rs.RSTHasAck), Idle: psecs(idle)}
+	if answeredData {
+		facts.RSTAnswered = "data"
+	} else {
+		facts.RSTAnswered = "nothing"
+	}
+	if idle >= cfg.Idle {
+		j := judgement{verdict: RSTAfterIdle, facts: facts}
+		if answeredData {
+			j.evidence = append(j.evidence, ev.at(r.Prev, r.PrevFrom.String()+" sends after the silence"), rstEv)
+			j.summary = fmt.Sprintf("after %s idle the %s sent data and the %s answered with RST %s later: the %s no longer had the connection (a dead peer, or a socket closed without telling)",
+				dur(idle), r.PrevFrom, r.From, dur(r.Gap), r.From)
+		} else {
+			j.evidence = append(j.evidence, rstEv)
+			j.summary = fmt.Sprintf("after %s idle the %s reset the connection: an abort (SO_LINGER 0 close, an idle-connection reaper, or a killed process)",
+				dur(idle), r.From)
+		}
+		return j
+	}
+	j := judgement{verdict: Reset, facts: facts}
+	j.evidence = append(j.evidence, rstEv)
+	j.summary = fmt.Sprintf("the %s reset the connection in the middle of the exchange, %s after the previous packet (%s sent %d bytes, %s sent %d bytes before it)",
+		r.From, dur(r.Gap), "client", f.Side(flows.FromClient).PayloadBytes, "server", f.Side(flows.FromServer).PayloadBytes)
+	return j
+}
+
+// icmpText names an ICMP destination-unreachable (or ICMPv6) error.
+func icmpText(typ, code uint8, v6 bool) string {
+	if v6 {
+		switch typ {
+		case 1:
+			switch code {
+			case 0:
+				return "no route to destination"
+			case 1:
+				return "administratively prohibited"
+			case 3:
+				return "address unreachable"
+			case 4:
+				return "port unreachable"
+			case 5:
+				return "source address failed policy"
+			case 6:
+				return "reject route"
+			}
+			return fmt.Sprintf("destination unreachable (code %d)", code)
+		case 2:
+			return "packet too big"
+		}
+		return fmt.Sprintf("ICMPv6 type %d code %d", typ, code)
+	}
+	if typ == 3 {
+		switch code {
+		case 0:
+			return "net unreachable"
+		case 1:
+			return "host unreachable"
+		case 2:
+			return "protocol unreachable"
+		case 3:
+			return "port unreachable"
+		case 4:
+			return "fragmentation needed"
+		case 9, 10, 13:
+			return "administratively prohibited"
+		}
+		return fmt.Sprintf("destination unreachable (code %d)", code)
+	}
+	return fmt.Sprintf("ICMP type %d code %d", typ, code)
+}

@@ -1,0 +1,220 @@
+// Package analyze is the `tcpmortem analyze` command: read captures, judge every TCP
+// connection, render the report.
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tcpmortem/tcpmortem/analyzer"
+	"github.com/tcpmortem/tcpmortem/cmd/cmdutil"
+	"github.com/tcpmortem/tcpmortem/flows"
+	"github.com/tcpmortem/tcpmortem/report"
+)
+
+// Options are what the command line fills in for one run.
+type Options struct {
+	IO       *cmdutil.IOStreams
+	Files    []string
+	Format   string
+	Idle     time.Duration
+	Hosts    []string
+	Ports    []uint16
+	Verdicts []string
+	All      bool
+	NoColor  bool
+	Config   analyzer.Config
+}
+
+// NewCmdAnalyze builds `tcpmortem analyze`; runF replaces the run in tests.
+func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: ios, Config: analyzer.DefaultConfig()}
+	var ports []uint
+	cmd := &cobra.Command{
+		Use:   "analyze [flags] FILE...",
+		Short: "Judge every TCP connection in one or more captures",
+		Long: `Read one or more captures (pcap or pcapng, optionally gzip'd; "-" reads stdin) as one
+incident, merged by time, and say how every TCP connection ended.
+
+Exit status: 0 when the captures were read (whatever the verdicts), 1 when nothing could
+be read, 2 for bad usage.`,
+		Example: `  tcpmortem analyze testdata/demo/demo.pcapng
+  tcpdump -i any -w - port 8280 | tcpmortem analyze -
+  tcpmortem analyze --format json --verdict fin_unanswered a.pcap b.pcapng.gz`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmdutil.Usagef(errors.New("analyze needs at least one capture file (or - for stdin)"))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			for _, p := range ports {
+				if p == 0 || p > 65535 {
+					return cmdutil.Usagef(fmt.Errorf("--port %d: not a TCP port", p))
+				}
+				opts.Ports = append(opts.Ports, uint16(p))
+			}
+			opts.Config.Idle = opts.Idle
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Format, "format", "f", "text", "output format: "+strings.Join(report.Formats(), ", "))
+	f.DurationVar(&opts.Idle, "idle", time.Second, "silence that counts as idle (rst_after_idle, idle_open)")
+	f.StringArrayVar(&opts.Hosts, "host", nil, "keep flows with this address (IP or CIDR) on either side; repeatable")
+	f.UintSliceVar(&ports, "port", nil, "keep flows with this port on either side; repeatable")
+	f.StringArrayVar(&opts.Verdicts, "verdict", nil, "show only flows with this verdict; repeatable")
+	f.BoolVar(&opts.All, "all", false, "text: list flows that ended normally too")
+	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the output (also when NO_COLOR is set)")
+	f.IntVar(&opts.Config.RetransGiveUp, "retrans-giveup", opts.Config.RetransGiveUp, "retransmissions of the same unacknowledged data that make a give-up")
+	f.IntVar(&opts.Config.KeepAliveGiveUp, "keepalive-giveup", opts.Config.KeepAliveGiveUp, "unanswered keepalive probes that make a keepalive timeout")
+	f.DurationVar(&opts.Config.SYNRetryWait, "syn-retry-wait", opts.Config.SYNRetryWait, "after a single SYN, how long a client may still retry before it counts as given up")
+	return cmd
+}
+
+func (o *Options) validate() error {
+	if !contains(report.Formats(), o.Format) {
+		return cmdutil.Usagef(fmt.Errorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats(), ", ")))
+	}
+	if o.Idle <= 0 {
+		return cmdutil.Usagef(fmt.Errorf("--idle %s: must be positive", o.Idle))
+	}
+	if o.Config.RetransGiveUp < 1 || o.Config.KeepAliveGiveUp < 1 || o.Config.SYNRetryWait <= 0 {
+		return cmdutil.Usagef(errors.New("--retrans-giveup, --keepalive-giveup and --syn-retry-wait must be positive"))
+	}
+	for _, v := range o.Verdicts {
+		if !knownVerdict(v) {
+			return cmdutil.Usagef(fmt.Errorf("--verdict %q: not a verdict (see VERDICTS in the README)", v))
+		}
+	}
+	for _, h := range o.Hosts {
+		if _, err := parseHost(h); err != nil {
+			return cmdutil.Usagef(fmt.Errorf("--host %q: not an IP address or CIDR prefix", h))
+		}
+	}
+	stdin := 0
+	for _, f := range o.Files {
+		if f == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return cmdutil.Usagef(errors.New("stdin (-) can be read only once"))
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func knownVerdict(v string) bool {
+	for _, k := range analyzer.AllVerdicts {
+		if string(k) == v {
+			return true
+		}
+	}
+	return false
+}
+
+func parseHost(h string) (netip.Prefix, error) {
+	if strings.Contains(h, "/") {
+		return netip.ParsePrefix(h)
+	}
+	a, err := netip.ParseAddr(strings.Trim(h, "[]"))
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// keep builds the filter of --host, --port and --verdict: a flow passes when it
+// matches each given kind (any of its values).
+func (o *Options) keep() func(*analyzer.Flow) bool {
+	if len(o.Hosts) == 0 && len(o.Ports) == 0 && len(o.Verdicts) == 0 {
+		return nil
+	}
+	var prefixes []netip.Prefix
+	for _, h := range o.Hosts {
+		p, _ := parseHost(h)
+		prefixes = append(prefixes, p)
+	}
+	return func(f *analyzer.Flow) bool {
+		c, _ := netip.ParseAddrPort(f.Client)
+		s, _ := netip.ParseAddrPort(f.Server)
+		if len(prefixes) > 0 {
+			ok := false
+			for _, p := range prefixes {
+				ok = ok || p.Contains(c.Addr().Unmap()) || p.Contains(s.Addr().Unmap())
+			}
+			if !ok {
+				return false
+			}
+		}
+		if len(o.Ports) > 0 {
+			ok := false
+			for _, p := range o.Ports {
+				ok = ok || c.Port() == p || s.Port() == p
+			}
+			if !ok {
+				return false
+			}
+		}
+		if len(o.Verdicts) > 0 && !contains(o.Verdicts, string(f.Verdict)) {
+			return false
+		}
+		return true
+	}
+}
+
+// Run reads the captures, analyses them and writes the report.
+func Run(o *Options) error {
+	var srcs []*flows.FileSource
+	defer func() {
+		for _, s := range srcs {
+			s.Close()
+		}
+	}()
+	for i, name := range o.Files {
+		var (
+			src *flows.FileSource
+			err error
+		)
+		if name == "-" {
+			src, err = flows.OpenReader("-", o.IO.In, i)
+		} else {
+			src, err = flows.Open(name, i)
+		}
+		if err != nil {
+			return err
+		}
+		srcs = append(srcs, src)
+	}
+	res, err := analyzer.Analyze(srcs, analyzer.Options{Config: o.Config, Keep: o.keep()})
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Summary.Warnings {
+		fmt.Fprintf(o.IO.ErrOut, "tcpmortem: warning: %s\n", w)
+	}
+	color := o.IO.OutTTY && !o.NoColor && os.Getenv("NO_COLOR") == ""
+	return report.Render(o.IO.Out, o.Format, res, report.Options{Color: color, All: o.All})
+}

@@ -1,0 +1,176 @@
+package flows
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/tcpmortem/tcpmortem/flows/zeekconn"
+)
+
+// Direction indexes a flow's two halves: what the client sent, what the server sent.
+type Direction uint8
+
+const (
+	FromClient Direction = 0
+	FromServer Direction = 1
+)
+
+// Other is the opposite direction.
+func (d Direction) Other() Direction { return 1 - d }
+
+func (d Direction) String() string {
+	if d == FromClient {
+		return "client"
+	}
+	return "server"
+}
+
+// maxSYNTimes bounds how many SYN (or SYN-ACK) send times a side remembers: enough to
+// show any realistic back-off schedule (Linux caps tcp_syn_retries at 127, but nobody
+// reads more than the first few gaps).
+const maxSYNTimes = 16
+
+// Mark is a packet as a later stage points at it: the frame that proves a claim.
+type Mark struct {
+	File  int
+	Frame int
+	Time  time.Time
+}
+
+// IsZero reports whether the mark was never set.
+func (m Mark) IsZero() bool { return m.Frame == 0 }
+
+// Side is everything one endpoint sent, as far as the verdicts need it.
+type Side struct {
+	Packets      int
+	PayloadBytes int64
+
+	ISN     uint32 // first sequence number seen (the SYN's, or the first packet's midstream)
+	HaveISN bool
+	NextSeq uint32 // highest sequence number sent plus its length
+	MaxAck  uint32 // highest acknowledgment number sent
+	HaveAck bool
+	Window  uint16 // last raw window advertised
+	WScale  int8   // window-scale shift from this side's SYN, -1 when none
+
+	SYNs     int // SYN (client) or SYN-ACK (server) segments, retransmissions included
+	SYNTimes [maxSYNTimes]time.Time
+	FirstSYN Mark
+	LastSYN  Mark
+
+	FirstData Mark // first segment carrying payload
+	LastData  Mark // last segment carrying payload (retransmissions included)
+	Last      Mark // last packet of any kind
+
+	FINs     int
+	FIN      Mark          // first FIN
+	FINSeq   uint32        // sequence number of the FIN
+	FINAcked Mark          // the peer's first ACK covering the FIN
+	FINIdle  time.Duration // how long the flow had been silent when the first FIN was sent
+
+	RSTs      int
+	RST       Mark // first RST
+	RSTHasAck bool // the first RST carried the ACK flag (an RST answering data on a dead socket often does not)
+
+	// Wireshark's tcp.analysis notions, counted.
+	Retransmissions   int
+	OutOfOrder        int
+	KeepAlives        int
+	KeepAliveACKs     int
+	ZeroWindows       int
+	ZeroWindowProbes  int
+	WindowFull        int
+	DupAcks           int
+	FirstRetrans      Mark
+	LastRetrans       Mark
+	RetransGap        time.Duration // gap between the last two retransmissions of the same data
+	RetransRun        int           // retransmissions since the peer last acknowledged new data
+	FirstKeepAlive    Mark
+	LastKeepAlive     Mark
+	KeepAliveUnacked  int // keepalive probes since the peer last answered anything
+	LastKeepAliveGap  time.Duration
+	UnackedDataSince  Mark // first data segment the peer has not yet acknowledged (zero when all is acked)
+	ICMPErrors        int  // ICMP errors about segments this side sent
+	ICMP              Mark
+	ICMPType          uint8
+	ICMPCode          uint8
+	ICMPv6            bool
+	lastDupAckValue   uint32
+	lastWasKeepAlive  bool
+	lastPureAckWindow uint16
+}
+
+// Flow is one TCP connection as rebuilt from the capture: the client sent the first SYN
+// (or, midstream, is inferred).
+type Flow struct {
+	ID             int // 1-based, in order of each flow's first packet
+	Client, Server netip.AddrPort
+	Midstream      bool // no SYN seen: the capture started mid-connection
+
+	First, Last Mark // first and last packet; Mark.File says which input
+
+	Sides [2]Side // indexed by Direction
+
+	// Handshake: the client's ACK of the server's SYN-ACK (zero when never seen).
+	Established Mark
+	// Packets is the number of TCP segments (and ICMP errors) in the flow.
+	Packets int
+	// LastActive is the last packet that was not a keepalive probe or its answer.
+	LastActive Mark
+	// RST describes the moments before the flow's first RST (zero Packet when none).
+	RST RSTContext
+	// Replaced is the SYN that reused the tuple for a new connection (zero when none);
+	// TupleReused says the tuple carried another connection before or after this one.
+	Replaced    Mark
+	TupleReused bool
+
+	// Ladder keeps a bounded selection of the flow's packets for the report: the first,
+	// the last, and the ones verdicts rest on.
+	Ladder Ladder
+
+	// App is where the application layer keeps its per-flow state (nil when off).
+	App any
+
+	Zeek zeekconn.Conn
+
+	lastStep    Step // the previous packet, kept when a silence follows it
+	lastFrom    Direction
+	lastHadData bool
+	lastGap     time.Duration
+	firstFromA  bool // the first packet's sender is the client (for Zeek's originator)
+	closed      bool // both FINs or an RST: a new SYN on the tuple starts a new flow
+	key         tupleKey
+}
+
+// RSTContext is what happened just before a flow's first RST, so the analyzer can tell an
+// abort after a silence from an RST answering data sent to a socket that is gone.
+type RSTContext struct {
+	From      Direction // who sent the RST
+	Packet    Mark      // the RST itself
+	Prev      Mark      // the packet before it (zero when the RST was first)
+	PrevFrom  Direction
+	PrevData  bool          // the packet before carried payload or a FIN
+	PrevGap   time.Duration // silence before that previous packet
+	Gap       time.Duration // from the previous packet to the RST
+	BeforeFIN [2]bool       // whether each side had sent a FIN before the RST
+}
+
+// Side returns the half of the flow sent by d.
+func (f *Flow) Side(d Direction) *Side { return &f.Sides[d] }
+
+// Duration is the time from the first packet to the last.
+func (f *Flow) Duration() time.Duration { return f.Last.Time.Sub(f.First.Time) }
+
+// HandshakeDone reports whether the connection got established: the three-way handshake
+// completed, or the capture started midway through an established connection.
+func (f *Flow) HandshakeDone() bool {
+	if !f.Established.IsZero() {
+		return true
+	}
+	if f.Midstream && f.Sides[FromClient].SYNs == 0 && f.Sides[FromServer].SYNs == 0 {
+		// Without a handshake in the capture, any ACK-bearing exchange means the
+		// connection was established before the capture started.
+		return f.Sides[FromClient].HaveAck || f.Sides[FromServer].HaveAck
+	}
+	return false
+}

@@ -1,0 +1,436 @@
+package flows
+
+import (
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/tcpmortem/tcpmortem/flows/zeekconn"
+)
+
+// AppHook lets the application layer watch each flow's payload without the flow table
+// knowing any protocol. Segment is called for every segment that carries payload, in
+// capture order; seg.Payload is valid only during the call.
+type AppHook interface {
+	NewFlow(f *Flow)
+	Segment(f *Flow, d Direction, seg *Segment, step *Step)
+}
+
+// TableStats counts what the table saw but could not place in a flow.
+type TableStats struct {
+	Segments       int // TCP segments placed in flows
+	ICMPErrors     int // ICMP errors placed in flows
+	ICMPOrphans    int // ICMP errors quoting a segment of no known flow
+	FlowsSplit     int // flows ended by a new SYN on the same tuple (port reuse)
+	MidstreamFlows int
+}
+
+type tupleKey struct{ a, b netip.AddrPort }
+
+func keyOf(x, y netip.AddrPort) tupleKey {
+	if x.Addr().Less(y.Addr()) || (x.Addr() == y.Addr() && x.Port() < y.Port()) {
+		return tupleKey{x, y}
+	}
+	return tupleKey{y, x}
+}
+
+// Table rebuilds TCP connections from segments in one pass, in capture order, never
+// reading ahead. A flow is handed to the done callback when a new connection replaces it
+// on the same tuple, and the rest when Flush is called at the end of the capture.
+type Table struct {
+	live   map[tupleKey]*Flow
+	nextID int
+	done   func(*Flow)
+	// Idle is the silence after which the packet that ends it is kept in the ladder.
+	Idle time.Duration
+	// App, when set, sees every payload-bearing segment.
+	App   AppHook
+	Stats TableStats
+}
+
+// NewTable makes a table that hands finished flows to done.
+func NewTable(done func(*Flow)) *Table {
+	return &Table{live: make(map[tupleKey]*Flow), done: done, Idle: time.Second}
+}
+
+// Live is the number of flows not yet finished.
+func (t *Table) Live() int { return len(t.live) }
+
+// Flush finishes every live flow, in order of their IDs.
+func (t *Table) Flush() {
+	rest := make([]*Flow, 0, len(t.live))
+	for _, f := range t.live {
+		rest = append(rest, f)
+	}
+	sort.Slice(rest, func(i, j int) bool { return rest[i].ID < rest[j].ID })
+	for _, f := range rest {
+		delete(t.live, f.key)
+		t.done(f)
+	}
+}
+
+// seqAfter reports whether sequence number a is after b, modulo 2^32 (RFC 1982).
+func seqAfter(a, b uint32) bool { return int32(a-b) > 0 }
+
+// portClass ranks how server-like a port is: well-known, registered, ephemeral.
+func portClass(p uint16) int {
+	switch {
+	case p < 1024:
+		return 0
+	case p < 32768: // Linux's default ephemeral range starts at 32768
+		return 1
+	default:
+		return 2
+	}
+}
+
+// inferClient picks the client of a flow whose SYN was not captured: the receiver of a
+// SYN-ACK, else the side with the more ephemeral-looking port, else the first sender.
+func inferClient(seg *Segment) (client, server netip.AddrPort) {
+	if seg.Has(FlagSYN | FlagACK) {
+		return seg.Dst, seg.Src
+	}
+	if portClass(seg.Dst.Port()) > portClass(seg.Src.Port()) {
+		return seg.Dst, seg.Src
+	}
+	return seg.Src, seg.Dst
+}
+
+func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream bool, seg *Segment) *Flow {
+	t.nextID++
+	f := &Flow{ID: t.nextID, Client: client, Server: server, Midstream: midstream, key: k}
+	f.First = Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
+	f.firstFromA = seg.Src == client
+	f.Zeek.SetPorts(seg.Src.Port(), seg.Dst.Port())
+	f.Sides[0].WScale, f.Sides[1].WScale = -1, -1
+	if midstream {
+		t.Stats.MidstreamFlows++
+	}
+	t.live[k] = f
+	if t.App != nil {
+		t.App.NewFlow(f)
+	}
+	return f
+}
+
+// Add places one decoded segment in its flow.
+func (t *Table) Add(seg *Segment) {
+	k := keyOf(seg.Src, seg.Dst)
+	f := t.live[k]
+	if seg.Kind == KindICMPError {
+		if f == nil {
+			t.Stats.ICMPOrphans++
+			return
+		}
+		t.Stats.ICMPErrors++
+		t.addICMP(f, seg)
+		return
+	}
+	t.Stats.Segments++
+	isSYN := seg.Flags&(FlagSYN|FlagACK|FlagRST) == FlagSYN
+	prevReplaced := false
+	if f != nil && isSYN && startsNewConnection(f, seg) {
+		t.Stats.FlowsSplit++
+		f.Replaced = Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
+		f.TupleReused = true
+		prevReplaced = true
+		delete(t.live, k)
+		t.done(f)
+		f = nil
+	}
+	if f == nil {
+		if isSYN {
+			f = t.newFlow(k, seg.Src, seg.Dst, false, seg)
+			f.TupleReused = t.Stats.FlowsSplit > 0 && prevReplaced
+		} else {
+			c, s := inferClient(seg)
+			f = t.newFlow(k, c, s, true, seg)
+		}
+	}
+	t.track(f, seg)
+}
+
+// startsNewConnection decides whether a SYN on a tuple that already has a flow opens a
+// new connection (port reuse) rather than retransmitting the old one's SYN.
+func startsNewConnection(f *Flow, seg *Segment) bool {
+	if f.closed || f.Midstream {
+		return true
+	}
+	d := FromClient
+	if seg.Src != f.Client {
+		d = FromServer
+	}
+	s := &f.Sides[d]
+	if d == FromServer {
+		// A SYN from the server side of a live flow: a simultaneous open, not a new flow.
+		return false
+	}
+	if s.SYNs > 0 && seg.Seq != s.ISN {
+		return true // a different ISN: the client gave up and connected again
+	}
+	// The same ISN after the handshake completed is a retransmission of a stale SYN.
+	return false
+}
+
+func (t *Table) addICMP(f *Flow, seg *Segment) {
+	d := FromClient
+	if seg.Src != f.Client {
+		d = FromServer
+	}
+	s := &f.Sides[d]
+	m := Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
+	s.ICMPErrors++
+	if s.ICMP.IsZero() {
+		s.ICMP, s.ICMPType, s.ICMPCode, s.ICMPv6 = m, seg.ICMPType, seg.ICMPCode, seg.ICMPv6
+	}
+	f.Packets++
+	f.Last = m
+	if !f.HandshakeDone() {
+		// A hard error on a connection attempt aborts it (RFC 1122 4.2.3.9 lets the
+		// stack do so, and Linux does): the next SYN on the tuple is a new attempt.
+		f.closed = true
+	}
+	// The error travels against the quoted segment, so it belongs to the other side's
+	// row in the ladder.
+	step := Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, Time: seg.Time,
+		From: d.Other(), Notes: NoteICMP, ICMPType: seg.ICMPType, ICMPCode: seg.ICMPCode}
+	f.Ladder.Add(step, true)
+}
+
+func (t *Table) track(f *Flow, seg *Segment) {
+	d := FromClient
+	if seg.Src != f.Client {
+		d = FromServer
+	}
+	s, p := &f.Sides[d], &f.Sides[d.Other()]
+	m := Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
+	flags := seg.Flags
+	syn, fin, rst, ack := flags&FlagSYN != 0, flags&FlagFIN != 0, flags&FlagRST != 0, flags&FlagACK != 0
+	gap := seg.Time.Sub(f.Last.Time)
+	if f.Packets == 0 {
+		gap = 0
+	}
+	f.Packets++
+	s.Packets++
+
+	if !s.HaveISN {
+		s.HaveISN = true
+		s.ISN = seg.Seq
+		if !syn {
+			// As Wireshark does without a SYN: the first byte seen is relative 1.
+			s.ISN = seg.Seq - 1
+		}
+		s.NextSeq = s.ISN + 1
+		if !syn {
+			s.NextSeq = seg.Seq
+		}
+	}
+
+	var notes uint16
+	key := syn || fin || rst || gap >= t.Idle
+	seqLen := seg.SeqLen()
+	end := seg.Seq + seqLen
+
+	switch {
+	case rst:
+		s.RSTs++
+		if s.RST.IsZero() {
+			s.RST = m
+			s.RSTHasAck = ack
+		}
+		if f.RST.Packet.IsZero() {
+			f.RST = RSTContext{From: d, Packet: m, Gap: gap,
+				BeforeFIN: [2]bool{!f.Sides[0].FIN.IsZero(), !f.Sides[1].FIN.IsZero()}}
+			if f.Packets > 1 {
+				f.RST.Prev, f.RST.PrevFrom, f.RST.PrevData, f.RST.PrevGap = f.Last, f.lastFrom, f.lastHadData, f.lastGap
+			}
+		}
+		f.closed = true
+	case syn:
+		if s.SYNs < maxSYNTimes {
+			s.SYNTimes[s.SYNs] = seg.Time
+		}
+		s.SYNs++
+		if s.SYNs == 1 {
+			s.FirstSYN = m
+			s.WScale = seg.WScale
+		} else {
+			notes |= NoteRetransmission
+			s.Retransmissions++
+		}
+		s.LastSYN = m
+	}
+
+	// Keepalive (Wireshark: at most one byte, one before the next expected sequence
+	// number, no SYN/FIN/RST): a probe that the peer should answer with an ACK.
+	keepAlive := !syn && !fin && !rst && seg.PayloadLen <= 1 && s.HaveISN &&
+		seg.Seq == s.NextSeq-1 && (f.HandshakeDone() || f.Midstream)
+	if keepAlive {
+		notes |= NoteKeepAlive
+		s.KeepAlives++
+		if s.FirstKeepAlive.IsZero() {
+			s.FirstKeepAlive = m
+			key = true
+		} else {
+			s.LastKeepAliveGap = seg.Time.Sub(s.LastKeepAlive.Time)
+		}
+		s.LastKeepAlive = m
+		s.KeepAliveUnacked++
+	} else if seqLen > 0 && !syn && !rst {
+		if !seqAfter(end, s.NextSeq) {
+			// Nothing new: a retransmission, or out of order when it follows the
+			// side's previous packet closely (Wireshark's 3 ms default threshold).
+			if seg.Time.Sub(s.Last.Time) < 3*time.Millisecond && !s.Last.IsZero() && seg.Seq != s.NextSeq-seqLen {
+				notes |= NoteOutOfOrder
+				s.OutOfOrder++
+			} else {
+				notes |= NoteRetransmission
+				s.Retransmissions++
+				s.RetransRun++
+				if s.FirstRetrans.IsZero() {
+					s.FirstRetrans = m
+					key = true
+				}
+				prev := s.LastRetrans
+				if prev.IsZero() || s.RetransRun == 1 {
+					prev = s.LastData
+				}
+				if !prev.IsZero() {
+					s.RetransGap = seg.Time.Sub(prev.Time)
+				}
+				s.LastRetrans = m
+			}
+		}
+	}
+	if seqLen > 0 && !rst && seqAfter(end, s.NextSeq) {
+		if seg.PayloadLen > 0 {
+			newBytes := int64(int32(end - s.NextSeq))
+			if fin {
+				newBytes--
+			}
+			if newBytes > int64(seg.PayloadLen) {
+				newBytes = int64(seg.PayloadLen) // a gap before this segment: count what it carried
+			}
+			s.PayloadBytes += newBytes
+		}
+		s.NextSeq = end
+	}
+	if seg.PayloadLen > 0 && !keepAlive {
+		if s.FirstData.IsZero() {
+			s.FirstData = m
+			key = true
+		}
+		s.LastData = m
+		if s.UnackedDataSince.IsZero() {
+			s.UnackedDataSince = m
+		}
+	}
+	if fin {
+		s.FINs++
+		if s.FIN.IsZero() {
+			s.FIN = m
+			s.FINIdle = seg.Time.Sub(f.LastActive.Time)
+			s.FINSeq = seg.Seq + uint32(seg.PayloadLen)
+		}
+		if s.FINs > 1 && notes&NoteRetransmission == 0 && !seqAfter(end, s.NextSeq) {
+			notes |= NoteRetransmission
+		}
+	}
+
+	// The peer hears from this side: any packet answers its keepalive probes.
+	if p.KeepAliveUnacked > 0 && !rst {
+		if ack && seg.PayloadLen == 0 && !syn && !fin {
+			notes |= NoteKeepAliveACK
+			s.KeepAliveACKs++
+		}
+		p.KeepAliveUnacked = 0
+	}
+
+	if ack && !rst {
+		a := seg.Ack
+		pure := seg.PayloadLen == 0 && !syn && !fin
+		if !s.HaveAck || seqAfter(a, s.MaxAck) {
+			s.HaveAck = true
+			s.MaxAck = a
+			p.RetransRun = 0
+			if !p.UnackedDataSince.IsZero() && !seqAfter(p.NextSeq, a) {
+				p.UnackedDataSince = Mark{}
+			}
+			if !p.FIN.IsZero() && p.FINAcked.IsZero() && seqAfter(a, p.FINSeq) {
+				p.FINAcked = m
+			}
+			if d == FromClient && f.Established.IsZero() && !syn && p.SYNs > 0 && a == p.ISN+1 {
+				f.Established = m
+				key = true
+			}
+		} else if pure && a == s.MaxAck && seg.Window == s.lastPureAckWindow && notes&NoteKeepAliveACK == 0 &&
+			!p.UnackedDataSince.IsZero() && s.lastDupAckValue == a {
+			notes |= NoteDupAck
+			s.DupAcks++
+		}
+		if pure {
+			s.lastDupAckValue = a
+			s.lastPureAckWindow = seg.Window
+		}
+	}
+
+	if !syn && !rst && !fin && seg.Window == 0 {
+		notes |= NoteZeroWindow
+		s.ZeroWindows++
+	}
+	if p.HaveISN && p.Window == 0 && p.Packets > 0 && seg.PayloadLen == 1 && !keepAlive && !syn {
+		notes |= NoteZeroWindowProbe
+		s.ZeroWindowProbes++
+	}
+	if seg.PayloadLen > 0 && p.HaveAck && p.Packets > 0 && !syn {
+		scale := uint(0)
+		if s.WScale >= 0 && p.WScale >= 0 {
+			scale = uint(p.WScale)
+		}
+		if seg.Seq+uint32(seg.PayloadLen) == p.MaxAck+uint32(p.Window)<<scale && p.Window != 0 {
+			notes |= NoteWindowFull
+			s.WindowFull++
+		}
+	}
+	if !syn {
+		s.Window = seg.Window
+	}
+	s.lastWasKeepAlive = keepAlive
+	s.Last = m
+	f.Last = m
+	f.lastFrom, f.lastHadData, f.lastGap = d, seg.PayloadLen > 0 || fin, gap
+	if notes&(NoteKeepAlive|NoteKeepAliveACK) == 0 {
+		f.LastActive = m
+	}
+
+	f.Zeek.Add(zeekconn.Packet{
+		FromA:  (d == FromClient) == f.firstFromA,
+		Time:   seg.Time,
+		Flags:  seg.Flags,
+		Seq:    seg.Seq,
+		Ack:    seg.Ack,
+		Len:    seg.PayloadLen,
+		Window: seg.Window,
+		// Zeek skips payload the snaplen cut, so the peer's ACKs of it show as gaps.
+		Truncated: len(seg.Payload) < seg.PayloadLen,
+	})
+
+	step := Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, Time: seg.Time, From: d,
+		Flags: flags, Seq: seg.Seq - s.ISN, Len: seg.PayloadLen, Window: seg.Window, Notes: notes}
+	if ack && p.HaveISN {
+		step.Ack = seg.Ack - p.ISN
+	}
+	if notes&(NoteZeroWindow|NoteRetransmission) != 0 && (s.ZeroWindows == 1 || s.Retransmissions <= 2) {
+		key = true
+	}
+	if gap >= t.Idle && f.Ladder.Total > 0 {
+		// Keep the packet before the silence too, so the ladder shows both ends of it.
+		f.Ladder.Keep(f.lastStep)
+	}
+	f.Ladder.Add(step, key)
+	f.lastStep = step
+
+	if t.App != nil && seg.PayloadLen > 0 {
+		t.App.Segment(f, d, seg, &step)
+	}
+}

@@ -1,0 +1,261 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fatih/color"
+
+	"github.com/tcpmortem/tcpmortem/analyzer"
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// palette holds the colours of one rendering; all plain when colour is off.
+type palette struct {
+	sev    map[analyzer.Severity]*color.Color
+	bold   *color.Color
+	dim    *color.Color
+	client *color.Color
+	server *color.Color
+}
+
+func newPalette(on bool) palette {
+	mk := func(a ...color.Attribute) *color.Color {
+		c := color.New(a...)
+		if on {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return palette{
+		sev: map[analyzer.Severity]*color.Color{
+			analyzer.SevError: mk(color.FgRed, color.Bold),
+			analyzer.SevWarn:  mk(color.FgYellow),
+			analyzer.SevInfo:  mk(color.FgCyan),
+			analyzer.SevOK:    mk(color.FgGreen),
+		},
+		bold:   mk(color.Bold),
+		dim:    mk(color.Faint),
+		client: mk(color.FgBlue),
+		server: mk(color.FgMagenta),
+	}
+}
+
+// Text writes the report a person reads in the terminal: the header, the verdict table,
+// then one block per problem flow with the packets that prove its verdict.
+func Text(w io.Writer, r *analyzer.Result, o Options) error {
+	p := newPalette(o.Color)
+	tw := &errWriter{w: w}
+	textHeader(tw, r, p)
+	textVerdicts(tw, r, p)
+	textFindings(tw, r, p)
+	hidden := 0
+	for i := range r.Flows {
+		f := &r.Flows[i]
+		if !o.All && f.Severity == analyzer.SevOK {
+			hidden++
+			continue
+		}
+		textFlow(tw, f, r.Idle, p)
+	}
+	if len(r.Flows) == 0 && r.Total > 0 {
+		tw.printf("\nNo flow matches the filters (%d flows in all).\n", r.Total)
+	} else if hidden > 0 {
+		tw.printf("\n%d flows that ended normally are not listed (--all lists them).\n", hidden)
+	}
+	return tw.err
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, a...)
+	}
+}
+
+func textHeader(w *errWriter, r *analyzer.Result, p palette) {
+	s := r.Summary
+	span := s.End.Sub(s.Start)
+	w.printf("%s %s, %d packets, %d TCP flows", p.bold.Sprint("tcpmortem:"), plural(len(r.Inputs), "file"), s.Packets, s.Flows)
+	if !s.Start.IsZero() {
+		w.printf(", %s → %s (%s)", s.Start.Format("2006-01-02 15:04:05.000"), s.End.Format("15:04:05.000 MST"), humanDur(span))
+	}
+	w.printf("\n")
+	for _, in := range r.Inputs {
+		kind := in.Format
+		if in.Gzip {
+			kind += "+gzip"
+		}
+		w.printf("  %s  %s  %s  %d packets", in.Name, kind, strings.Join(in.LinkTypes, ", "), in.Packets)
+		if in.Truncated {
+			w.printf("  %s", p.sev[analyzer.SevWarn].Sprint("(truncated)"))
+		}
+		w.printf("\n")
+	}
+	if len(s.Skipped) > 0 {
+		w.printf("  not TCP or not analysed: %s\n", countList(s.Skipped))
+	}
+	for _, warn := range s.Warnings {
+		w.printf("  %s %s\n", p.sev[analyzer.SevWarn].Sprint("warning:"), warn)
+	}
+}
+
+func textVerdicts(w *errWriter, r *analyzer.Result, p palette) {
+	if r.Summary.Flows == 0 {
+		w.printf("\nNo TCP connection in the capture.\n")
+		return
+	}
+	w.printf("\n%s\n", p.bold.Sprint("Verdicts"))
+	for _, v := range analyzer.AllVerdicts {
+		n := r.Summary.Verdicts[v]
+		if n == 0 {
+			continue
+		}
+		sev := analyzer.SeverityOf(v)
+		w.printf("  %s  %-24s %6d\n", p.sev[sev].Sprintf("%-5s", sev), v, n)
+	}
+}
+
+func textFindings(w *errWriter, r *analyzer.Result, p palette) {
+	if len(r.Findings) == 0 {
+		return
+	}
+	w.printf("\n%s\n", p.bold.Sprint("Findings"))
+	for _, f := range r.Findings {
+		w.printf("  %s %s\n", p.sev[f.Severity].Sprintf("[%s]", f.Kind), f.Summary)
+		if f.Next != "" {
+			w.printf("      check next: %s\n", f.Next)
+		}
+	}
+}
+
+func textFlow(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
+	sev := p.sev[f.Severity]
+	w.printf("\n%s %s  %s → %s  frames %d–%d",
+		p.bold.Sprintf("#%d", f.ID), sev.Sprint(f.Verdict), f.Client, f.Server, f.FirstFrame, f.LastFrame)
+	if len(f.Files) > 1 {
+		w.printf(" of %s", f.File)
+	}
+	w.printf("  %s\n", p.dim.Sprintf("(%s, %s)", f.Severity, humanDur(time.Duration(f.Duration*float64(time.Second)))))
+	w.printf("  %s\n", f.Summary)
+	if f.Close != f.Verdict {
+		w.printf("  close: %s\n", f.Close)
+	}
+	w.printf("  %s %s   %s %s %s\n", p.dim.Sprint("wireshark:"), f.WiresharkFilter, p.dim.Sprint("zeek:"), f.ZeekConnState, f.ZeekHistory)
+	textLadder(w, f, idle, p)
+}
+
+// textLadder draws the kept packets like an annotated tcpdump excerpt.
+func textLadder(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
+	if len(f.Ladder) == 0 {
+		return
+	}
+	notes := map[int]string{}
+	for _, e := range f.Evidence {
+		if e.Frame > 0 {
+			if notes[e.Frame] != "" {
+				notes[e.Frame] += "; "
+			}
+			notes[e.Frame] += e.What
+		}
+	}
+	start := f.Start
+	w.printf("  %s\n", p.dim.Sprintf("%7s %11s  %-17s %-6s %10s %10s %6s", "frame", "time", "", "flags", "seq", "ack", "len"))
+	prev := f.Ladder[0]
+	for i, s := range f.Ladder {
+		if i > 0 {
+			if skipped := s.Index - prev.Index - 1; skipped > 0 {
+				w.printf("  %s\n", p.dim.Sprintf("%7s … %d packets …", "", skipped))
+			}
+			if gap := s.Time.Sub(prev.Time); idle > 0 && gap >= idle {
+				w.printf("  %s\n", p.dim.Sprintf("%7s … %s idle …", "", humanDur(gap)))
+			}
+		}
+		arrow := p.client.Sprint("client ──────▶ ")
+		if s.From == flows.FromServer {
+			arrow = p.server.Sprint("       ◀────── ")
+		}
+		arrow += "  "
+		flags := flows.FlagString(s.Flags)
+		seq, ack, ln := fmt.Sprint(s.Seq), fmt.Sprint(s.Ack), fmt.Sprint(s.Len)
+		if s.Notes&flows.NoteICMP != 0 {
+			flags, seq, ack, ln = "ICMP", "", "", ""
+		}
+		if s.Flags&flows.FlagACK == 0 {
+			ack = ""
+		}
+		frame := fmt.Sprint(s.Frame)
+		if len(f.Files) > 1 {
+			frame = fmt.Sprintf("%d:%d", s.File+1, s.Frame)
+		}
+		line := fmt.Sprintf("%7s %11s  %s%-6s %10s %10s %6s", frame, "+"+relTime(s.Time.Sub(start)), arrow, flags, seq, ack, ln)
+		var tags []string
+		if s.Notes != 0 {
+			tags = append(tags, flows.NoteString(s.Notes))
+		}
+		if n := notes[s.Frame]; n != "" {
+			tags = append(tags, n)
+		}
+		if len(tags) > 0 {
+			line += "  " + p.dim.Sprint("["+strings.Join(tags, "; ")+"]")
+		}
+		w.printf("  %s\n", line)
+		prev = s
+	}
+	if last := f.Ladder[len(f.Ladder)-1]; last.Frame != f.LastFrame {
+		w.printf("  %s\n", p.dim.Sprintf("%7s … up to frame %d", "", f.LastFrame))
+	}
+}
+
+func relTime(d time.Duration) string {
+	return fmt.Sprintf("%.6f", d.Seconds())
+}
+
+// humanDur prints a duration with units, to a sensible precision.
+func humanDur(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	case d < 100*time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	default:
+		return d.Round(time.Second).String()
+	}
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func countList(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	// most first, then by name, so the line reads the same every run
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", m[k], k)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,179 @@
+// httpcli is the HTTP client side of tcpmortem's application-layer test captures
+// (testdata/app). -mode selects the choreography; -base is the server, e.g.
+// http://10.77.0.2:8080.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+var base string
+
+func main() {
+	mode := flag.String("mode", "", "keepalive | close | pipelined | rst | bulk | many")
+	flag.StringVar(&base, "base", "http://10.77.0.2:8080", "server base URL")
+	flag.Parse()
+	log.SetFlags(log.Lmicroseconds)
+	switch *mode {
+	case "keepalive":
+		keepalive()
+	case "close":
+		closeEach()
+	case "pipelined":
+		pipelined()
+	case "rst":
+		rst()
+	case "bulk":
+		bulk()
+	case "many":
+		many()
+	default:
+		log.Fatalf("unknown -mode %q", *mode)
+	}
+}
+
+func do(c *http.Client, req *http.Request) {
+	resp, err := c.Do(req)
+	if err != nil {
+		log.Printf("%s %s: %v", req.Method, req.URL.Path, err)
+		return
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	log.Printf("%s %s: %s, %d body bytes, err=%v", req.Method, req.URL.Path, resp.Status, n, err)
+}
+
+func newReq(method, path string, body io.Reader) *http.Request {
+	req, err := http.NewRequest(method, base+path, body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return req
+}
+
+// keepalive: GET /ok, GET /slow, POST /hang on one keep-alive connection; the client's
+// 1 s timeout fires on the third and the transport closes the connection (FIN).
+func keepalive() {
+	c := &http.Client{Timeout: time.Second}
+	do(c, newReq("GET", "/ok", nil))
+	do(c, newReq("GET", "/slow", nil))
+	req := newReq("POST", "/hang", strings.NewReader(`{"order_id":4711,"qty":2}`))
+	req.Header.Set("Content-Type", "application/json")
+	do(c, req)
+}
+
+// closeEach: one request per connection, each with Connection: close.
+func closeEach() {
+	tr := &http.Transport{DisableKeepAlives: true, ExpectContinueTimeout: time.Second}
+	c := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	pause := func() { time.Sleep(100 * time.Millisecond) }
+	do(c, newReq("GET", "/ok", nil))
+	pause()
+	do(c, newReq("GET", "/chunked", nil))
+	pause()
+	do(c, newReq("GET", "/raw10", nil))
+	pause()
+	do(c, newReq("HEAD", "/ok", nil))
+	pause()
+	do(c, newReq("GET", "/nocontent", nil))
+	pause()
+	req := newReq("GET", "/notmod", nil)
+	req.Header.Set("If-None-Match", `"v1"`)
+	do(c, req)
+	pause()
+	body := bytes.Repeat([]byte("upload-data-"), 100) // 1200 bytes
+	req = newReq("POST", "/upload", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Expect", "100-continue")
+	do(c, req)
+}
+
+func hostport() string { return strings.TrimPrefix(base, "http://") }
+
+func get(path string) string {
+	return "GET " + path + " HTTP/1.1\r\nHost: " + hostport() + "\r\nUser-Agent: pipeliner/1.0\r\nAccept: */*\r\n\r\n"
+}
+
+// pipelined: connection 1 sends three GETs in one write and reads three responses;
+// connection 2 pipelines GET /ok, GET /hang, GET /ok and gives up 1 s after writing.
+func pipelined() {
+	run := func(paths []string) {
+		conn, err := net.Dial("tcp", hostport())
+		if err != nil {
+			log.Fatal(err)
+		}
+		var b strings.Builder
+		for _, p := range paths {
+			b.WriteString(get(p))
+		}
+		if _, err := io.WriteString(conn, b.String()); err != nil {
+			log.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(time.Second))
+		br := bufio.NewReader(conn)
+		for _, p := range paths {
+			resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})
+			if err != nil {
+				log.Printf("GET %s: %v (giving up)", p, err)
+				break
+			}
+			n, _ := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			log.Printf("GET %s: %s, %d body bytes", p, resp.Status, n)
+		}
+		conn.Close()
+	}
+	run([]string{"/ok", "/slow", "/ok"})
+	time.Sleep(200 * time.Millisecond)
+	run([]string{"/ok", "/hang", "/ok"})
+}
+
+// rst: POST /hang, then after 1 s abort the connection with RST (SO_LINGER 0).
+func rst() {
+	conn, err := net.Dial("tcp", hostport())
+	if err != nil {
+		log.Fatal(err)
+	}
+	body := `{"order_id":4712,"qty":1}`
+	fmt.Fprintf(conn, "POST /hang HTTP/1.1\r\nHost: %s\r\nUser-Agent: aborter/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", hostport(), len(body), body)
+	time.Sleep(time.Second)
+	conn.(*net.TCPConn).SetLinger(0)
+	conn.Close()
+	log.Print("POST /hang: aborted with RST after 1 s")
+}
+
+// bulk: one GET of a ~2 MB body.
+func bulk() {
+	c := &http.Client{Timeout: 10 * time.Second}
+	do(c, newReq("GET", "/bulk?size=2000000", nil))
+}
+
+// many: 300 small keep-alive exchanges, 100 on each of three connections.
+func many() {
+	for conn := 1; conn <= 3; conn++ {
+		tr := &http.Transport{MaxIdleConnsPerHost: 1}
+		c := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+		ok := 0
+		for i := 1; i <= 100; i++ {
+			resp, err := c.Get(fmt.Sprintf("%s/small?i=%d-%d", base, conn, i))
+			if err != nil {
+				log.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			ok++
+		}
+		tr.CloseIdleConnections()
+		log.Printf("connection %d: %d exchanges", conn, ok)
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,0 +1,13 @@
+#!/bin/bash
+# Regenerates every capture in testdata/app, one after another. Run as root:
+#   bash testdata/app/make-all.sh
+# Each run gives new ports, sequence numbers and times: EXPECTED.md describes the
+# committed captures and must be brought up to date after regenerating.
+set -euo pipefail
+cd "$(dirname "$0")"
+for s in http_keepalive http_close http_pipelined http_unanswered_rst ssh_banner_hang \
+	tls_silent mysql_greeting_stall misc_protocols bulk many_small_http; do
+	echo "== $s"
+	bash "./$s.sh"
+done
+ls -l ./*.pcap

@@ -1,0 +1,19 @@
+#!/bin/bash
+# lo_ethernet.pcap: `tcpdump -i lo` inside one namespace (Linux lo has the Ethernet link
+# type, DLT_EN10MB = 1, with all-zero MACs), IPv4 only. Also writes lo_ethernet.pcap.gz.
+# Traffic: a server on 127.0.0.1:8080; one clean request/response closed FIN/FIN by the
+# client; one connect to the closed port 127.0.0.1:81, answered by RST.
+# Run as root: bash testdata/link/lo_ethernet.sh
+T2_DIR="$(cd "$(dirname "$0")" && pwd)"
+. "$T2_DIR/../lib.sh"
+. "$T2_DIR/common.sh"
+tm_require tcpdump gzip
+
+OUT="$T2_DIR/lo_ethernet.pcap"
+tm_ns tmt2-lo
+t2_serve tmt2-lo 127.0.0.1 8080
+tm_capture tmt2-lo "$OUT" -i lo --immediate-mode
+t2_mix tmt2-lo 127.0.0.1
+tm_stop_capture
+gzip -9 -n -c "$OUT" >"$OUT.gz"
+t2_done "$OUT"
