@@ -111,25 +111,31 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 
 // judge builds one flow's result.
 func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
-	j := classify(f, end, cfg, ev)
+	j := classify(f, end, cfg, ev, true)
+	closeShape := j.verdict
+	switch j.verdict {
+	case RSTOnFirstData, RetransmitGiveUp, KeepAliveTimeout:
+		closeShape = classify(f, end, cfg, ev, false).verdict
+	}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	r := Flow{
-		ID:              f.ID,
-		Client:          f.Client.String(),
-		Server:          f.Server.String(),
-		File:            ev.files[f.First.File],
-		FirstFrame:      f.First.Frame,
-		LastFrame:       f.Last.Frame,
-		Start:           f.First.Time.UTC(),
-		End:             f.Last.Time.UTC(),
-		Duration:        secs(f.Duration()),
-		Verdict:         j.verdict,
-		Close:           j.verdict,
-		Midstream:       f.Midstream,
-		Summary:         j.summary,
-		Facts:           j.facts,
-		Evidence:        j.evidence,
-		Packets:         Pair[int]{c.Packets + c.ICMPErrors, s.Packets + s.ICMPErrors},
+		ID:         f.ID,
+		Client:     f.Client.String(),
+		Server:     f.Server.String(),
+		File:       ev.files[f.First.File],
+		FirstFrame: f.First.Frame,
+		LastFrame:  f.Last.Frame,
+		Start:      f.First.Time.UTC(),
+		End:        f.Last.Time.UTC(),
+		Duration:   secs(f.Duration()),
+		Verdict:    j.verdict,
+		Close:      closeShape,
+		Midstream:  f.Midstream,
+		Summary:    j.summary,
+		Facts:      j.facts,
+		Evidence:   j.evidence,
+		// An ICMP error about one side's segment travels the other way.
+		Packets:         Pair[int]{c.Packets + s.ICMPErrors, s.Packets + c.ICMPErrors},
 		PayloadBytes:    Pair[int64]{c.PayloadBytes, s.PayloadBytes},
 		Analysis:        Pair[SideStats]{sideStats(c), sideStats(s)},
 		ZeekConnState:   f.Zeek.ConnState(),

@@ -74,12 +74,16 @@ func nextRetryWithin(lastGap time.Duration) time.Duration {
 // classify decides how a flow's TCP connection ended, or stands at capture end.
 // end is the end of observation: the capture's last packet, or the SYN that replaced
 // this connection on its tuple.
-func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) judgement {
+//
+// With specific false it gives the close shape alone: how the connection ended or
+// stands (FINs, RSTs, silence), without the verdicts that explain why
+// (rst_on_first_data, retransmit_giveup, keepalive_timeout).
+func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, specific bool) judgement {
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	if !f.HandshakeDone() {
 		return classifyHandshake(f, c, s, end, cfg, ev)
 	}
-	if j, ok := classifyRSTOnFirstData(f, c, s, ev); ok {
+	if j, ok := classifyRSTOnFirstData(f, c, s, ev); ok && specific {
 		return j
 	}
 	// Both FINs before any RST: a clean close, whatever trails it.
@@ -100,7 +104,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) judge
 		return j
 	}
 	if !f.RST.Packet.IsZero() {
-		return classifyRST(f, end, cfg, ev)
+		return classifyRST(f, end, cfg, ev, specific)
 	}
 	// A FIN one way only.
 	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
@@ -108,13 +112,16 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) judge
 		if closer.FIN.IsZero() || !f.Side(d.Other()).FIN.IsZero() {
 			continue
 		}
-		if closer.FINAcked.IsZero() && closer.RetransRun >= cfg.RetransGiveUp {
+		if specific && closer.FINAcked.IsZero() && closer.RetransRun >= cfg.RetransGiveUp {
 			return retransmitGiveUp(f, d, end, ev, "")
 		}
 		return finUnanswered(f, d, end, ev)
 	}
 	// No FIN, no RST: still open at the end, or abandoned.
 	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
+		if !specific {
+			break
+		}
 		side := f.Side(d)
 		if side.RetransRun >= cfg.RetransGiveUp && !side.UnackedDataSince.IsZero() &&
 			end.Sub(side.LastRetrans.Time) > nextRetryWithin(side.RetransGap) {
@@ -160,10 +167,10 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		j := judgement{verdict: Refused, facts: Facts{SYNCount: c.SYNs}}
 		if !c.ICMP.IsZero() && (s.RST.IsZero() || c.ICMP.Time.Before(s.RST.Time)) {
 			what := icmpText(c.ICMPType, c.ICMPCode, c.ICMPv6)
-			j.facts.RefusedBy, j.facts.ICMP = "icmp", what
+			j.facts.RefusedBy, j.facts.ICMP, j.facts.ICMPFrom = "icmp", what, c.ICMPFrom.String()
 			j.evidence = append(j.evidence, ev.at(c.FirstSYN, "SYN"), ev.at(c.ICMP, "ICMP "+what))
-			j.summary = fmt.Sprintf("connection to port %d refused: the SYN was answered by ICMP %s %s later (%s)",
-				port, what, dur(c.ICMP.Time.Sub(c.FirstSYN.Time)), plural(c.SYNs, "SYN"))
+			j.summary = fmt.Sprintf("connection to port %d refused: the SYN was answered by ICMP %s from %s %s later (%s, %s)",
+				port, what, c.ICMPFrom, dur(c.ICMP.Time.Sub(c.FirstSYN.Time)), plural(c.SYNs, "SYN"), plural(c.ICMPErrors, "ICMP error"))
 			return j
 		}
 		j.facts.RefusedBy = "rst"
@@ -285,6 +292,11 @@ func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) 
 		s.RST.IsZero() || !s.FIN.IsZero() || !s.RST.Time.After(c.FirstData.Time) && s.RST.Frame != c.FirstData.Frame {
 		return judgement{}, false
 	}
+	if !c.DataAfterAck.IsZero() && c.DataAfterAck.Time.Before(s.RST.Time) {
+		// The client kept sending after the server acknowledged its first data: the
+		// RST came in the middle of an exchange, not in answer to the first request.
+		return judgement{}, false
+	}
 	if s.RST.Time.Before(c.FirstData.Time) || (!c.FIN.IsZero() && c.FIN.Time.Before(s.RST.Time)) ||
 		(!c.RST.IsZero() && c.RST.Time.Before(s.RST.Time)) {
 		return judgement{}, false
@@ -351,7 +363,7 @@ func keepAliveTimeout(f *flows.Flow, d flows.Direction, ev *evidenceNamer, then 
 	return j
 }
 
-func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) judgement {
+func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, specific bool) judgement {
 	r := f.RST
 	rs := f.Side(r.From)
 	rstEv := ev.at(r.Packet, "RST from the "+r.From.String())
@@ -382,6 +394,9 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) ju
 	}
 	// The RST ended repeated retransmissions or unanswered keepalives.
 	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
+		if !specific {
+			break
+		}
 		side := f.Side(d)
 		if side.RetransRun >= cfg.RetransGiveUp && !side.UnackedDataSince.IsZero() {
 			return retransmitGiveUp(f, d, end, ev, fmt.Sprintf("then the %s reset the connection", r.From))
@@ -395,7 +410,9 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) ju
 	}
 	// After a silence, or in the middle of an exchange?
 	answeredData := !r.Prev.IsZero() && r.PrevFrom != r.From && r.PrevData && r.Gap < cfg.Idle
-	idle := r.Gap
+	// Keepalive probes and their answers are no activity: an RST after them still
+	// comes after the silence they filled.
+	idle := r.SinceActive
 	if answeredData {
 		idle = r.PrevGap
 	}

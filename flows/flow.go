@@ -60,7 +60,10 @@ type Side struct {
 
 	FirstData Mark // first segment carrying payload
 	LastData  Mark // last segment carrying payload (retransmissions included)
-	Last      Mark // last packet of any kind
+	// DataAfterAck is the first new data sent after the peer had acknowledged some of
+	// this side's data: from then on the exchange was under way, past a first request.
+	DataAfterAck Mark
+	Last         Mark // last packet of any kind
 
 	FINs     int
 	FIN      Mark          // first FIN
@@ -95,6 +98,7 @@ type Side struct {
 	ICMPType          uint8
 	ICMPCode          uint8
 	ICMPv6            bool
+	ICMPFrom          netip.Addr // who sent the first ICMP error
 	lastDupAckValue   uint32
 	lastWasKeepAlive  bool
 	lastPureAckWindow uint16
@@ -145,14 +149,17 @@ type Flow struct {
 // RSTContext is what happened just before a flow's first RST, so the analyzer can tell an
 // abort after a silence from an RST answering data sent to a socket that is gone.
 type RSTContext struct {
-	From      Direction // who sent the RST
-	Packet    Mark      // the RST itself
-	Prev      Mark      // the packet before it (zero when the RST was first)
-	PrevFrom  Direction
-	PrevData  bool          // the packet before carried payload or a FIN
-	PrevGap   time.Duration // silence before that previous packet
-	Gap       time.Duration // from the previous packet to the RST
-	BeforeFIN [2]bool       // whether each side had sent a FIN before the RST
+	From     Direction // who sent the RST
+	Packet   Mark      // the RST itself
+	Prev     Mark      // the packet before it (zero when the RST was first)
+	PrevFrom Direction
+	PrevData bool          // the packet before carried payload or a FIN
+	PrevGap  time.Duration // silence before that previous packet
+	Gap      time.Duration // from the previous packet to the RST
+	// SinceActive is the time from the last packet that was not a keepalive probe or
+	// its answer to the RST.
+	SinceActive time.Duration
+	BeforeFIN   [2]bool // whether each side had sent a FIN before the RST
 }
 
 // Side returns the half of the flow sent by d.

@@ -153,23 +153,25 @@ func (t *Table) Add(seg *Segment) {
 // startsNewConnection decides whether a SYN on a tuple that already has a flow opens a
 // new connection (port reuse) rather than retransmitting the old one's SYN.
 func startsNewConnection(f *Flow, seg *Segment) bool {
-	if f.closed || f.Midstream {
-		return true
-	}
 	d := FromClient
 	if seg.Src != f.Client {
 		d = FromServer
 	}
 	s := &f.Sides[d]
+	if s.SYNs > 0 && seg.Seq == s.ISN {
+		// The same ISN is a retransmission of this connection's SYN, even after an
+		// ICMP error or an RST: a new connect picks a new ISN (RFC 9293 3.4.1).
+		return false
+	}
+	if f.closed || f.Midstream {
+		return true
+	}
 	if d == FromServer {
 		// A SYN from the server side of a live flow: a simultaneous open, not a new flow.
 		return false
 	}
-	if s.SYNs > 0 && seg.Seq != s.ISN {
-		return true // a different ISN: the client gave up and connected again
-	}
-	// The same ISN after the handshake completed is a retransmission of a stale SYN.
-	return false
+	// A different ISN on a live flow: the client gave up and connected again.
+	return s.SYNs > 0
 }
 
 func (t *Table) addICMP(f *Flow, seg *Segment) {
@@ -181,15 +183,10 @@ func (t *Table) addICMP(f *Flow, seg *Segment) {
 	m := Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
 	s.ICMPErrors++
 	if s.ICMP.IsZero() {
-		s.ICMP, s.ICMPType, s.ICMPCode, s.ICMPv6 = m, seg.ICMPType, seg.ICMPCode, seg.ICMPv6
+		s.ICMP, s.ICMPType, s.ICMPCode, s.ICMPv6, s.ICMPFrom = m, seg.ICMPType, seg.ICMPCode, seg.ICMPv6, seg.ICMPFrom
 	}
 	f.Packets++
 	f.Last = m
-	if !f.HandshakeDone() {
-		// A hard error on a connection attempt aborts it (RFC 1122 4.2.3.9 lets the
-		// stack do so, and Linux does): the next SYN on the tuple is a new attempt.
-		f.closed = true
-	}
 	// The error travels against the quoted segment, so it belongs to the other side's
 	// row in the ladder.
 	step := Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, Time: seg.Time,
@@ -239,7 +236,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.RSTHasAck = ack
 		}
 		if f.RST.Packet.IsZero() {
-			f.RST = RSTContext{From: d, Packet: m, Gap: gap,
+			f.RST = RSTContext{From: d, Packet: m, Gap: gap, SinceActive: seg.Time.Sub(f.LastActive.Time),
 				BeforeFIN: [2]bool{!f.Sides[0].FIN.IsZero(), !f.Sides[1].FIN.IsZero()}}
 			if f.Packets > 1 {
 				f.RST.Prev, f.RST.PrevFrom, f.RST.PrevData, f.RST.PrevGap = f.Last, f.lastFrom, f.lastHadData, f.lastGap
@@ -303,6 +300,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		}
 	}
 	if seqLen > 0 && !rst && seqAfter(end, s.NextSeq) {
+		if seg.PayloadLen > 0 && s.DataAfterAck.IsZero() && p.HaveAck && seqAfter(p.MaxAck, s.ISN+1) {
+			s.DataAfterAck = m
+		}
 		if seg.PayloadLen > 0 {
 			newBytes := int64(int32(end - s.NextSeq))
 			if fin {

@@ -1,0 +1,402 @@
+package analyzer
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// analyzeFiles runs the whole pipeline on captures, as the command line does.
+func analyzeFiles(t *testing.T, cfg Config, paths ...string) *Result {
+	t.Helper()
+	var srcs []*flows.FileSource
+	for i, p := range paths {
+		s, err := flows.Open(p, i)
+		if err != nil {
+			t.Fatalf("open %s: %v", p, err)
+		}
+		t.Cleanup(func() { s.Close() })
+		srcs = append(srcs, s)
+	}
+	res, err := Analyze(srcs, Options{Config: cfg})
+	if err != nil {
+		t.Fatalf("analyze %v: %v", paths, err)
+	}
+	return res
+}
+
+func flowByClient(t *testing.T, r *Result, client string) *Flow {
+	t.Helper()
+	for i := range r.Flows {
+		if r.Flows[i].Client == client {
+			return &r.Flows[i]
+		}
+	}
+	t.Fatalf("no flow from client %s (have %d flows)", client, len(r.Flows))
+	return nil
+}
+
+func near(t *testing.T, what string, got *float64, want, tol float64) {
+	t.Helper()
+	if got == nil {
+		t.Errorf("%s: missing, want %.3f", what, want)
+		return
+	}
+	if math.Abs(*got-want) > tol {
+		t.Errorf("%s = %.6f, want %.3f ± %.3f", what, *got, want, tol)
+	}
+}
+
+func gapsNear(t *testing.T, what string, got []float64, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+		return
+	}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > tol {
+			t.Errorf("%s[%d] = %.3f, want %.3f ± %.3f", what, i, got[i], want[i], tol)
+		}
+	}
+}
+
+func hasEvidence(t *testing.T, f *Flow, frame int) {
+	t.Helper()
+	for _, e := range f.Evidence {
+		if e.Frame == frame {
+			return
+		}
+	}
+	t.Errorf("no evidence at frame %d: %+v", frame, f.Evidence)
+}
+
+// verdictCase is one flow of one capture made by the real kernel (testdata/tcp, whose
+// EXPECTED.md quotes the tshark lines each expectation is read from).
+type verdictCase struct {
+	name    string
+	file    string
+	client  string
+	verdict Verdict
+	close   Verdict
+	zeek    string // the conn_state Zeek's conn_state() gives these endpoint states
+	// why says, from the packets, why this verdict is right.
+	why   string
+	check func(t *testing.T, f *Flow)
+}
+
+// Tolerances: the kernels' timers drift by a few ms from run to run; script sleeps by
+// tens of ms.
+const (
+	gapTol  = 0.05
+	idleTol = 0.2
+)
+
+var tcpCases = []verdictCase{
+	{
+		name: "refused_rst", file: "refused.pcap", client: "10.77.0.1:41010",
+		verdict: Refused, close: Refused, zeek: "REJ",
+		why: "frame 1 SYN to 9001; frame 2 is RST,ACK from the server 19 µs later (Seq=1 Ack=1): nothing listened",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNCount != 1 || f.Facts.RefusedBy != "rst" {
+				t.Errorf("facts %+v, want 1 SYN refused by rst", f.Facts)
+			}
+			hasEvidence(t, f, 2)
+			if f.Packets != (Pair[int]{1, 1}) || f.PayloadBytes != (Pair[int64]{0, 0}) {
+				t.Errorf("packets %+v payload %+v", f.Packets, f.PayloadBytes)
+			}
+		},
+	},
+	{
+		name: "refused_icmp_port_unreachable", file: "refused_icmp.pcap", client: "10.77.0.1:41020",
+		verdict: Refused, close: Refused, zeek: "S0",
+		why: "frames 1 and 3: the same SYN (Seq=0, same ISN) twice 1.0 s apart; frames 2 and 4: ICMP type 3 code 3 from 10.77.0.2 quoting 41020 → 9002; the server never sent TCP",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNCount != 2 || f.Facts.RefusedBy != "icmp" || f.Facts.ICMP != "port unreachable" || f.Facts.ICMPFrom != "10.77.0.2" {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			// 2 TCP segments from the client; the 2 ICMP errors travel server → client.
+			if f.Packets != (Pair[int]{2, 2}) {
+				t.Errorf("packets %+v, want client 2 server 2", f.Packets)
+			}
+			hasEvidence(t, f, 2)
+		},
+	},
+	{
+		name: "refused_icmp6_port_unreachable", file: "refused_icmp6.pcap", client: "[fd77::1]:41200",
+		verdict: Refused, close: Refused, zeek: "S0",
+		why: "frames 1, 3: SYN and its retransmission; frames 2, 4: ICMPv6 type 1 code 4 (port unreachable) from fd77::2",
+		check: func(t *testing.T, f *Flow) {
+			if f.Server != "[fd77::2]:9020" || f.Facts.ICMP != "port unreachable" || f.Facts.SYNCount != 2 {
+				t.Errorf("server %s facts %+v", f.Server, f.Facts)
+			}
+		},
+	},
+	{
+		name: "syn_giveup_accept_queue_full", file: "syn_giveup.pcap", client: "10.77.0.1:41032",
+		verdict: SYNGiveUp, close: SYNGiveUp, zeek: "S0",
+		why: "frames 7–14: 8 SYNs with the same ISN, gaps 1.03, 1.02 ×4, 2.02, 4.16 s (linear then doubling back-off), never answered (the listener's backlog of 1 was full); the capture runs 13.2 s past the last SYN with no retry, longer than twice the last gap",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNCount != 8 {
+				t.Errorf("SYN count %d, want 8", f.Facts.SYNCount)
+			}
+			gapsNear(t, "gaps", f.Facts.SYNGaps, []float64{1.028, 1.024, 1.024, 1.024, 1.024, 2.016, 4.160}, gapTol)
+			near(t, "first→last SYN", f.Facts.SYNSpan, 11.300, 0.1)
+			// The script set tcp_syn_retries=3: the give-up budget 1+2+4+8 = 15 s is the
+			// first past the last SYN at 11.3 s.
+			if f.Facts.SYNRetries == nil || *f.Facts.SYNRetries != 3 {
+				t.Errorf("syn_retries %v, want 3", f.Facts.SYNRetries)
+			}
+			hasEvidence(t, f, 7)
+			hasEvidence(t, f, 14)
+		},
+	},
+	{
+		name: "syn_giveup_queue_fillers_idle", file: "syn_giveup.pcap", client: "10.77.0.1:41030",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "frames 1–3: a complete handshake into the full accept queue, then nothing for 25.1 s until the capture's last frame",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "silent", f.Facts.Silent, 25.15, idleTol)
+			if f.Facts.KeepAliveSeen == nil || *f.Facts.KeepAliveSeen {
+				t.Errorf("keepalive_seen %v, want false", f.Facts.KeepAliveSeen)
+			}
+		},
+	},
+	{
+		name: "syn_unanswered_capture_ends_while_retrying", file: "syn_unanswered.pcap", client: "10.77.0.1:41040",
+		verdict: SYNUnanswered, close: SYNUnanswered, zeek: "S0",
+		why: "frames 1–3: 3 SYNs 1.01 and 1.02 s apart; the capture ends 0.48 s after the last, less than the next retry (≥ 1 s) would take",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNCount != 3 {
+				t.Errorf("SYN count %d", f.Facts.SYNCount)
+			}
+			gapsNear(t, "gaps", f.Facts.SYNGaps, []float64{1.007, 1.024}, gapTol)
+		},
+	},
+	{
+		name: "handshake_incomplete_synack_retransmitted", file: "handshake_incomplete.pcap", client: "10.77.0.1:41050",
+		verdict: HandshakeIncomplete, close: HandshakeIncomplete, zeek: "S1",
+		why: "frame 1 SYN; frames 2, 3, 4 SYN-ACK (1.03 s then 2.02 s apart: tcp_synack_retries=2); the client's final ACK never came (dropped by nft)",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNACKCount != 3 {
+				t.Errorf("SYN-ACK count %d", f.Facts.SYNACKCount)
+			}
+			gapsNear(t, "SYN-ACK gaps", f.Facts.SYNACKGaps, []float64{1.028, 2.016}, gapTol)
+		},
+	},
+	{
+		name: "rst_on_first_data_unread_request", file: "rst_on_first_data.pcap", client: "10.77.0.1:41060",
+		verdict: RSTOnFirstData, close: Reset, zeek: "RSTR",
+		why: "frame 3 completes the handshake, frame 4 is the client's 46-byte GET, frame 6 the server's RST,ACK 0.30 s later; the server never sent a byte (it accepted and closed the socket unread). The close shape is reset: 0.30 s is under the 1 s idle threshold",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "handshake→RST", f.Facts.HandshakeToRST, 0.300, 0.05)
+			near(t, "data→RST", f.Facts.DataToRST, 0.300, 0.05)
+			if f.Facts.RSTFrom != "server" || f.Facts.RSTHasACK == nil || !*f.Facts.RSTHasACK || f.Facts.FirstDataBytes != 46 {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			hasEvidence(t, f, 6)
+		},
+	},
+	{
+		name: "fin_unanswered_client_stuck_idle_timeout", file: "fin_unanswered_client_stuck.pcap", client: "10.77.0.1:41070",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S3",
+		why: "frame 8: the server's FIN after 2.0 s of silence (frame 7 → 8); frame 9: the client's kernel ACKs it 41.6 ms later (delayed ACK); the client never sends FIN in the 4.0 s until the capture ends: CLOSE_WAIT",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.Side != "client" || f.Facts.FINAcked == nil || !*f.Facts.FINAcked {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "idle before FIN", f.Facts.Idle, 2.000, idleTol)
+			near(t, "stuck", f.Facts.Stuck, 4.018, idleTol)
+			hasEvidence(t, f, 8)
+			hasEvidence(t, f, 9)
+		},
+	},
+	{
+		name: "fin_unanswered_server_stuck", file: "fin_unanswered_server_stuck.pcap", client: "10.77.0.1:41080",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "frame 8: the client's FIN 1.0 s after the last packet; frame 9: the server's kernel ACKs it; the server never sends FIN in the 3.0 s until the capture ends",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.Side != "server" {
+				t.Errorf("stuck side %q, want server", f.Facts.Side)
+			}
+			near(t, "idle before FIN", f.Facts.Idle, 1.000, idleTol)
+			near(t, "stuck", f.Facts.Stuck, 3.014, idleTol)
+		},
+	},
+	{
+		name: "fin_unanswered_then_rst_fin_wait2_expired", file: "fin_unanswered_then_rst.pcap", client: "10.77.0.1:41090",
+		verdict: FINUnansweredThenRST, close: FINUnansweredThenRST, zeek: "RSTO",
+		why: "frame 8 client FIN, frame 9 server ACK; the server never closes; frame 10: the server writes 10 bytes 4 s later, frame 11: the client's kernel (its FIN_WAIT2 socket expired) answers RST without ACK",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.Side != "server" || f.Facts.RSTFrom != "client" || f.Facts.RSTHasACK == nil || *f.Facts.RSTHasACK || f.Facts.RSTAnswered != "data" {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "FIN→RST", f.Facts.FINToRST, 4.000, idleTol)
+			near(t, "idle before FIN", f.Facts.Idle, 1.000, idleTol)
+			if f.PayloadBytes != (Pair[int64]{5, 15}) {
+				t.Errorf("payload %+v, want 5/15", f.PayloadBytes)
+			}
+		},
+	},
+	{
+		name: "rst_after_idle_abort", file: "rst_after_idle_abort.pcap", client: "10.77.0.1:41100",
+		verdict: RSTAfterIdle, close: RSTAfterIdle, zeek: "RSTO",
+		why: "frame 8: the client's RST,ACK 2.0 s after frame 7 (its own ACK): nothing to answer, an abort (SO_LINGER 0)",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.RSTFrom != "client" || f.Facts.RSTAnswered != "nothing" {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "idle", f.Facts.Idle, 2.000, idleTol)
+		},
+	},
+	{
+		name: "rst_after_idle_dead_peer", file: "rst_after_idle_dead_peer.pcap", client: "10.77.0.1:41110",
+		verdict: RSTAfterIdle, close: RSTAfterIdle, zeek: "RSTR",
+		why: "frame 8: the client sends 11 bytes after 2.5 s of silence; frame 9: the server answers RST (no ACK flag) 34 µs later: its socket was gone",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.RSTFrom != "server" || f.Facts.RSTAnswered != "data" || f.Facts.RSTHasACK == nil || *f.Facts.RSTHasACK {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "idle", f.Facts.Idle, 2.500, idleTol)
+			hasEvidence(t, f, 9)
+		},
+	},
+	{
+		name: "reset_mid_stream", file: "reset_active.pcap", client: "10.77.0.1:41120",
+		verdict: Reset, close: Reset, zeek: "RSTR",
+		why: "frames 6–44: the client streams 20 × 1000 bytes every 20 ms, each ACKed; frame 46: the server's RST,ACK 0.28 ms after the last data: in the middle of the exchange, not after a first request",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.RSTFrom != "server" {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			if f.PayloadBytes != (Pair[int64]{20000, 6}) || f.Packets != (Pair[int]{23, 23}) {
+				t.Errorf("payload %+v packets %+v", f.PayloadBytes, f.Packets)
+			}
+		},
+	},
+	{
+		name: "retransmit_giveup_silent", file: "retransmit_giveup.pcap", client: "10.77.0.1:41130",
+		verdict: RetransmitGiveUp, close: IdleOpen, zeek: "S1",
+		why: "frame 8: 11 bytes never ACKed; frames 9–13: 5 retransmissions, gaps 0.21, 0.21, 0.43, 0.83, 1.66 s (tcp_retries2=3); no FIN or RST (Linux sends none on this timeout) and nothing in the 5.6 s to the capture's end: abandoned",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.Side != "client" || f.Facts.Retransmissions != 5 {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "last gap", f.Facts.LastRetransGap, 1.664, gapTol)
+			if f.Analysis.Client.Retransmissions != 5 {
+				t.Errorf("client retransmissions %d", f.Analysis.Client.Retransmissions)
+			}
+		},
+	},
+	{
+		name: "keepalive_timeout_rst", file: "keepalive_timeout.pcap", client: "10.77.0.1:41140",
+		verdict: KeepAliveTimeout, close: RSTAfterIdle, zeek: "RSTO",
+		why: "frames 8, 9, 10: zero-length probes with Seq = snd_una−1, 1.02 s apart, never answered (the server's packets are dropped); frame 11: the client's RST,ACK 1.03 s after the 3rd probe (TCP_KEEPCNT=3). The RST comes 4.1 s after the last data: the close shape is rst_after_idle",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.Side != "client" || f.Facts.KeepAlives != 3 {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "interval", f.Facts.KeepAliveEvery, 1.020, gapTol)
+			if f.Analysis.Client.KeepAlives != 3 {
+				t.Errorf("keepalives %d", f.Analysis.Client.KeepAlives)
+			}
+		},
+	},
+	{
+		name: "clean_close_client_first", file: "clean_close_client_first.pcap", client: "10.77.0.1:41150",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "frame 8 client FIN, frame 9 server FIN,ACK, frame 10 the last ACK",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.ClosedFirst != "client" || f.Packets != (Pair[int]{6, 4}) || f.PayloadBytes != (Pair[int64]{5, 5}) {
+				t.Errorf("facts %+v packets %+v payload %+v", f.Facts, f.Packets, f.PayloadBytes)
+			}
+		},
+	},
+	{
+		name: "clean_close_server_first", file: "clean_close_server_first.pcap", client: "10.77.0.1:41160",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "frame 8 server FIN, frame 9 client FIN,ACK, frame 10 the last ACK",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.ClosedFirst != "server" || f.Packets != (Pair[int]{5, 5}) {
+				t.Errorf("facts %+v packets %+v", f.Facts, f.Packets)
+			}
+		},
+	},
+	{
+		name: "clean_close_ipv6", file: "clean_close_v6.pcap", client: "[fd77::1]:41210",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "as clean_close_client_first, over IPv6",
+		check: func(t *testing.T, f *Flow) {
+			if f.Server != "[fd77::2]:9021" || f.WiresharkFilter != "ipv6.addr==fd77::1 && ipv6.addr==fd77::2 && tcp.port==41210 && tcp.port==9021" {
+				t.Errorf("server %s filter %q", f.Server, f.WiresharkFilter)
+			}
+		},
+	},
+	{
+		name: "idle_open_no_keepalive", file: "idle_open.pcap", client: "10.77.0.1:41170",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "frame 7 is the last TCP packet; the capture ends 3.02 s later with no FIN or RST",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "silent", f.Facts.Silent, 3.017, idleTol)
+			if f.Facts.KeepAliveSeen == nil || *f.Facts.KeepAliveSeen {
+				t.Errorf("keepalive_seen %v", f.Facts.KeepAliveSeen)
+			}
+		},
+	},
+	{
+		name: "idle_open_keepalive_answered", file: "idle_open_keepalive.pcap", client: "10.77.0.1:41180",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "frames 8, 10, 12: keepalive probes answered by frames 9, 11, 13; no payload for 3.51 s until the capture ends: probes are not activity",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "silent", f.Facts.Silent, 3.51, idleTol)
+			if f.Facts.KeepAliveSeen == nil || !*f.Facts.KeepAliveSeen {
+				t.Errorf("keepalive_seen %v", f.Facts.KeepAliveSeen)
+			}
+			if f.Analysis.Client.KeepAlives != 3 || f.Analysis.Server.KeepAliveACKs != 3 {
+				t.Errorf("analysis %+v", f.Analysis)
+			}
+		},
+	},
+	{
+		name: "open_bulk_at_capture_end", file: "open_active.pcap", client: "10.77.0.1:41190",
+		verdict: Open, close: Open, zeek: "S1",
+		why: "the server sends 1000 bytes every 10 ms until the last frame: no FIN, no RST, no silence",
+		check: func(t *testing.T, f *Flow) {
+			if f.PayloadBytes.Client != 9 || f.PayloadBytes.Server < 100000 {
+				t.Errorf("payload %+v", f.PayloadBytes)
+			}
+		},
+	},
+}
+
+func TestVerdict(t *testing.T) {
+	for _, c := range tcpCases {
+		t.Run(c.name, func(t *testing.T) {
+			r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", c.file))
+			f := flowByClient(t, r, c.client)
+			if f.Verdict != c.verdict || f.Close != c.close {
+				t.Fatalf("verdict %s close %s, want %s close %s (%s)\nsummary: %s", f.Verdict, f.Close, c.verdict, c.close, c.why, f.Summary)
+			}
+			if f.ZeekConnState != c.zeek {
+				t.Errorf("zeek_conn_state %s, want %s", f.ZeekConnState, c.zeek)
+			}
+			if f.Severity != SeverityOf(c.verdict) || f.Summary == "" {
+				t.Errorf("severity %s summary %q", f.Severity, f.Summary)
+			}
+			if c.check != nil {
+				c.check(t, f)
+			}
+		})
+	}
+}
+
+// TestVerdictIdleThreshold: the same RST is rst_after_idle or reset depending on --idle.
+func TestVerdictIdleThreshold(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Idle = 3e9 // 3 s: the 2.0 s silence before the abort no longer counts
+	r := analyzeFiles(t, cfg, filepath.Join("..", "testdata", "tcp", "rst_after_idle_abort.pcap"))
+	if f := flowByClient(t, r, "10.77.0.1:41100"); f.Verdict != Reset {
+		t.Errorf("with --idle 3s: %s, want reset", f.Verdict)
+	}
+}

@@ -1,0 +1,24 @@
+#!/bin/bash
+# Rebuilds every capture of testdata/tcp, one script after the other (they all use the
+# namespaces tmt1-c/tmt1-s, so they cannot run in parallel). Needs root. Takes ~2 min.
+#   bash testdata/tcp/make-all.sh [NAME...]     (default: all of them)
+set -uo pipefail
+dir=$(cd "$(dirname "$0")" && pwd)
+names=(
+	refused refused_icmp refused_icmp6 syn_giveup syn_unanswered handshake_incomplete
+	rst_on_first_data fin_unanswered_client_stuck fin_unanswered_server_stuck
+	fin_unanswered_then_rst rst_after_idle_abort rst_after_idle_dead_peer reset_active
+	retransmit_giveup keepalive_timeout clean_close_client_first clean_close_server_first
+	clean_close_v6 idle_open idle_open_keepalive open_active
+)
+[ $# -gt 0 ] && names=("$@")
+failed=()
+for n in "${names[@]}"; do
+	echo "=== $n"
+	bash "$dir/$n.sh" 2>&1 || failed+=("$n")
+done
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "FAILED: ${failed[*]}" >&2
+	exit 1
+fi
+echo "all ${#names[@]} captures rebuilt"
