@@ -1,0 +1,234 @@
+package analyzer
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// linkFlow is one expected flow of a link-type capture (testdata/link/EXPECTED.md).
+type linkFlow struct {
+	client, server string
+	first, last    int // Wireshark frame numbers, from tshark -r
+	verdict        Verdict
+}
+
+var (
+	// Each capture carries a clean request/response and a connect to a closed port:
+	// FIN/FIN (SF) and SYN answered by RST,ACK (REJ), over the link type under test.
+	cleanAndRefusedLo = []linkFlow{
+		{"127.0.0.1:38682", "127.0.0.1:8080", 1, 13, CleanClose},
+		{"127.0.0.1:43626", "127.0.0.1:81", 14, 15, Refused},
+	}
+	cleanAndRefusedBSD = []linkFlow{
+		{"127.0.0.1:46292", "127.0.0.1:8080", 1, 13, CleanClose},
+		{"127.0.0.1:42176", "127.0.0.1:81", 14, 15, Refused},
+		{"[::1]:48754", "[::1]:8080", 16, 28, CleanClose},
+		{"[::1]:55484", "[::1]:81", 29, 30, Refused},
+	}
+	cleanAndRefusedTwoIfaces = []linkFlow{
+		{"10.77.0.1:47466", "10.77.0.2:8080", 4, 16, CleanClose},
+		{"10.77.0.1:52200", "10.77.0.2:81", 20, 21, Refused},
+		{"10.78.0.1:39882", "10.78.0.2:8080", 22, 34, CleanClose},
+		{"10.78.0.1:60044", "10.78.0.2:81", 39, 40, Refused},
+	}
+)
+
+func TestLinkTypes(t *testing.T) {
+	cases := []struct {
+		file      string
+		format    string
+		gzip      bool
+		linkTypes []string
+		packets   int
+		flows     []linkFlow
+		why       string
+	}{
+		{"lo_ethernet.pcap", "pcap", false, []string{"ETHERNET(1)"}, 15, cleanAndRefusedLo,
+			"tcpdump -i lo: Linux loopback has the Ethernet link type with zero MACs"},
+		{"lo_ethernet.pcap.gz", "pcap", true, []string{"ETHERNET(1)"}, 15, cleanAndRefusedLo,
+			"the same file gzip'd: detected by its magic, not its name"},
+		{"any_sll2.pcap", "pcap", false, []string{"LINUX_SLL2(276)"}, 24, []linkFlow{
+			{"10.77.0.1:38712", "10.77.0.2:8080", 5, 17, CleanClose},
+			{"10.77.0.1:57026", "10.77.0.2:81", 18, 19, Refused}},
+			"tcpdump -i any writes Linux cooked v2"},
+		{"any_sll1.pcap", "pcap", false, []string{"LINUX_SLL(113)"}, 23, []linkFlow{
+			{"10.77.0.1:38718", "10.77.0.2:8080", 4, 16, CleanClose},
+			{"10.77.0.1:57040", "10.77.0.2:81", 18, 19, Refused}},
+			"tcpdump -i any -y LINUX_SLL writes Linux cooked v1"},
+		{"null_loop.pcap", "pcap", false, []string{"NULL(0)"}, 30, cleanAndRefusedBSD,
+			"BSD Null: 4-byte address family in host order (AF_INET 2, macOS AF_INET6 30)"},
+		{"loop.pcap", "pcap", false, []string{"LOOP(108)"}, 30, cleanAndRefusedBSD,
+			"OpenBSD Loop: the family in network order (AF_INET6 24)"},
+		{"raw_ip.pcap", "pcap", false, []string{"RAW(101)"}, 30, []linkFlow{
+			{"10.78.0.1:39898", "10.78.0.2:8080", 1, 13, CleanClose},
+			{"10.78.0.1:60046", "10.78.0.2:81", 14, 15, Refused},
+			{"[fd78::1]:39426", "[fd78::2]:8080", 16, 28, CleanClose},
+			{"[fd78::1]:54268", "[fd78::2]:81", 29, 30, Refused}},
+			"a tun device captures raw IP, IPv4 and IPv6 told apart by the version nibble"},
+		{"raw_ipv4.pcap", "pcap", false, []string{"IPV4(228)"}, 15, []linkFlow{
+			{"10.78.0.1:39898", "10.78.0.2:8080", 1, 13, CleanClose},
+			{"10.78.0.1:60046", "10.78.0.2:81", 14, 15, Refused}},
+			"link type 228 is IPv4 only"},
+		{"raw_ipv6.pcap", "pcap", false, []string{"IPV6(229)"}, 15, []linkFlow{
+			{"[fd78::1]:39426", "[fd78::2]:8080", 1, 13, CleanClose},
+			{"[fd78::1]:54268", "[fd78::2]:81", 14, 15, Refused}},
+			"link type 229 is IPv6 only"},
+		{"vlan.pcap", "pcap", false, []string{"ETHERNET(1)"}, 42, []linkFlow{
+			{"10.77.0.1:41440", "10.77.0.2:8080", 5, 19, CleanClose},
+			{"10.77.0.1:48098", "10.77.0.2:81", 20, 21, Refused},
+			{"[fd77::1]:36932", "[fd77::2]:8080", 24, 37, CleanClose},
+			{"[fd77::1]:59352", "[fd77::2]:81", 40, 41, Refused}},
+			"every frame carries an 802.1Q tag (VLAN 10)"},
+		{"qinq.pcap", "pcap", false, []string{"ETHERNET(1)"}, 23, []linkFlow{
+			{"10.77.0.1:41548", "10.77.0.2:8080", 5, 17, CleanClose},
+			{"10.77.0.1:48106", "10.77.0.2:81", 18, 19, Refused}},
+			"802.1ad outer tag 100 around an 802.1Q inner tag 10"},
+		{"nanosecond.pcap", "pcap", false, []string{"ETHERNET(1)"}, 25, []linkFlow{
+			{"10.77.0.1:56496", "10.77.0.2:8080", 4, 16, CleanClose},
+			{"10.77.0.1:52594", "10.77.0.2:81", 19, 20, Refused}},
+			"pcap magic a1b23c4d: nanosecond timestamps"},
+		{"bigendian.pcap", "pcap", false, []string{"ETHERNET(1)"}, 24, []linkFlow{
+			{"10.77.0.1:33852", "10.77.0.2:8080", 4, 16, CleanClose},
+			{"10.77.0.1:52602", "10.77.0.2:81", 17, 18, Refused}},
+			"pcap headers big-endian (magic a1b2c3d4 read as d4c3b2a1)"},
+		{"two_ifaces.pcapng", "pcapng", false, []string{"ETHERNET(1)", "RAW(101)"}, 44, cleanAndRefusedTwoIfaces,
+			"one dumpcap run on veth-c (Ethernet) and tun0 (raw IP): both interfaces' packets are read"},
+		{"two_ifaces.pcapng.gz", "pcapng", true, []string{"ETHERNET(1)", "RAW(101)"}, 44, cleanAndRefusedTwoIfaces,
+			"the same, gzip'd"},
+		{"snaplen96.pcap", "pcap", false, []string{"ETHERNET(1)"}, 22, []linkFlow{
+			{"10.77.0.1:56482", "10.77.0.2:8080", 3, 16, CleanClose},
+			{"10.77.0.1:44826", "10.77.0.2:81", 17, 18, Refused}},
+			"tcpdump -s 96 cut the data segments; payload lengths come from the IP header"},
+		{"ipv6.pcap", "pcap", false, []string{"ETHERNET(1)"}, 34, []linkFlow{
+			{"[fd77::1]:36948", "[fd77::2]:8080", 4, 16, CleanClose},
+			{"[fd77::1]:36954", "[fd77::2]:8080", 17, 25, FINUnanswered},
+			{"[fd77::1]:53134", "[fd77::2]:81", 33, 34, Refused}},
+			"over IPv6: the server's FIN (flow 2) is ACKed and the client never closes"},
+		{"port_reuse.pcap", "pcap", false, []string{"ETHERNET(1)"}, 37, []linkFlow{
+			{"10.77.0.1:40000", "10.77.0.2:8080", 4, 11, Reset},
+			{"10.77.0.1:40000", "10.77.0.2:8080", 13, 22, CleanClose},
+			{"10.77.0.1:40000", "10.77.0.2:8080", 24, 33, CleanClose}},
+			"one client port, three connections: frames 13 and 24 are SYNs with new ISNs on the same tuple (tshark: Port numbers reused); the first ended with the client's RST 0 s after the response"},
+		{"midstream.pcap", "pcap", false, []string{"ETHERNET(1)"}, 58, []linkFlow{
+			{"10.77.0.1:56472", "10.77.0.2:8080", 1, 55, CleanClose},
+			{"10.77.0.1:44818", "10.77.0.2:81", 56, 57, Refused}},
+			"the capture starts with a GET on an established connection: no SYN, the client inferred from the ephemeral port"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", c.file))
+			in := r.Inputs[0]
+			if in.Format != c.format || in.Gzip != c.gzip || in.Packets != c.packets {
+				t.Errorf("input %+v, want %s gzip=%v %d packets", in, c.format, c.gzip, c.packets)
+			}
+			if len(in.LinkTypes) != len(c.linkTypes) {
+				t.Errorf("link types %v, want %v", in.LinkTypes, c.linkTypes)
+			} else {
+				for i := range c.linkTypes {
+					if in.LinkTypes[i] != c.linkTypes[i] {
+						t.Errorf("link types %v, want %v", in.LinkTypes, c.linkTypes)
+					}
+				}
+			}
+			if len(r.Flows) != len(c.flows) {
+				t.Fatalf("%d flows, want %d (%s)", len(r.Flows), len(c.flows), c.why)
+			}
+			for i, w := range c.flows {
+				f := r.Flows[i]
+				if f.ID != i+1 || f.Client != w.client || f.Server != w.server || f.FirstFrame != w.first || f.LastFrame != w.last || f.Verdict != w.verdict {
+					t.Errorf("flow %d: #%d %s → %s frames %d–%d %s; want %s → %s frames %d–%d %s (%s)",
+						i+1, f.ID, f.Client, f.Server, f.FirstFrame, f.LastFrame, f.Verdict,
+						w.client, w.server, w.first, w.last, w.verdict, c.why)
+				}
+			}
+		})
+	}
+}
+
+// TestSnaplenPayloadFromIPHeader: with -s 96 only 96 bytes of each frame were kept, yet
+// the IP header says how much each segment carried: 397 bytes of request, 1448 + 1448 +
+// 171 = 3067 of response (tshark: tcp.len on frames 6, 8, 10, 12).
+func TestSnaplenPayloadFromIPHeader(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", "snaplen96.pcap"))
+	f := flowByClient(t, r, "10.77.0.1:56482")
+	if f.PayloadBytes != (Pair[int64]{397, 3067}) {
+		t.Errorf("payload %+v, want client 397 server 3067", f.PayloadBytes)
+	}
+	if f.Analysis.Client.Retransmissions+f.Analysis.Server.Retransmissions != 0 {
+		t.Errorf("cut segments mistaken for retransmissions: %+v", f.Analysis)
+	}
+}
+
+// TestMidstream: no SYN in the capture; 10.77.0.1:56472 has the ephemeral port and sent
+// the first frame (its GET), so it is the client, and the flow says midstream.
+func TestMidstream(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", "midstream.pcap"))
+	f := flowByClient(t, r, "10.77.0.1:56472")
+	if !f.Midstream {
+		t.Errorf("midstream false")
+	}
+	if r.Flows[1].Midstream {
+		t.Errorf("the refused connect has its SYN: not midstream")
+	}
+}
+
+// TestPortReuseFilters: the reused tuple's flows each get a filter narrowed to their frames.
+func TestPortReuseFilters(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", "port_reuse.pcap"))
+	want := "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==40000 && tcp.port==8080 && frame.number>=13 && frame.number<=22"
+	if got := r.Flows[1].WiresharkFilter; got != want {
+		t.Errorf("filter %q, want %q", got, want)
+	}
+}
+
+// TestMergeTwoFiles: two captures as one incident; each flow keeps its own file and the
+// frame numbers Wireshark shows in that file.
+func TestMergeTwoFiles(t *testing.T) {
+	a := filepath.Join("..", "testdata", "tcp", "refused.pcap")
+	b := filepath.Join("..", "testdata", "tcp", "clean_close_client_first.pcap")
+	r := analyzeFiles(t, DefaultConfig(), a, b)
+	if len(r.Flows) != 2 || len(r.Inputs) != 2 {
+		t.Fatalf("%d flows from %d inputs, want 2 and 2", len(r.Flows), len(r.Inputs))
+	}
+	seen := map[string]Flow{}
+	for _, f := range r.Flows {
+		seen[f.File] = f
+	}
+	if f := seen[a]; f.Verdict != Refused || f.FirstFrame != 1 || f.LastFrame != 2 {
+		t.Errorf("refused flow: %+v", f)
+	}
+	if f := seen[b]; f.Verdict != CleanClose || f.FirstFrame != 1 || f.LastFrame != 10 {
+		t.Errorf("clean flow: file %s frames %d–%d %s", f.File, f.FirstFrame, f.LastFrame, f.Verdict)
+	}
+	// Merged by time: the flows are numbered by their first packet across both files.
+	if r.Flows[0].Start.After(r.Flows[1].Start) {
+		t.Errorf("flows not in order of first packet")
+	}
+}
+
+// TestDemo: the README's capture (testdata/demo/EXPECTED.md).
+func TestDemo(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "demo", "demo.pcapng"))
+	want := []struct {
+		client  string
+		verdict Verdict
+		why     string
+	}{
+		{"10.77.0.1:33856", CleanClose, "two GET /ok answered, client FIN frame 18, server FIN frame 19"},
+		{"10.77.0.1:41344", Refused, "SYN frame 23 answered by RST,ACK frame 24"},
+		{"10.77.0.1:60784", SYNGiveUp, "6 SYNs frames 26–64 ~1 s apart, none answered, 7.6 s of silence after"},
+		{"10.77.0.1:33858", FINUnanswered, "server FIN frame 34 ACKed by frame 35, the client never closes (12.2 s)"},
+		{"10.77.0.1:33870", RSTAfterIdle, "client RST,ACK frame 63 after 3.0 s without a packet"},
+		{"10.77.0.1:33876", IdleOpen, "answered GET, then 10.7 s silent to the capture's end"},
+	}
+	for _, w := range want {
+		if f := flowByClient(t, r, w.client); f.Verdict != w.verdict {
+			t.Errorf("%s: %s, want %s (%s)", w.client, f.Verdict, w.verdict, w.why)
+		}
+	}
+	// Frame 40: POST /slow never answered; the client closes 1.0 s later (frame 57) and the
+	// server only ACKs: the close shape is fin_unanswered with the server stuck.
+	if f := flowByClient(t, r, "10.77.0.1:33860"); f.Close != FINUnanswered || f.Facts.Side != "server" {
+		t.Errorf("unanswered POST: close %s side %s, want fin_unanswered, server", f.Close, f.Facts.Side)
+	}
+}
