@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/tcpmortem/tcpmortem/analyzer/app"
 	"github.com/tcpmortem/tcpmortem/flows"
 )
 
@@ -17,6 +18,8 @@ type Options struct {
 	// Keep, when set, decides which flows the result lists (--host, --port, --verdict).
 	// Summary counts cover every flow either way.
 	Keep func(*Flow) bool
+	// NoApp turns the application layer off (TCP verdicts only).
+	NoApp bool
 }
 
 // evidenceNamer turns flow marks into Evidence, naming the file when there are several.
@@ -45,6 +48,9 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	var finished []*flows.Flow
 	table := flows.NewTable(func(f *flows.Flow) { finished = append(finished, f) })
 	table.Idle = opts.Config.Idle
+	if !opts.NoApp {
+		table.App = app.New()
+	}
 	dec := flows.NewDecoder()
 	var seg flows.Segment
 	var first, last time.Time
@@ -117,6 +123,9 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 	case RSTOnFirstData, RetransmitGiveUp, KeepAliveTimeout:
 		closeShape = classify(f, end, cfg, ev, false).verdict
 	}
+	info := app.InfoOf(f)
+	j = applyApp(j, f, info, end, ev)
+	j.facts.AppFacts = j.app
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	r := Flow{
 		ID:         f.ID,
@@ -143,6 +152,16 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 		WiresharkFilter: wiresharkFilter(f),
 		Ladder:          f.Ladder.Steps(),
 		Files:           ev.files,
+	}
+	if info != nil {
+		r.Protocol = info.Protocol
+		if r.Protocol == "" {
+			r.Protocol = info.PortHint
+		}
+		r.HTTP = info.HTTP
+		rest := *info
+		rest.HTTP = nil
+		r.App = &rest
 	}
 	if f.Last.File != f.First.File {
 		r.LastFile = ev.files[f.Last.File]

@@ -6,6 +6,7 @@ package analyzer
 import (
 	"time"
 
+	"github.com/tcpmortem/tcpmortem/analyzer/app"
 	"github.com/tcpmortem/tcpmortem/flows"
 )
 
@@ -141,6 +142,8 @@ type Facts struct {
 	KeepAliveSeen   *bool     `json:"keepalive_seen,omitempty"`
 	Silent          *float64  `json:"silent_s,omitempty"` // idle_open: silence until capture end
 	TrailingRST     string    `json:"trailing_rst_from,omitempty"`
+	// The application-level facts, when an application verdict applies.
+	*AppFacts
 }
 
 // SideStats are Wireshark's TCP analysis flags, counted per side.
@@ -180,6 +183,9 @@ type Flow struct {
 	Packets         Pair[int]       `json:"packets"`
 	PayloadBytes    Pair[int64]     `json:"payload_bytes"`
 	Analysis        Pair[SideStats] `json:"analysis"`
+	Protocol        string          `json:"protocol,omitempty"` // recognised from the first bytes (or the port's hint)
+	HTTP            []app.Exchange  `json:"http,omitempty"`     // HTTP/1.x exchanges, in order
+	App             *app.Info       `json:"app,omitempty"`      // what the application layer saw (HTTP listed above)
 	ZeekConnState   string          `json:"zeek_conn_state"`
 	ZeekHistory     string          `json:"zeek_history"`
 	WiresharkFilter string          `json:"wireshark_filter"`

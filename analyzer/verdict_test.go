@@ -11,6 +11,11 @@ import (
 // analyzeFiles runs the whole pipeline on captures, as the command line does.
 func analyzeFiles(t *testing.T, cfg Config, paths ...string) *Result {
 	t.Helper()
+	return analyzeWith(t, Options{Config: cfg}, paths...)
+}
+
+func analyzeWith(t *testing.T, opts Options, paths ...string) *Result {
+	t.Helper()
 	var srcs []*flows.FileSource
 	for i, p := range paths {
 		s, err := flows.Open(p, i)
@@ -20,7 +25,7 @@ func analyzeFiles(t *testing.T, cfg Config, paths ...string) *Result {
 		t.Cleanup(func() { s.Close() })
 		srcs = append(srcs, s)
 	}
-	res, err := Analyze(srcs, Options{Config: cfg})
+	res, err := Analyze(srcs, opts)
 	if err != nil {
 		t.Fatalf("analyze %v: %v", paths, err)
 	}

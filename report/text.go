@@ -151,7 +151,83 @@ func textFlow(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
 		w.printf("  close: %s\n", f.Close)
 	}
 	w.printf("  %s %s   %s %s %s\n", p.dim.Sprint("wireshark:"), f.WiresharkFilter, p.dim.Sprint("zeek:"), f.ZeekConnState, f.ZeekHistory)
+	textApp(w, f, p)
 	textLadder(w, f, idle, p)
+}
+
+// maxExchanges bounds the HTTP exchanges a flow block lists (the first and the last).
+const maxExchanges = 6
+
+// textApp says what the application layer saw: the protocol's facts and the HTTP
+// exchanges with their waits.
+func textApp(w *errWriter, f *analyzer.Flow, p palette) {
+	if f.Protocol == "" || f.App == nil {
+		return
+	}
+	a := f.App
+	var facts []string
+	if a.Protocol == "" {
+		facts = append(facts, "by port only")
+	}
+	if t := a.TLS; t != nil {
+		if t.SNI != "" {
+			facts = append(facts, "SNI "+t.SNI)
+		}
+		if t.Version != "" {
+			facts = append(facts, "offers "+t.Version)
+		}
+		if t.ServerHello {
+			facts = append(facts, fmt.Sprintf("ServerHello in frame %d", t.ServerHelloFrame))
+		} else if t.ClientHello {
+			facts = append(facts, "no ServerHello")
+		}
+	}
+	if s := a.SSH; s != nil {
+		if s.ClientBanner != "" {
+			facts = append(facts, fmt.Sprintf("client %q", s.ClientBanner))
+		}
+		if s.ServerBanner != "" {
+			facts = append(facts, fmt.Sprintf("server %q", s.ServerBanner))
+		} else {
+			facts = append(facts, "no server banner")
+		}
+	}
+	if m := a.MySQL; m != nil {
+		if m.Greeting {
+			facts = append(facts, fmt.Sprintf("greeting in frame %d, server %s", m.GreetingFrame, m.ServerVersion))
+		} else {
+			facts = append(facts, "no greeting")
+		}
+		if m.Login {
+			facts = append(facts, fmt.Sprintf("login in frame %d", m.LoginFrame))
+		}
+	}
+	line := "protocol: " + f.Protocol
+	if len(facts) > 0 {
+		line += " (" + strings.Join(facts, ", ") + ")"
+	}
+	w.printf("  %s\n", p.dim.Sprint(line))
+	for i, e := range f.HTTP {
+		if len(f.HTTP) > maxExchanges && i == maxExchanges/2 {
+			w.printf("  %s\n", p.dim.Sprintf("    … %d exchanges …", len(f.HTTP)-maxExchanges))
+		}
+		if len(f.HTTP) > maxExchanges && i >= maxExchanges/2 && i < len(f.HTTP)-maxExchanges/2 {
+			continue
+		}
+		req := strings.TrimSpace(e.Method + " " + e.Path)
+		if e.Answered() {
+			w.printf("    %-40s → %d after %s  (frames %d → %d)\n", clip(req, 40), e.Status, humanDur(e.Wait), e.RequestFrame, e.ResponseFrame)
+		} else {
+			w.printf("    %-40s → %s  (frame %d)\n", clip(req, 40), p.sev[analyzer.SevError].Sprint("no response"), e.RequestFrame)
+		}
+	}
+}
+
+func clip(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // textLadder draws the kept packets like an annotated tcpdump excerpt.
@@ -159,13 +235,19 @@ func textLadder(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
 	if len(f.Ladder) == 0 {
 		return
 	}
-	notes := map[int]string{}
+	// Evidence names its file only when there are several inputs; so does the key.
+	type at struct {
+		file  string
+		frame int
+	}
+	notes := map[at]string{}
 	for _, e := range f.Evidence {
 		if e.Frame > 0 {
-			if notes[e.Frame] != "" {
-				notes[e.Frame] += "; "
+			k := at{e.File, e.Frame}
+			if notes[k] != "" {
+				notes[k] += "; "
 			}
-			notes[e.Frame] += e.What
+			notes[k] += e.What
 		}
 	}
 	start := f.Start
@@ -202,7 +284,11 @@ func textLadder(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
 		if s.Notes != 0 {
 			tags = append(tags, flows.NoteString(s.Notes))
 		}
-		if n := notes[s.Frame]; n != "" {
+		file := ""
+		if len(f.Files) > 1 {
+			file = f.Files[s.File]
+		}
+		if n := notes[at{file, s.Frame}]; n != "" {
 			tags = append(tags, n)
 		}
 		if len(tags) > 0 {

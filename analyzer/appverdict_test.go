@@ -1,0 +1,185 @@
+package analyzer
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// The captures of testdata/app were made by real net/http, crypto/tls and socket programs
+// (testdata/app/cmd); testdata/app/EXPECTED.md quotes the tshark lines behind each number.
+var appCases = []verdictCase{
+	{
+		name: "http_unanswered_keepalive_third_request", file: "http_keepalive.pcap", client: "10.77.0.1:48030",
+		verdict: HTTPUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "GET /ok (frame 4) answered in frame 6, GET /slow (8) answered in 10 after 300.8 ms; POST /hang (frame 11) gets nothing, the client's FIN comes 1000.057 ms later and the server only ACKs it (CLOSE_WAIT)",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Method != "POST" || a.Path != "/hang" || a.Host != "10.77.0.2:8080" || a.RequestFrame != 11 || a.GaveUpBy != "FIN" {
+				t.Fatalf("app facts %+v", a)
+			}
+			near(t, "wait", a.Wait, 1.000, 0.01)
+			if a.EarlierAnswers == nil || *a.EarlierAnswers != 2 {
+				t.Errorf("earlier answered %v, want 2", a.EarlierAnswers)
+			}
+			if len(f.HTTP) != 3 || f.HTTP[0].ResponseFrame != 6 || f.HTTP[1].ResponseFrame != 10 || f.HTTP[1].Status != 200 {
+				t.Errorf("exchanges %+v", f.HTTP)
+			}
+			if f.Protocol != "http" {
+				t.Errorf("protocol %q", f.Protocol)
+			}
+		},
+	},
+	{
+		name: "http_unanswered_pipelined_behind_hang", file: "http_pipelined.pcap", client: "10.77.0.1:35786",
+		verdict: HTTPUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "frame 18 carries GET /ok, GET /hang, GET /ok in one segment; frame 20 answers the first only; the client's FIN (frame 22) comes 1000.5 ms later",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Path != "/hang" || a.Unanswered != 2 || a.EarlierAnswers == nil || *a.EarlierAnswers != 1 {
+				t.Fatalf("app facts %+v", a)
+			}
+			near(t, "wait", a.Wait, 1.0005, 0.01)
+		},
+	},
+	{
+		name: "http_unanswered_client_abort_rst", file: "http_unanswered_rst.pcap", client: "10.77.0.1:35802",
+		verdict: HTTPUnanswered, close: RSTAfterIdle, zeek: "RSTO",
+		why: "POST /hang in frame 4, ACKed by the server's kernel (frame 5); the client's RST,ACK (frame 6) 1000.2 ms later, just over the 1 s idle threshold",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Method != "POST" || a.GaveUpBy != "RST" {
+				t.Fatalf("app facts %+v", a)
+			}
+			near(t, "wait", a.Wait, 1.000, 0.01)
+		},
+	},
+	{
+		name: "server_silent_ssh_banner", file: "ssh_banner_hang.pcap", client: "10.77.0.1:39644",
+		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
+		why: "the client's SSH-2.0-Go banner (frame 4) is ACKed by the kernel (frame 5) and nothing else ever comes; the connection is still open 3.04 s later at capture end",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Protocol != "ssh" || !a.NoGreeting || a.BytesSent != 12 {
+				t.Fatalf("app facts %+v", a)
+			}
+			near(t, "wait so far", a.Wait, 3.0436, 0.05)
+		},
+	},
+	{
+		name: "request_unanswered_ssh_client_gives_up", file: "ssh_banner_hang.pcap", client: "10.77.0.1:39660",
+		verdict: RequestUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "banner in frame 9, no byte back; the client's FIN (frame 11) 1000.3 ms later",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "wait", f.Facts.AppFacts.Wait, 1.0003, 0.01)
+		},
+	},
+	{
+		name: "request_unanswered_tls_clienthello", file: "tls_silent.pcap", client: "10.77.0.1:54694",
+		verdict: RequestUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "a 1512-byte ClientHello for api.internal.example (frames 4–5); the server never writes; the client's FIN (frame 8) 1.000 s later",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Protocol != "tls" || a.BytesSent != 1512 || f.App == nil || f.App.TLS == nil || f.App.TLS.SNI != "api.internal.example" {
+				t.Fatalf("app facts %+v app %+v", a, f.App)
+			}
+		},
+	},
+	{
+		name: "tls_answered_clean", file: "tls_silent.pcap", client: "10.77.0.1:48930",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "ServerHello in frame 17; close_notify and FIN both ways",
+	},
+	{
+		name: "request_unanswered_mysql_login_after_greeting", file: "mysql_greeting_stall.pcap", client: "10.77.0.1:45368",
+		verdict: RequestUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "the server's greeting (frame 4) came before the client's login (frame 6); nothing after it; the client's FIN 1000.5 ms later",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Protocol != "mysql" || a.NoGreeting {
+				t.Fatalf("app facts %+v", a)
+			}
+			near(t, "wait", a.Wait, 1.0005, 0.01)
+		},
+	},
+	{
+		name: "mysql_no_greeting_no_data", file: "mysql_greeting_stall.pcap", client: "10.77.0.1:54464",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "handshake, then no payload either way; the client's FIN 1.0 s later, the server only ACKs: no client data, so no request verdict, but the missing greeting (port 3306) is said",
+		check: func(t *testing.T, f *Flow) {
+			if a := f.Facts.AppFacts; a == nil || !a.NoGreeting {
+				t.Errorf("app facts %+v, want no_greeting", a)
+			}
+		},
+	},
+	{
+		name: "request_unanswered_redis_get", file: "misc_protocols.pcap", client: "10.77.0.1:36702",
+		verdict: RequestUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "frame 56: *2 $3 GET $10 session:42, no reply; the client's FIN (frame 58) 1000.4 ms later",
+		check: func(t *testing.T, f *Flow) {
+			if a := f.Facts.AppFacts; a == nil || a.Protocol != "redis" || a.BytesSent != 30 {
+				t.Errorf("app facts %+v", a)
+			}
+		},
+	},
+	{
+		name: "http2_prior_knowledge_answered", file: "misc_protocols.pcap", client: "10.77.0.1:50702",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "the PRI * HTTP/2.0 preface is HTTP/2, answered by SETTINGS (frame 42): not an unanswered HTTP/1 request",
+		check: func(t *testing.T, f *Flow) {
+			if f.Protocol != "http2" {
+				t.Errorf("protocol %q, want http2", f.Protocol)
+			}
+		},
+	},
+}
+
+func TestAppVerdict(t *testing.T) {
+	for _, c := range appCases {
+		t.Run(c.name, func(t *testing.T) {
+			r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", c.file))
+			f := flowByClient(t, r, c.client)
+			if f.Verdict != c.verdict || f.Close != c.close {
+				t.Fatalf("verdict %s close %s, want %s close %s (%s)\nsummary: %s", f.Verdict, f.Close, c.verdict, c.close, c.why, f.Summary)
+			}
+			if f.ZeekConnState != c.zeek {
+				t.Errorf("zeek_conn_state %s, want %s", f.ZeekConnState, c.zeek)
+			}
+			if c.check != nil {
+				c.check(t, f)
+			}
+		})
+	}
+}
+
+// TestHTTPCloseVariantsAllAnswered: Content-Length, chunked, close-delimited, HEAD, 204,
+// 304 and 100-continue responses each end their exchange: no request is unanswered.
+func TestHTTPCloseVariantsAllAnswered(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", "http_close.pcap"))
+	for _, f := range r.Flows {
+		if f.Verdict != CleanClose || len(f.HTTP) != 1 || f.HTTP[0].Status == 0 {
+			t.Errorf("%s: %s, exchanges %+v", f.Client, f.Verdict, f.HTTP)
+		}
+	}
+}
+
+// TestRSTOnFirstDataKnowsTheRequest: the request the server reset was a complete HTTP GET.
+func TestRSTOnFirstDataKnowsTheRequest(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "rst_on_first_data.pcap"))
+	f := flowByClient(t, r, "10.77.0.1:41060")
+	a := f.Facts.AppFacts
+	if f.Verdict != RSTOnFirstData || a == nil || a.Protocol != "http" || a.FirstComplete == nil || !*a.FirstComplete {
+		t.Errorf("%s facts %+v", f.Verdict, a)
+	}
+}
+
+// TestNoApp: with the application layer off, the TCP close shape is the verdict.
+func TestNoApp(t *testing.T) {
+	src := filepath.Join("..", "testdata", "app", "http_keepalive.pcap")
+	var opts Options
+	opts.Config = DefaultConfig()
+	opts.NoApp = true
+	r := analyzeWith(t, opts, src)
+	if f := r.Flows[0]; f.Verdict != FINUnanswered || f.HTTP != nil {
+		t.Errorf("no-app: %s, http %v", f.Verdict, f.HTTP)
+	}
+}
