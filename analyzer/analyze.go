@@ -20,6 +20,9 @@ type Options struct {
 	Keep func(*Flow) bool
 	// NoApp turns the application layer off (TCP verdicts only).
 	NoApp bool
+	// OnFlow, when set, sees each flow's result as soon as it is judged, in the order
+	// flows finish (for streaming output); the Result still lists them all by ID.
+	OnFlow func(*Flow)
 }
 
 // evidenceNamer turns flow marks into Evidence, naming the file when there are several.
@@ -95,23 +98,29 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res.Summary.TCPSegments = table.Stats.Segments
 
 	sort.Slice(finished, func(i, j int) bool { return finished[i].ID < finished[j].ID })
+	all := make([]Flow, 0, len(finished))
 	for _, f := range finished {
 		end := last
 		if !f.Replaced.IsZero() {
 			end = f.Replaced.Time
 		}
 		r := judge(f, end, opts.Config, ev)
+		all = append(all, r)
 		res.Summary.Flows++
 		res.Summary.Verdicts[r.Verdict]++
 		res.Total++
 		if opts.Keep == nil || opts.Keep(&r) {
+			if opts.OnFlow != nil {
+				opts.OnFlow(&r)
+			}
 			res.Flows = append(res.Flows, r)
 		}
 	}
 	if res.Flows == nil {
 		res.Flows = []Flow{}
 	}
-	res.Findings = []Finding{}
+	res.Findings = findings(all, opts.Config)
+	res.Timeline = buildTimeline(all)
 	return res, nil
 }
 
@@ -153,7 +162,18 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 		Ladder:          f.Ladder.Steps(),
 		Files:           ev.files,
 	}
+	r.trace = buildTrace(f, end)
 	if info != nil {
+		if len(info.HTTP) > 0 {
+			r.trace.waits = r.trace.waits[:0]
+			gaveUp := firstOf(c.FIN, c.RST)
+			for _, e := range info.HTTP {
+				late := !gaveUp.IsZero() && e.ResponseStart.After(gaveUp.Time)
+				if e.Answered() && !e.RequestEnd.IsZero() && !late {
+					r.trace.waits = append(r.trace.waits, timedWait{e.RequestStart, e.Wait})
+				}
+			}
+		}
 		r.Protocol = info.Protocol
 		if r.Protocol == "" {
 			r.Protocol = info.PortHint

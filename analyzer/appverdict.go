@@ -84,7 +84,7 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 		return j
 	}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
-	if un := unansweredHTTP(info, s); len(un) > 0 {
+	if un := unansweredHTTP(info, c, s); len(un) > 0 {
 		return httpUnanswered(j, f, info, un, end, ev)
 	}
 	if f.Midstream || c.FirstData.IsZero() || info.Protocol == app.ProtoHTTP {
@@ -168,13 +168,24 @@ func gaveUpClause(f *flows.Flow, how string) string {
 // unansweredHTTP lists the requests that got no response byte. A request the parser
 // never saw end (no blank line: HTTP/0.9 style, or not HTTP at all) followed by server
 // bytes that parse as no response was answered in some other form: not claimed.
-func unansweredHTTP(info *app.Info, s *flows.Side) []app.Exchange {
+//
+// A response that began only after the client had closed or reset came too late: the
+// requester had given up, so its request counts as unanswered too.
+func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 	if info.Protocol != app.ProtoHTTP {
 		return nil
 	}
+	gaveUp := firstOf(c.FIN, c.RST)
 	var out []app.Exchange
-	for _, e := range info.Unanswered() {
-		if !e.RequestComplete && !s.LastData.IsZero() && s.LastData.Time.After(e.RequestStart) {
+	for _, e := range info.HTTP {
+		if e.Method == "" {
+			continue // a response whose request was not captured
+		}
+		if e.Answered() {
+			if gaveUp.IsZero() || !e.ResponseStart.After(gaveUp.Time) || e.RequestStart.After(gaveUp.Time) {
+				continue
+			}
+		} else if !e.RequestComplete && !s.LastData.IsZero() && s.LastData.Time.After(e.RequestStart) {
 			continue
 		}
 		out = append(out, e)
@@ -217,6 +228,10 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	}
 	if len(un) > 1 {
 		tail += fmt.Sprintf("; %d more requests behind it went unanswered too", len(un)-1)
+	}
+	if u.Answered() {
+		tail += fmt.Sprintf("; a late response (%d) came in frame %d, %s after the request, when the client was gone",
+			u.Status, u.ResponseFrame, dur(u.ResponseStart.Sub(reqEnd)))
 	}
 	if m, how := clientGaveUp(f, reqEnd); !m.IsZero() {
 		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(reqEnd)), how

@@ -91,11 +91,14 @@ type Config struct {
 	// Linux's initial RTO is 1 s (RFC 6298), older stacks wait 3 s (RFC 1122).
 	// After more than one SYN the observed back-off decides (default 3s).
 	SYNRetryWait time.Duration
+	// Findings holds the thresholds of the conclusions across flows.
+	Findings FindingConfig
 }
 
 // DefaultConfig is what the command line starts from.
 func DefaultConfig() Config {
-	return Config{Idle: time.Second, RetransGiveUp: 3, KeepAliveGiveUp: 2, SYNRetryWait: 3 * time.Second}
+	return Config{Idle: time.Second, RetransGiveUp: 3, KeepAliveGiveUp: 2, SYNRetryWait: 3 * time.Second,
+		Findings: DefaultFindingConfig()}
 }
 
 // Pair holds one number per side of a flow.
@@ -194,6 +197,9 @@ type Flow struct {
 	Ladder []flows.Step `json:"-"`
 	// Files maps a ladder step's file index to its name.
 	Files []string `json:"-"`
+
+	trace *flowTrace // for findings and the timeline
+
 }
 
 // Input is one capture file as the report header describes it.
@@ -207,13 +213,45 @@ type Input struct {
 	Warnings  []string `json:"warnings,omitempty"`
 }
 
-// Finding is a conclusion across flows (a later stage fills these in).
+// Finding is a conclusion across flows: the few sentences, with numbers, that explain
+// many verdicts. Kind is stable (scripts match on it), like the verdict names.
 type Finding struct {
 	Kind     string   `json:"kind"`
 	Severity Severity `json:"severity"`
-	Summary  string   `json:"summary"`
-	Flows    []int    `json:"flows"`
-	Next     string   `json:"check_next,omitempty"`
+	// Endpoint is what the finding is about: a server ip:port, or a host.
+	Endpoint string `json:"endpoint"`
+	Summary  string `json:"summary"`
+	// Flows are the IDs of the flows that prove it; Frames a few decisive frames.
+	Flows  []int      `json:"flows"`
+	Frames []Evidence `json:"frames,omitempty"`
+	Next   string     `json:"check_next,omitempty"`
+	// Numbers are the finding's figures by name (seconds, counts, shares), for scripts.
+	Numbers map[string]float64 `json:"numbers,omitempty"`
+}
+
+// SocketState is a TCP state as netstat and ss name it.
+type SocketState string
+
+// The states the timeline counts, in the order a connection passes through them.
+var SocketStates = []SocketState{"SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2",
+	"CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"}
+
+// StatePoint is a count that holds from T until the next point.
+type StatePoint struct {
+	T time.Time `json:"t"`
+	N int       `json:"n"`
+}
+
+// StateSeries is how many sockets one endpoint had in each TCP state over time, rebuilt
+// from the packets: the chart the incident's engineers read off their monitoring.
+type StateSeries struct {
+	// Endpoint is a server's ip:port (its sockets for accepted connections) or a
+	// client host's address (its sockets for outgoing connections).
+	Endpoint string                       `json:"endpoint"`
+	Role     string                       `json:"role"` // "server" or "client"
+	Flows    int                          `json:"flows"`
+	States   map[SocketState][]StatePoint `json:"states"`
+	Peak     map[SocketState]StatePoint   `json:"peak"`
 }
 
 // Summary counts the whole run.
@@ -231,10 +269,11 @@ type Summary struct {
 
 // Result is everything one run found: what every report format renders.
 type Result struct {
-	Inputs   []Input   `json:"inputs"`
-	Flows    []Flow    `json:"flows"`
-	Findings []Finding `json:"findings"`
-	Summary  Summary   `json:"summary"`
+	Inputs   []Input       `json:"inputs"`
+	Flows    []Flow        `json:"flows"`
+	Findings []Finding     `json:"findings"`
+	Timeline []StateSeries `json:"timeline"`
+	Summary  Summary       `json:"summary"`
 	// Total is how many flows there were before --host, --port and --verdict filtered.
 	Total int `json:"-"`
 	// Idle is the threshold the run used; the text ladder marks silences this long.

@@ -33,7 +33,7 @@ func dur(d time.Duration) string {
 		return "-" + dur(-d)
 	case d < time.Millisecond:
 		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
-	case d < time.Second-50*time.Microsecond: // 999.96 ms reads better as 1.0 s
+	case d < 995*time.Millisecond: // 999.9 ms reads better as 1.0 s
 		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	default:
 		return fmt.Sprintf("%.1f s", d.Seconds())

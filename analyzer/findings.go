@@ -1,0 +1,540 @@
+package analyzer
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// Finding kinds: stable names, like the verdicts.
+const (
+	KindIdleTimeout         = "idle_timeout"
+	KindCloseWaitLeak       = "close_wait_leak"
+	KindSYNDrops            = "syn_drops"
+	KindClientTimeout       = "client_timeout"
+	KindAcceptFailure       = "accept_failure"
+	KindHalfOpenSuspect     = "half_open_suspect"
+	KindDegradationTimeline = "degradation_timeline"
+)
+
+// FindingConfig holds the thresholds behind the findings.
+type FindingConfig struct {
+	// MinFlows is how many flows a pattern needs before it is a finding (where a
+	// pattern is a repetition: idle timeouts, client timeouts).
+	MinFlows int
+	// TimeoutSpread is the widest spread (max − min) of idle times, as a share of their
+	// median, that still reads as one configured timeout rather than chance; at least
+	// TimeoutSpreadMin absolute.
+	TimeoutSpread    float64
+	TimeoutSpreadMin time.Duration
+}
+
+// DefaultFindingConfig is what the command line starts from.
+func DefaultFindingConfig() FindingConfig {
+	return FindingConfig{MinFlows: 3, TimeoutSpread: 0.05, TimeoutSpreadMin: 50 * time.Millisecond}
+}
+
+// findings draws the conclusions across flows. fl is every flow (not only those the
+// filters keep); cfg the run's thresholds.
+func findings(fl []Flow, cfg Config) []Finding {
+	out := []Finding{}
+	out = append(out, findIdleTimeouts(fl, cfg)...)
+	out = append(out, findCloseWaitLeaks(fl)...)
+	out = append(out, findSYNDrops(fl)...)
+	out = append(out, findClientTimeouts(fl, cfg)...)
+	out = append(out, findAcceptFailures(fl)...)
+	out = append(out, findHalfOpen(fl, cfg)...)
+	out = append(out, findDegradation(fl, cfg)...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity.Rank() > out[j].Severity.Rank() })
+	return out
+}
+
+// durationStats are the figures of a set of durations.
+type durationStats struct {
+	n                  int
+	min, p50, p90, max time.Duration
+}
+
+func statsOf(d []time.Duration) durationStats {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	q := func(p float64) time.Duration { return s[int(math.Ceil(p*float64(len(s))))-1] }
+	return durationStats{n: len(s), min: s[0], p50: q(0.5), p90: q(0.9), max: s[len(s)-1]}
+}
+
+func ids(fl []*Flow) []int {
+	out := make([]int, len(fl))
+	for i, f := range fl {
+		out[i] = f.ID
+	}
+	return out
+}
+
+// groupBy collects flows under a key, keeping keys in order of first appearance.
+func groupBy(fl []Flow, key func(*Flow) string) ([]string, map[string][]*Flow) {
+	var keys []string
+	m := map[string][]*Flow{}
+	for i := range fl {
+		k := key(&fl[i])
+		if k == "" {
+			continue
+		}
+		if _, ok := m[k]; !ok {
+			keys = append(keys, k)
+		}
+		m[k] = append(m[k], &fl[i])
+	}
+	return keys, m
+}
+
+func clock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
+
+func tightSpread(st durationStats, cfg FindingConfig) bool {
+	limit := time.Duration(cfg.TimeoutSpread * float64(st.p50))
+	if limit < cfg.TimeoutSpreadMin {
+		limit = cfg.TimeoutSpreadMin
+	}
+	return st.max-st.min <= limit
+}
+
+// findIdleTimeouts: one side closes (FIN or RST) after a consistent silence, across
+// several flows to the same server: a configured idle timeout, not chance.
+func findIdleTimeouts(fl []Flow, cfg Config) []Finding {
+	fc := cfg.Findings
+	keys, groups := groupBy(fl, func(f *Flow) string {
+		t := f.trace
+		if t == nil || t.closeBy < 0 || t.closeIdle < cfg.Idle {
+			return ""
+		}
+		switch f.Verdict {
+		case HTTPUnanswered, RequestUnanswered, ServerSilent:
+			return "" // a close while waiting for an answer is a request timeout (client_timeout), not idle
+		}
+		return fmt.Sprintf("%s|%d|%s", t.server, t.closeBy, t.closeKind)
+	})
+	var out []Finding
+	for _, k := range keys {
+		g := groups[k]
+		if len(g) < fc.MinFlows {
+			continue
+		}
+		var idles []time.Duration
+		answered := 0
+		for _, f := range g {
+			idles = append(idles, f.trace.closeIdle)
+			if f.trace.closeAnswered {
+				answered++
+			}
+		}
+		st := statsOf(idles)
+		if !tightSpread(st, fc) {
+			continue // closes after varied silences: chance, not a timeout
+		}
+		t := g[0].trace
+		by := flows.Direction(t.closeBy)
+		who := fmt.Sprintf("server %s closes connections", t.server)
+		if by == flows.FromClient {
+			who = fmt.Sprintf("clients of %s close their connections", t.server)
+		}
+		spread := (st.max - st.min) / 2
+		sum := fmt.Sprintf("%s (%s) after %s idle (%d flows, spread ±%s): an idle timeout",
+			who, t.closeKind, dur(st.p50), len(g), dur(spread))
+		next := fmt.Sprintf("the %s's idle timeout (a load balancer, proxy or server setting such as wait_timeout) is %s: keep the other side's idle connections shorter than that (pool max-idle-time)",
+			by, dur(st.p50))
+		sev := SevInfo
+		switch {
+		case t.closeKind == "FIN" && answered < len(g):
+			sev = SevWarn
+			sum += fmt.Sprintf("; the %s answered %d of them with its FIN and left %d in CLOSE_WAIT: the local application never closes its side",
+				by.Other(), answered, len(g)-answered)
+			next += fmt.Sprintf(", and find why the %s application does not close connections the peer closed (a connection not released on an error path)", by.Other())
+		case t.closeKind == "FIN":
+			sum += fmt.Sprintf("; the %s answered every one with its FIN", by.Other())
+		default:
+			sum += fmt.Sprintf("; the %s aborted them with RST", by)
+		}
+		out = append(out, Finding{Kind: KindIdleTimeout, Severity: sev, Endpoint: t.server.String(), Summary: sum,
+			Flows: ids(g), Frames: []Evidence{{Frame: g[0].trace.closeAt.Frame, What: fmt.Sprintf("%s %s of flow %d", by, t.closeKind, g[0].ID)}},
+			Next: next,
+			Numbers: map[string]float64{"idle_median_s": secs(st.p50), "idle_min_s": secs(st.min), "idle_max_s": secs(st.max),
+				"flows": float64(len(g)), "answered": float64(answered)}})
+	}
+	return out
+}
+
+// stuckSide is the side a flow left in CLOSE_WAIT, or "".
+func stuckSide(f *Flow) string {
+	if f.Close == FINUnanswered || f.Close == FINUnansweredThenRST {
+		return f.Facts.Side
+	}
+	return ""
+}
+
+// findCloseWaitLeaks: a side left connections in CLOSE_WAIT; over time their number
+// rises when the application leaks them.
+func findCloseWaitLeaks(fl []Flow) []Finding {
+	keys, groups := groupBy(fl, func(f *Flow) string {
+		switch stuckSide(f) {
+		case "server":
+			return "server|" + f.Server
+		case "client":
+			return "client|" + f.trace.client.Addr().Unmap().String()
+		}
+		return ""
+	})
+	var out []Finding
+	for _, k := range keys {
+		g := groups[k]
+		role, ep, _ := strings.Cut(k, "|")
+		var spans []span
+		still := 0
+		for _, f := range g {
+			side := flows.FromServer
+			if role == "client" {
+				side = flows.FromClient
+			}
+			for _, sp := range f.trace.states[side] {
+				if sp.state == "CLOSE_WAIT" {
+					spans = append(spans, sp)
+				}
+			}
+			if f.Close == FINUnanswered {
+				still++
+			}
+		}
+		pts, peak := countOverTime(spans)
+		trend := ""
+		if len(pts) > 2 {
+			mid := pts[len(pts)/2].N
+			if peak.N > 1 && still == peak.N && mid < peak.N {
+				trend = fmt.Sprintf("; the count only rose, to a peak of %d at %s: a leak", peak.N, clock(peak.T))
+			} else {
+				trend = fmt.Sprintf("; at most %d at once (%s)", peak.N, clock(peak.T))
+			}
+		}
+		who := fmt.Sprintf("server %s", ep)
+		if role == "client" {
+			who = fmt.Sprintf("client host %s", ep)
+		}
+		sum := fmt.Sprintf("%s left %s in CLOSE_WAIT (%d still there at capture end, %d later reset)%s",
+			who, plural(len(g), "connection"), still, len(g)-still, trend)
+		out = append(out, Finding{Kind: KindCloseWaitLeak, Severity: SevWarn, Endpoint: ep, Summary: sum, Flows: ids(g),
+			Next:    "CLOSE_WAIT is the local application not calling close() after the peer closed: look for connections not released on an error path (unclosed rows, transactions, response bodies) and for handlers blocked forever",
+			Numbers: map[string]float64{"flows": float64(len(g)), "still_open": float64(still), "peak": float64(peak.N)}})
+	}
+	return out
+}
+
+// findSYNDrops: a listener left SYNs unanswered while (perhaps) accepting others.
+func findSYNDrops(fl []Flow) []Finding {
+	keys, groups := groupBy(fl, func(f *Flow) string {
+		if f.Verdict == SYNGiveUp || f.Verdict == SYNUnanswered {
+			return f.Server
+		}
+		return ""
+	})
+	var out []Finding
+	for _, k := range keys {
+		g := groups[k]
+		attempts, served := 0, 0
+		var first, last time.Time
+		for i := range fl {
+			if fl[i].Server == k && fl[i].Facts.SYNCount+fl[i].Analysis.Client.SYNs > 0 {
+				attempts++
+				if first.IsZero() {
+					first = fl[i].Start
+				}
+				last = fl[i].Start
+				if fl[i].trace != nil && len(fl[i].trace.states[flows.FromServer]) > 0 && fl[i].Close != HandshakeIncomplete {
+					served++
+				}
+			}
+		}
+		syns := 0
+		gaps := []float64{}
+		retries := map[int]int{}
+		for _, f := range g {
+			syns += f.Facts.SYNCount
+			if len(f.Facts.SYNGaps) > len(gaps) {
+				gaps = f.Facts.SYNGaps
+			}
+			if f.Facts.SYNRetries != nil {
+				retries[*f.Facts.SYNRetries]++
+			}
+		}
+		sum := fmt.Sprintf("listener %s left %d of %s unanswered (%d SYNs, %.1f per attempt; back-off %s)",
+			k, len(g), plural(attempts, "connection attempt"), syns, float64(syns)/float64(len(g)), gapList(gaps))
+		nums := map[string]float64{"unanswered": float64(len(g)), "attempts": float64(attempts), "syns": float64(syns), "established": float64(served)}
+		if r, n := mode(retries); n > 0 {
+			budget := float64(int(1)<<(r+1) - 1)
+			sum += fmt.Sprintf("; the clients gave up as net.ipv4.tcp_syn_retries=%d does on Linux (about %.0f s per attempt)", r, budget)
+			nums["tcp_syn_retries"] = float64(r)
+		}
+		if served > 0 {
+			sum += fmt.Sprintf(", while %s to it were accepted", plural(served, "other connection"))
+		}
+		sum += "; " + failShare(fl, k, first, last)
+		out = append(out, Finding{Kind: KindSYNDrops, Severity: SevError, Endpoint: k, Summary: sum, Flows: ids(g),
+			Next:    "the listener's accept queue (ss -lnt: Recv-Q against the backlog; nstat ListenOverflows/ListenDrops) or SYN queue (tcp_max_syn_backlog, syncookies) is overflowing, or a firewall drops SYNs: check the backlog and how fast the process accepts",
+			Numbers: nums})
+	}
+	return out
+}
+
+// failShare says how the share of failed attempts to a server moved over the capture.
+func failShare(fl []Flow, server string, first, last time.Time) string {
+	const buckets = 4
+	span := last.Sub(first)
+	var total, failed [buckets]int
+	for i := range fl {
+		f := &fl[i]
+		if f.Server != server || f.Analysis.Client.SYNs == 0 {
+			continue
+		}
+		b := 0
+		if span > 0 {
+			b = int(float64(f.Start.Sub(first)) / float64(span) * buckets)
+			if b >= buckets {
+				b = buckets - 1
+			}
+		}
+		total[b]++
+		if f.Verdict == SYNGiveUp || f.Verdict == SYNUnanswered {
+			failed[b]++
+		}
+	}
+	var parts []string
+	for b := 0; b < buckets; b++ {
+		if total[b] > 0 {
+			parts = append(parts, fmt.Sprintf("%.0f%%", 100*float64(failed[b])/float64(total[b])))
+		}
+	}
+	return fmt.Sprintf("failed share by quarter of the attempts' time span: %s", strings.Join(parts, ", "))
+}
+
+func mode(m map[int]int) (int, int) {
+	best, n := 0, 0
+	for k, v := range m {
+		if v > n || v == n && k < best {
+			best, n = k, v
+		}
+	}
+	return best, n
+}
+
+// findClientTimeouts: requests never answered, and how long their clients waited.
+func findClientTimeouts(fl []Flow, cfg Config) []Finding {
+	keys, groups := groupBy(fl, func(f *Flow) string {
+		if (f.Verdict == HTTPUnanswered || f.Verdict == RequestUnanswered) && f.Facts.AppFacts != nil &&
+			(f.Facts.GaveUpBy == "FIN" || f.Facts.GaveUpBy == "RST") {
+			return f.Server
+		}
+		return ""
+	})
+	var out []Finding
+	for _, k := range keys {
+		g := groups[k]
+		var waits []time.Duration
+		serverNeverClosed := 0
+		for _, f := range g {
+			waits = append(waits, time.Duration(*f.Facts.Wait*float64(time.Second)))
+			if f.Close == FINUnanswered || f.Close == FINUnansweredThenRST {
+				serverNeverClosed++
+			}
+		}
+		st := statsOf(waits)
+		what := "requests"
+		if g[0].Verdict == HTTPUnanswered {
+			what = "HTTP requests"
+		}
+		sum := fmt.Sprintf("%d %s to %s never answered; the client gave up after %s median (p90 %s, max %s)",
+			len(g), what, k, dur(st.p50), dur(st.p90), dur(st.max))
+		if len(g) == 1 {
+			sum = fmt.Sprintf("1 %s to %s never answered; the client gave up after %s", strings.TrimSuffix(what, "s"), k, dur(st.p50))
+		}
+		if len(g) >= cfg.Findings.MinFlows && tightSpread(st, cfg.Findings) {
+			sum += fmt.Sprintf(": the client's timeout is %s", dur(st.p50))
+		}
+		next := "the server accepted the connections and read the requests but its application never answered: look for handlers blocked on a resource (a DB pool, a lock, a downstream call)"
+		if serverNeverClosed > 0 {
+			sum += fmt.Sprintf("; the server never closed %d of them: the application is not returning and not closing", serverNeverClosed)
+		}
+		out = append(out, Finding{Kind: KindClientTimeout, Severity: SevError, Endpoint: k, Summary: sum, Flows: ids(g),
+			Frames: []Evidence{{Frame: g[0].Facts.RequestFrame, What: fmt.Sprintf("first unanswered request (flow %d)", g[0].ID)}},
+			Next:   next,
+			Numbers: map[string]float64{"unanswered": float64(len(g)), "wait_p50_s": secs(st.p50), "wait_p90_s": secs(st.p90),
+				"wait_max_s": secs(st.max), "server_never_closed": float64(serverNeverClosed)}})
+	}
+	return out
+}
+
+// findAcceptFailures: connections reset on their first request at a listener that
+// served others: the kernel completed handshakes the process never took.
+func findAcceptFailures(fl []Flow) []Finding {
+	keys, groups := groupBy(fl, func(f *Flow) string {
+		if f.Verdict == RSTOnFirstData {
+			return f.Server
+		}
+		return ""
+	})
+	var out []Finding
+	for _, k := range keys {
+		g := groups[k]
+		served := 0
+		for i := range fl {
+			if fl[i].Server == k && fl[i].PayloadBytes.Server > 0 {
+				served++
+			}
+		}
+		sum := fmt.Sprintf("%s to %s completed the handshake and were reset on their first request (from %s to %s)",
+			plural(len(g), "connection"), k, clock(g[0].Start), clock(g[len(g)-1].Start))
+		if served > 0 {
+			sum += fmt.Sprintf(", while %d others were served: the process stopped taking connections from its accept queue", served)
+		} else {
+			sum += ": no connection to it was served"
+		}
+		out = append(out, Finding{Kind: KindAcceptFailure, Severity: SevError, Endpoint: k, Summary: sum, Flows: ids(g),
+			Next:    "accept() failing (the fd limit: EMFILE in the logs, ulimit -n, ls /proc/PID/fd | wc -l) or the listener closed with connections queued; check what holds the fds (a pool too small, requests queueing)",
+			Numbers: map[string]float64{"reset": float64(len(g)), "served": float64(served)}})
+	}
+	return out
+}
+
+// findHalfOpen: long-silent established flows with no keepalive: if the peer vanished
+// they hang forever.
+func findHalfOpen(fl []Flow, cfg Config) []Finding {
+	keys, groups := groupBy(fl, func(f *Flow) string {
+		t := f.trace
+		if t == nil || t.keepSeen {
+			return ""
+		}
+		if f.Verdict == IdleOpen || f.Verdict == ServerSilent {
+			return f.Server
+		}
+		return ""
+	})
+	var out []Finding
+	for _, k := range keys {
+		g := groups[k]
+		var silent []time.Duration
+		for _, f := range g {
+			s := f.Facts.Silent
+			if s == nil && f.Facts.AppFacts != nil {
+				s = f.Facts.Wait
+			}
+			if s != nil {
+				silent = append(silent, time.Duration(*s*float64(time.Second)))
+			}
+		}
+		if len(silent) == 0 {
+			continue
+		}
+		st := statsOf(silent)
+		withKA := 0
+		for i := range fl {
+			if fl[i].Server == k && fl[i].trace != nil && fl[i].trace.keepSeen {
+				withKA++
+			}
+		}
+		span := fmt.Sprintf("%s to %s", dur(st.min), dur(st.max))
+		if st.max-st.min < 50*time.Millisecond {
+			span = dur(st.max)
+		}
+		sum := fmt.Sprintf("%s to %s silent at capture end for %s with no TCP keepalive seen",
+			plural(len(g), "established connection"), k, span)
+		if withKA > 0 {
+			sum += fmt.Sprintf(" (%d other connections to it did send keepalives)", withKA)
+		}
+		sum += ": if the peer rebooted or a middlebox dropped the state they are half-open and will hang until an application timeout"
+		out = append(out, Finding{Kind: KindHalfOpenSuspect, Severity: SevInfo, Endpoint: k, Summary: sum, Flows: ids(g),
+			Next:    "enable TCP keepalive on these sockets (SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT) and an application-level timeout on every read",
+			Numbers: map[string]float64{"flows": float64(len(g)), "silent_max_s": secs(st.max), "with_keepalive": float64(withKA)}})
+	}
+	return out
+}
+
+// findDegradation: for one server, the order in which things went wrong: responses
+// slowing, then requests unanswered, then resets or refusals.
+func findDegradation(fl []Flow, cfg Config) []Finding {
+	keys, groups := groupBy(fl, func(f *Flow) string { return f.Server })
+	var out []Finding
+	for _, k := range keys {
+		g := groups[k]
+		var waits []timedWait
+		var unanswered, resets []time.Time
+		for _, f := range g {
+			if f.trace != nil {
+				waits = append(waits, f.trace.waits...)
+			}
+			switch f.Verdict {
+			case HTTPUnanswered, RequestUnanswered, ServerSilent:
+				unanswered = append(unanswered, f.Start)
+			case RSTOnFirstData, Refused, Reset:
+				resets = append(resets, f.Start)
+			}
+		}
+		sort.Slice(waits, func(i, j int) bool { return waits[i].at.Before(waits[j].at) })
+		var phases []string
+		var slowAt time.Time
+		nums := map[string]float64{}
+		if len(waits) >= 4 {
+			base := waits[0].wait
+			for _, w := range waits[1:3] {
+				if w.wait < base {
+					base = w.wait
+				}
+			}
+			limit := 4 * base
+			if limit < base+50*time.Millisecond {
+				limit = base + 50*time.Millisecond
+			}
+			var worst time.Duration
+			for _, w := range waits {
+				if w.wait > limit && slowAt.IsZero() {
+					slowAt = w.at
+				}
+				if w.wait > worst {
+					worst = w.wait
+				}
+			}
+			if !slowAt.IsZero() {
+				phases = append(phases, fmt.Sprintf("responses slowed from %s to as much as %s from %s", dur(base), dur(worst), clock(slowAt)))
+				nums["slow_from"] = float64(slowAt.UnixNano()) / 1e9
+			}
+		}
+		type phase struct {
+			at   time.Time
+			text string
+		}
+		var ordered []phase
+		if !slowAt.IsZero() {
+			ordered = append(ordered, phase{slowAt, phases[0]})
+		}
+		if len(unanswered) > 0 {
+			ordered = append(ordered, phase{unanswered[0], fmt.Sprintf("requests went unanswered from %s (%d)", clock(unanswered[0]), len(unanswered))})
+			nums["unanswered_from"] = float64(unanswered[0].UnixNano()) / 1e9
+		}
+		if len(resets) > 0 {
+			ordered = append(ordered, phase{resets[0], fmt.Sprintf("connections were reset or refused from %s (%d)", clock(resets[0]), len(resets))})
+			nums["resets_from"] = float64(resets[0].UnixNano()) / 1e9
+		}
+		if len(ordered) < 2 {
+			continue
+		}
+		sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].at.Before(ordered[j].at) })
+		var texts []string
+		for _, p := range ordered {
+			texts = append(texts, p.text)
+		}
+		out = append(out, Finding{Kind: KindDegradationTimeline, Severity: SevWarn, Endpoint: k,
+			Summary: fmt.Sprintf("%s degraded in this order: %s", k, strings.Join(texts, "; then ")),
+			Flows:   ids(g),
+			Next:    "read the server's own metrics and logs at these times: the first step is usually the cause (a pool or queue filling), the later ones its consequences",
+			Numbers: nums})
+	}
+	return out
+}

@@ -1,0 +1,311 @@
+package analyzer
+
+import (
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// timeWaitLen is how long Linux keeps a socket in TIME_WAIT (TCP_TIMEWAIT_LEN, 60 s).
+const timeWaitLen = 60 * time.Second
+
+// span is one socket's stay in one state.
+type span struct {
+	state    SocketState
+	from, to time.Time
+}
+
+// flowTrace is what the findings and the timeline need of a flow beyond its JSON: the
+// moments that decide its sockets' states, kept as plain values once the flow is freed.
+type flowTrace struct {
+	client, server netip.AddrPort
+	states         [2][]span // per side: the client's socket, the server's socket
+
+	// closeBy is the side whose FIN or RST closed the connection first (-1: none);
+	// closeIdle the silence before it; closeAnswered whether the other side then sent
+	// its own FIN.
+	closeBy       int
+	closeKind     string // "FIN" or "RST"
+	closeAt       flows.Mark
+	closeIdle     time.Duration
+	closeAnswered bool
+
+	// firstWait is the time from the client's first request to the server's first
+	// answer (zero when either is missing); for HTTP, each answered exchange's wait.
+	waits []timedWait
+	// reset is when an RST or refusal hit the client's attempt (zero when none).
+	reset    time.Time
+	keepSeen bool
+}
+
+// timedWait is a response time and when its request was sent.
+type timedWait struct {
+	at   time.Time
+	wait time.Duration
+}
+
+// buildTrace derives a flow's socket states and closing facts from its marks. The
+// capture shows packets, not sockets: a state starts when the packet that causes it
+// is seen, which on a capture taken at one end is within microseconds of the truth.
+func buildTrace(f *flows.Flow, end time.Time) *flowTrace {
+	t := &flowTrace{client: f.Client, server: f.Server, closeBy: -1}
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	t.keepSeen = c.KeepAlives+s.KeepAlives > 0
+	rst := f.RST.Packet
+	if !rst.IsZero() {
+		t.reset = rst.Time
+	}
+	stop := func(ts time.Time) time.Time { // a state cannot outlive an RST or the capture
+		if !rst.IsZero() && rst.Time.Before(ts) {
+			return rst.Time
+		}
+		if ts.After(end) {
+			return end
+		}
+		return ts
+	}
+	add := func(side flows.Direction, st SocketState, from, to time.Time) {
+		to = stop(to)
+		if from.IsZero() || !to.After(from) && !to.Equal(from) {
+			return
+		}
+		t.states[side] = append(t.states[side], span{st, from, to})
+	}
+
+	// Opening.
+	var estC, estS time.Time // when each socket became established
+	switch {
+	case f.Midstream && f.HandshakeDone():
+		estC, estS = f.First.Time, f.First.Time
+	case !c.FirstSYN.IsZero():
+		synEnd := end
+		if !s.FirstSYN.IsZero() {
+			synEnd = s.FirstSYN.Time
+		} else if !s.RST.IsZero() {
+			synEnd = s.RST.Time
+		} else if !c.ICMP.IsZero() {
+			synEnd = c.ICMP.Time
+		} else if !f.Replaced.IsZero() {
+			synEnd = f.Replaced.Time
+		}
+		add(flows.FromClient, "SYN_SENT", c.FirstSYN.Time, synEnd)
+		if !s.FirstSYN.IsZero() {
+			estC = s.FirstSYN.Time
+			recvEnd := end
+			if !f.Established.IsZero() {
+				recvEnd = f.Established.Time
+				estS = f.Established.Time
+			}
+			add(flows.FromServer, "SYN_RECV", c.FirstSYN.Time, recvEnd)
+		}
+	}
+	// Established until the first FIN either way.
+	firstFIN := firstOf(c.FIN, s.FIN)
+	estEnd := end
+	if !firstFIN.IsZero() {
+		estEnd = firstFIN.Time
+	}
+	if !estC.IsZero() {
+		add(flows.FromClient, "ESTABLISHED", estC, estEnd)
+	}
+	if !estS.IsZero() {
+		add(flows.FromServer, "ESTABLISHED", estS, estEnd)
+	}
+	// Closing: the side that sent the first FIN closes actively, the other passively.
+	if !firstFIN.IsZero() && (!estC.IsZero() || !estS.IsZero()) {
+		active := flows.FromClient
+		if firstFIN == s.FIN && s.FIN != c.FIN {
+			active = flows.FromServer
+		}
+		passive := active.Other()
+		a, p := f.Side(active), f.Side(passive)
+		// The active closer: FIN_WAIT_1 until its FIN is ACKed, FIN_WAIT_2 until the
+		// peer's FIN, then TIME_WAIT; CLOSING if the peer's FIN came before the ACK.
+		ackAt := end
+		if !a.FINAcked.IsZero() {
+			ackAt = a.FINAcked.Time
+		}
+		peerFIN := end
+		if !p.FIN.IsZero() {
+			peerFIN = p.FIN.Time
+		}
+		if !p.FIN.IsZero() && peerFIN.Before(ackAt) {
+			add(active, "FIN_WAIT_1", a.FIN.Time, peerFIN)
+			add(active, "CLOSING", peerFIN, ackAt)
+			if !a.FINAcked.IsZero() {
+				add(active, "TIME_WAIT", ackAt, ackAt.Add(timeWaitLen))
+			}
+		} else {
+			add(active, "FIN_WAIT_1", a.FIN.Time, ackAt)
+			if !a.FINAcked.IsZero() {
+				add(active, "FIN_WAIT_2", ackAt, peerFIN)
+			}
+			if !p.FIN.IsZero() {
+				add(active, "TIME_WAIT", peerFIN, peerFIN.Add(timeWaitLen))
+			}
+		}
+		// The passive closer: CLOSE_WAIT from the peer's FIN until its own FIN, then
+		// LAST_ACK until that FIN is ACKed.
+		add(passive, "CLOSE_WAIT", a.FIN.Time, peerFIN)
+		if !p.FIN.IsZero() {
+			lastAck := end
+			if !p.FINAcked.IsZero() {
+				lastAck = p.FINAcked.Time
+			}
+			add(passive, "LAST_ACK", p.FIN.Time, lastAck)
+		}
+	}
+
+	// Who closed first, after how long a silence, and whether the other side answered.
+	closer := firstOf(firstFIN, rst)
+	if !closer.IsZero() && f.HandshakeDone() {
+		switch {
+		case closer == rst && !rst.IsZero() && (firstFIN.IsZero() || rst.Time.Before(firstFIN.Time)):
+			t.closeBy, t.closeKind, t.closeAt = int(f.RST.From), "RST", rst
+			t.closeIdle = f.RST.SinceActive
+		case closer == c.FIN:
+			t.closeBy, t.closeKind, t.closeAt, t.closeIdle = int(flows.FromClient), "FIN", c.FIN, c.FINIdle
+			t.closeAnswered = !s.FIN.IsZero()
+		default:
+			t.closeBy, t.closeKind, t.closeAt, t.closeIdle = int(flows.FromServer), "FIN", s.FIN, s.FINIdle
+			t.closeAnswered = !c.FIN.IsZero()
+		}
+	}
+	if !c.FirstData.IsZero() && !s.FirstData.IsZero() && s.FirstData.Time.After(c.FirstData.Time) {
+		t.waits = append(t.waits, timedWait{c.FirstData.Time, s.FirstData.Time.Sub(c.FirstData.Time)})
+	}
+	return t
+}
+
+// maxSeriesPoints bounds each state's series in the timeline; beyond it the series is
+// thinned to the points that keep its peaks.
+const maxSeriesPoints = 400
+
+// maxTimelineEndpoints bounds how many endpoints the timeline charts: the busiest.
+const maxTimelineEndpoints = 12
+
+// buildTimeline counts, for each endpoint, its sockets in each state over time.
+func buildTimeline(fl []Flow) []StateSeries {
+	type group struct {
+		key   string
+		role  string
+		flows int
+		spans []span
+	}
+	groups := map[string]*group{}
+	get := func(key, role string) *group {
+		g := groups[role+" "+key]
+		if g == nil {
+			g = &group{key: key, role: role}
+			groups[role+" "+key] = g
+		}
+		return g
+	}
+	for i := range fl {
+		t := fl[i].trace
+		if t == nil {
+			continue
+		}
+		gs := get(t.server.String(), "server")
+		gs.flows++
+		gs.spans = append(gs.spans, t.states[flows.FromServer]...)
+		gc := get(t.client.Addr().Unmap().String(), "client")
+		gc.flows++
+		gc.spans = append(gc.spans, t.states[flows.FromClient]...)
+	}
+	var list []*group
+	for _, g := range groups {
+		if len(g.spans) > 0 {
+			list = append(list, g)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].flows != list[j].flows {
+			return list[i].flows > list[j].flows
+		}
+		if list[i].role != list[j].role {
+			return list[i].role > list[j].role // servers first
+		}
+		return list[i].key < list[j].key
+	})
+	if len(list) > maxTimelineEndpoints {
+		list = list[:maxTimelineEndpoints]
+	}
+	out := []StateSeries{}
+	for _, g := range list {
+		ss := StateSeries{Endpoint: g.key, Role: g.role, Flows: g.flows,
+			States: map[SocketState][]StatePoint{}, Peak: map[SocketState]StatePoint{}}
+		byState := map[SocketState][]span{}
+		for _, sp := range g.spans {
+			byState[sp.state] = append(byState[sp.state], sp)
+		}
+		for st, spans := range byState {
+			pts, peak := countOverTime(spans)
+			if peak.N == 0 {
+				continue // only instants: nothing to chart
+			}
+			ss.States[st] = thin(pts, maxSeriesPoints)
+			ss.Peak[st] = peak
+		}
+		out = append(out, ss)
+	}
+	return out
+}
+
+// countOverTime turns spans into a step series of how many were open, and its peak.
+func countOverTime(spans []span) ([]StatePoint, StatePoint) {
+	type edge struct {
+		t time.Time
+		d int
+	}
+	edges := make([]edge, 0, 2*len(spans))
+	for _, s := range spans {
+		edges = append(edges, edge{s.from, +1}, edge{s.to, -1})
+	}
+	sort.Slice(edges, func(i, j int) bool {
+		if !edges[i].t.Equal(edges[j].t) {
+			return edges[i].t.Before(edges[j].t)
+		}
+		return edges[i].d < edges[j].d // a close and an open at once: no false peak
+	})
+	var pts []StatePoint
+	var peak StatePoint
+	n := 0
+	for i, e := range edges {
+		n += e.d
+		if i+1 < len(edges) && edges[i+1].t.Equal(e.t) {
+			continue
+		}
+		p := StatePoint{T: e.t.UTC(), N: n}
+		pts = append(pts, p)
+		if n > peak.N {
+			peak = p
+		}
+	}
+	return pts, peak
+}
+
+// thin keeps at most max points of a step series, keeping each bucket's highest.
+func thin(pts []StatePoint, max int) []StatePoint {
+	if len(pts) <= max {
+		return pts
+	}
+	out := make([]StatePoint, 0, max+1)
+	per := (len(pts) + max - 1) / max
+	for i := 0; i < len(pts); i += per {
+		best := pts[i]
+		for j := i; j < i+per && j < len(pts); j++ {
+			if pts[j].N > best.N {
+				best = pts[j]
+			}
+		}
+		best.T = pts[i].T
+		out = append(out, best)
+	}
+	if last := pts[len(pts)-1]; out[len(out)-1].T != last.T {
+		out = append(out, last)
+	}
+	return out
+}
