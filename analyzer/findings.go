@@ -107,7 +107,7 @@ func findIdleTimeouts(fl []Flow, cfg Config) []Finding {
 	fc := cfg.Findings
 	keys, groups := groupBy(fl, func(f *Flow) string {
 		t := f.trace
-		if t == nil || t.closeBy < 0 || t.closeIdle < cfg.Idle {
+		if t == nil || t.closeBy < 0 || t.closeIdleData < cfg.Idle {
 			return ""
 		}
 		switch f.Verdict {
@@ -125,7 +125,7 @@ func findIdleTimeouts(fl []Flow, cfg Config) []Finding {
 		var idles []time.Duration
 		answered := 0
 		for _, f := range g {
-			idles = append(idles, f.trace.closeIdle)
+			idles = append(idles, f.trace.closeIdleData)
 			if f.trace.closeAnswered {
 				answered++
 			}

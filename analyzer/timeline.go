@@ -31,6 +31,9 @@ type flowTrace struct {
 	closeAt       flows.Mark
 	closeIdle     time.Duration
 	closeAnswered bool
+	// closeIdleData is the silence before the close measured from the last payload byte
+	// either way: what an idle timer in a proxy or server measures (ACKs do not reset it).
+	closeIdleData time.Duration
 
 	// firstWait is the time from the client's first request to the server's first
 	// answer (zero when either is missing); for HTTP, each answered exchange's wait.
@@ -171,6 +174,18 @@ func buildTrace(f *flows.Flow, end time.Time) *flowTrace {
 		default:
 			t.closeBy, t.closeKind, t.closeAt, t.closeIdle = int(flows.FromServer), "FIN", s.FIN, s.FINIdle
 			t.closeAnswered = !c.FIN.IsZero()
+		}
+	}
+	t.closeIdleData = t.closeIdle
+	if !t.closeAt.IsZero() {
+		var last time.Time
+		for _, m := range []flows.Mark{c.LastData, s.LastData} {
+			if !m.IsZero() && m.Time.Before(t.closeAt.Time) && m.Time.After(last) {
+				last = m.Time
+			}
+		}
+		if !last.IsZero() {
+			t.closeIdleData = t.closeAt.Time.Sub(last)
 		}
 	}
 	if !c.FirstData.IsZero() && !s.FirstData.IsZero() && s.FirstData.Time.After(c.FirstData.Time) {

@@ -1,0 +1,208 @@
+package analyzer
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The five incidents of ../shared/SCENARIOS.md, reproduced at small scale by the real
+// kernel (testdata/scenarios/*.sh); testdata/scenarios/EXPECTED.md counts every number
+// below with the tshark command printed next to it.
+
+func scenario(t *testing.T, name string) *Result {
+	t.Helper()
+	return analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "scenarios", name))
+}
+
+func finding(t *testing.T, r *Result, kind, endpoint string) *Finding {
+	t.Helper()
+	for i := range r.Findings {
+		if r.Findings[i].Kind == kind && r.Findings[i].Endpoint == endpoint {
+			return &r.Findings[i]
+		}
+	}
+	var have []string
+	for _, f := range r.Findings {
+		have = append(have, f.Kind+"@"+f.Endpoint)
+	}
+	t.Fatalf("no %s finding for %s; have %v", kind, endpoint, have)
+	return nil
+}
+
+func noFinding(t *testing.T, r *Result, kind string) {
+	t.Helper()
+	for _, f := range r.Findings {
+		if f.Kind == kind {
+			t.Errorf("unexpected %s finding: %s", kind, f.Summary)
+		}
+	}
+}
+
+func number(t *testing.T, f *Finding, name string, want, tol float64) {
+	t.Helper()
+	got, ok := f.Numbers[name]
+	if !ok {
+		t.Errorf("%s: no number %q in %v", f.Kind, name, f.Numbers)
+		return
+	}
+	if math.Abs(got-want) > tol {
+		t.Errorf("%s: %s = %v, want %v ± %v", f.Kind, name, got, want, tol)
+	}
+}
+
+func verdictCounts(t *testing.T, r *Result, want map[Verdict]int) {
+	t.Helper()
+	for v, n := range want {
+		if r.Summary.Verdicts[v] != n {
+			t.Errorf("%s: %d flows, want %d (all: %v)", v, r.Summary.Verdicts[v], n, r.Summary.Verdicts)
+		}
+	}
+}
+
+// Incident 1: requests to 127.0.0.1:8280 never answered; the sidecar times out after 1 s
+// and closes; the service never closes: CLOSE_WAIT.
+func TestScenario1SidecarCloseWait(t *testing.T) {
+	r := scenario(t, "s1_sidecar_close_wait.pcap")
+	// 25 flows: 3 answered at once (200, 500, 500) and closed by the server; 22 whose
+	// client FIN came 1.0 s after the request with no response byte before it (4 of
+	// them got a late 500 after the client had gone, and the client's RST).
+	verdictCounts(t, r, map[Verdict]int{CleanClose: 3, HTTPUnanswered: 22})
+	closes := map[Verdict]int{}
+	for _, f := range r.Flows {
+		if f.Verdict == HTTPUnanswered {
+			closes[f.Close]++
+		}
+	}
+	if closes[FINUnanswered] != 18 || closes[FINUnansweredThenRST] != 4 {
+		t.Errorf("closes of the unanswered flows: %v, want 18 fin_unanswered, 4 fin_unanswered_then_rst", closes)
+	}
+	ct := finding(t, r, KindClientTimeout, "127.0.0.1:8280")
+	number(t, ct, "unanswered", 22, 0)
+	number(t, ct, "wait_p50_s", 1.0, 0.01)
+	number(t, ct, "server_never_closed", 22, 0)
+	if !strings.Contains(ct.Summary, "never answered") || !strings.Contains(ct.Summary, "1.0 s") {
+		t.Errorf("summary: %s", ct.Summary)
+	}
+	cw := finding(t, r, KindCloseWaitLeak, "127.0.0.1:8280")
+	number(t, cw, "flows", 22, 0)
+	number(t, cw, "still_open", 18, 0)
+	// The sidecar's 1 s timeout is a request timeout, not an idle timeout.
+	noFinding(t, r, KindIdleTimeout)
+}
+
+// Incident 2: the "load balancer" on 3306 closes every connection 3 s after its last
+// byte; the client's kernel ACKs and its application never closes.
+func TestScenario2IdleTimeout(t *testing.T) {
+	r := scenario(t, "s2_idle_timeout.pcap")
+	verdictCounts(t, r, map[Verdict]int{FINUnanswered: 20, CleanClose: 1})
+	for _, f := range r.Flows {
+		if f.Verdict == FINUnanswered && f.Facts.Side != "client" {
+			t.Errorf("flow %d: stuck side %s, want client", f.ID, f.Facts.Side)
+		}
+	}
+	it := finding(t, r, KindIdleTimeout, "10.77.0.2:3306")
+	// tshark: idle from the last payload byte to each server FIN: min 3.0001, median
+	// 3.0006, max 3.0019 s (spread 1.7 ms).
+	number(t, it, "flows", 20, 0)
+	number(t, it, "idle_median_s", 3.0006, 0.002)
+	number(t, it, "idle_min_s", 3.0001, 0.002)
+	number(t, it, "idle_max_s", 3.0019, 0.002)
+	number(t, it, "answered", 0, 0)
+	if it.Severity != SevWarn || !strings.Contains(it.Summary, "after 3.0 s idle") || !strings.Contains(it.Summary, "CLOSE_WAIT") {
+		t.Errorf("%s: %s", it.Severity, it.Summary)
+	}
+	cw := finding(t, r, KindCloseWaitLeak, "10.77.0.1")
+	number(t, cw, "still_open", 20, 0)
+	number(t, cw, "peak", 20, 0)
+	if !strings.Contains(cw.Summary, "a leak") {
+		t.Errorf("the CLOSE_WAIT count only rises: %s", cw.Summary)
+	}
+	// The client host's CLOSE_WAIT series in the timeline peaks at the 20 leaked flows
+	// (plus the health check's brief passive close).
+	var series *StateSeries
+	for i := range r.Timeline {
+		if r.Timeline[i].Endpoint == "10.77.0.1" && r.Timeline[i].Role == "client" {
+			series = &r.Timeline[i]
+		}
+	}
+	if series == nil || series.Peak["CLOSE_WAIT"].N < 20 {
+		t.Errorf("timeline for 10.77.0.1: %+v", series)
+	}
+}
+
+// Incident 3: SYNs to a listener with a full accept queue are dropped and retransmitted
+// until the clients give up.
+func TestScenario3SYNDrops(t *testing.T) {
+	r := scenario(t, "s3_syn_drops.pcap")
+	verdictCounts(t, r, map[Verdict]int{CleanClose: 3, HTTPUnanswered: 5, SYNGiveUp: 17, SYNUnanswered: 1})
+	sd := finding(t, r, KindSYNDrops, "127.0.0.1:8085")
+	number(t, sd, "unanswered", 18, 0)
+	number(t, sd, "attempts", 26, 0)
+	// 17 attempts × 8 SYNs + the last attempt's 3 (tshark: tcp.flags==0x002 to 8085).
+	number(t, sd, "syns", 17*8+3, 0)
+	// 8 SYNs over 11.3 s with a 1 s first gap: the budget of tcp_syn_retries=3 (15 s),
+	// which the namespace set.
+	number(t, sd, "tcp_syn_retries", 3, 0)
+	number(t, sd, "established", 8, 0)
+	if sd.Severity != SevError {
+		t.Errorf("severity %s", sd.Severity)
+	}
+}
+
+// Incident 4: SSH clients send their banner and the server never answers; half of them
+// probe with keepalive.
+func TestScenario4SSHSilent(t *testing.T) {
+	r := scenario(t, "s4_ssh_silent.pcap")
+	verdictCounts(t, r, map[Verdict]int{ServerSilent: 18, RequestUnanswered: 2, IdleOpen: 4})
+	ka := 0
+	for _, f := range r.Flows {
+		if f.Verdict == ServerSilent {
+			if f.Protocol != "ssh" || f.Facts.AppFacts == nil || !f.Facts.NoGreeting {
+				t.Errorf("flow %d: protocol %q facts %+v", f.ID, f.Protocol, f.Facts.AppFacts)
+			}
+			if f.Analysis.Client.KeepAlives > 0 {
+				ka++
+			}
+		}
+	}
+	if ka != 10 {
+		t.Errorf("%d server_silent flows with keepalive probes, want 10 (the even-numbered clients)", ka)
+	}
+	ho := finding(t, r, KindHalfOpenSuspect, "10.77.0.2:36000")
+	// 8 silent SSH flows and 2 idle flows without keepalive.
+	number(t, ho, "flows", 10, 0)
+	number(t, ho, "with_keepalive", 12, 0)
+}
+
+// Incident 5: the service runs out of fds: responses slow down, then requests go
+// unanswered, then queued connections are reset on their first request, then refused.
+func TestScenario5AcceptFailure(t *testing.T) {
+	r := scenario(t, "s5_accept_failure.pcap")
+	verdictCounts(t, r, map[Verdict]int{CleanClose: 10, HTTPUnanswered: 5, RSTOnFirstData: 10, Refused: 11})
+	af := finding(t, r, KindAcceptFailure, "10.77.0.2:8080")
+	number(t, af, "reset", 10, 0)
+	number(t, af, "served", 10, 0)
+	dt := finding(t, r, KindDegradationTimeline, "10.77.0.2:8080")
+	// By request time (tshark): first slow response requested at 1.001 s, first
+	// unanswered request at 2.510 s, first request later reset at 3.764 s.
+	slow, un, rst := dt.Numbers["slow_from"], dt.Numbers["unanswered_from"], dt.Numbers["resets_from"]
+	if !(slow > 0 && slow < un && un < rst) {
+		t.Errorf("order slow %v < unanswered %v < resets %v broken: %s", slow, un, rst, dt.Summary)
+	}
+	start := float64(r.Summary.Start.UnixNano()) / 1e9
+	for name, want := range map[string]float64{"slow_from": 1.001, "unanswered_from": 2.510, "resets_from": 3.764} {
+		if got := dt.Numbers[name] - start; math.Abs(got-want) > 0.05 {
+			t.Errorf("%s at +%.3f s, want +%.3f", name, got, want)
+		}
+	}
+	i1 := strings.Index(dt.Summary, "slowed")
+	i2 := strings.Index(dt.Summary, "unanswered")
+	i3 := strings.Index(dt.Summary, "reset")
+	if !(i1 >= 0 && i1 < i2 && i2 < i3) {
+		t.Errorf("summary order: %s", dt.Summary)
+	}
+	ct := finding(t, r, KindClientTimeout, "10.77.0.2:8080")
+	number(t, ct, "wait_p50_s", 4.0, 0.01)
+}
