@@ -20,6 +20,11 @@ type Options struct {
 	Keep func(*Flow) bool
 	// NoApp turns the application layer off (TCP verdicts only).
 	NoApp bool
+	// MaxFlows bounds the flows tracked at once (0: no bound); see flows.Table.
+	MaxFlows int
+	// Grace is how long an ended connection waits for trailing packets before it is
+	// judged (0: flows.DefaultGrace).
+	Grace time.Duration
 	// OnFlow, when set, sees each flow's result as soon as it is judged, in the order
 	// flows finish (for streaming output); the Result still lists them all by ID.
 	OnFlow func(*Flow)
@@ -51,6 +56,11 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	var finished []*flows.Flow
 	table := flows.NewTable(func(f *flows.Flow) { finished = append(finished, f) })
 	table.Idle = opts.Config.Idle
+	table.SYNWait = opts.Config.SYNRetryWait
+	table.MaxFlows = opts.MaxFlows
+	if opts.Grace > 0 {
+		table.Grace = opts.Grace
+	}
 	if !opts.NoApp {
 		table.App = app.New()
 	}
@@ -72,6 +82,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		if p.Time.After(last) {
 			last = p.Time
 		}
+		table.Tick(p.Time)
 		if dec.Decode(p, &seg) {
 			table.Add(&seg)
 		}
@@ -96,15 +107,14 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		res.Summary.Skipped["icmp error for no known flow"] = table.Stats.ICMPOrphans
 	}
 	res.Summary.TCPSegments = table.Stats.Segments
+	res.Summary.Evicted = table.Stats.Evicted
+	res.Summary.TrailingPackets = table.Stats.Trailing
+	res.Summary.PeakLiveFlows = table.Stats.PeakLive
 
 	sort.Slice(finished, func(i, j int) bool { return finished[i].ID < finished[j].ID })
 	all := make([]Flow, 0, len(finished))
 	for _, f := range finished {
-		end := last
-		if !f.Replaced.IsZero() {
-			end = f.Replaced.Time
-		}
-		r := judge(f, end, opts.Config, ev)
+		r := judge(f, f.End, opts.Config, ev)
 		all = append(all, r)
 		res.Summary.Flows++
 		res.Summary.Verdicts[r.Verdict]++
@@ -120,6 +130,14 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		res.Flows = []Flow{}
 	}
 	res.Findings = findings(all, opts.Config)
+	if n := table.Stats.Evicted; n > 0 {
+		res.Findings = append(res.Findings, Finding{Kind: KindFlowLimit, Severity: SevWarn, Endpoint: "",
+			Summary: fmt.Sprintf("%s still open when the limit of %d live flows was reached were judged early, as of the moment they were dropped (the longest-silent first)",
+				plural(n, "flow"), opts.MaxFlows),
+			Flows:   []int{},
+			Next:    "raise --max-flows (each live flow costs a few KB) for exact verdicts on long-lived connections; a SYN flood or a port scan fills the table with one-packet flows",
+			Numbers: map[string]float64{"evicted": float64(n), "max_flows": float64(opts.MaxFlows)}})
+	}
 	res.Timeline = buildTimeline(all)
 	return res, nil
 }
@@ -192,6 +210,9 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 	r.Severity = SeverityOf(r.Verdict)
 	if f.Midstream {
 		r.Summary += " [capture started mid-connection; client inferred from the ports]"
+	}
+	if f.Evicted {
+		r.Summary += fmt.Sprintf(" [judged early, as of %s: dropped from the table when --max-flows was reached]", clock(f.End))
 	}
 	return r
 }

@@ -19,6 +19,8 @@ const (
 	KindAcceptFailure       = "accept_failure"
 	KindHalfOpenSuspect     = "half_open_suspect"
 	KindDegradationTimeline = "degradation_timeline"
+	// KindFlowLimit says flows were evicted to stay within --max-flows.
+	KindFlowLimit = "flow_limit"
 )
 
 // FindingConfig holds the thresholds behind the findings.

@@ -264,7 +264,13 @@ type Summary struct {
 	Start       time.Time       `json:"start"`
 	End         time.Time       `json:"end"`
 	Skipped     map[string]int  `json:"skipped,omitempty"` // frames not analysed, by reason
-	Warnings    []string        `json:"warnings,omitempty"`
+	// Evicted counts flows judged early because --max-flows was reached; PeakLiveFlows
+	// is the most flows tracked at once; TrailingPackets are stragglers of connections
+	// already judged.
+	Evicted         int      `json:"evicted_flows"`
+	PeakLiveFlows   int      `json:"peak_live_flows"`
+	TrailingPackets int      `json:"trailing_packets"`
+	Warnings        []string `json:"warnings,omitempty"`
 }
 
 // Result is everything one run found: what every report format renders.

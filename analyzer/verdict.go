@@ -64,14 +64,6 @@ func synTimes(s *flows.Side) []time.Time {
 	return s.SYNTimes[:n]
 }
 
-// nextRetryWithin is how long after its last transmission a sender still retrying would
-// send again: RTO back-off at most doubles the last gap (RFC 6298 5.5; Linux's
-// tcp_syn_linear_timeouts keeps early gaps equal, which only makes the retry sooner).
-// A quarter more, plus 200 ms, absorbs timer slack.
-func nextRetryWithin(lastGap time.Duration) time.Duration {
-	return 2*lastGap + lastGap/4 + 200*time.Millisecond
-}
-
 // classify decides how a flow's TCP connection ended, or stands at capture end.
 // end is the end of observation: the capture's last packet, or the SYN that replaced
 // this connection on its tuple.
@@ -125,11 +117,11 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		}
 		side := f.Side(d)
 		if side.RetransRun >= cfg.RetransGiveUp && !side.UnackedDataSince.IsZero() &&
-			end.Sub(side.LastRetrans.Time) > nextRetryWithin(side.RetransGap) {
+			end.Sub(side.LastRetrans.Time) > flows.NextRetryWithin(side.RetransGap) {
 			return retransmitGiveUp(f, d, end, ev, "")
 		}
 		if side.KeepAliveUnacked >= cfg.KeepAliveGiveUp && side.LastKeepAliveGap > 0 &&
-			end.Sub(side.LastKeepAlive.Time) > nextRetryWithin(side.LastKeepAliveGap) {
+			end.Sub(side.LastKeepAlive.Time) > flows.NextRetryWithin(side.LastKeepAliveGap) {
 			return keepAliveTimeout(f, d, ev, "then fell silent")
 		}
 	}
@@ -216,7 +208,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 	}
 	wait := cfg.SYNRetryWait
 	if len(times) > 1 {
-		wait = nextRetryWithin(times[len(times)-1].Sub(times[len(times)-2]))
+		wait = flows.NextRetryWithin(times[len(times)-1].Sub(times[len(times)-2]))
 	}
 	quiet := end.Sub(c.LastSYN.Time)
 	sent := fmt.Sprintf("SYN to %s sent %s", f.Server, times_(c.SYNs))

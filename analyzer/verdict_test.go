@@ -4,6 +4,7 @@ import (
 	"math"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tcpmortem/tcpmortem/flows"
 )
@@ -403,5 +404,44 @@ func TestVerdictIdleThreshold(t *testing.T) {
 	r := analyzeFiles(t, cfg, filepath.Join("..", "testdata", "tcp", "rst_after_idle_abort.pcap"))
 	if f := flowByClient(t, r, "10.77.0.1:41100"); f.Verdict != Reset {
 		t.Errorf("with --idle 3s: %s, want reset", f.Verdict)
+	}
+}
+
+// TestEarlyFinishChangesNoVerdict: handing ended flows over after a short grace (to keep
+// memory in proportion to open connections) gives every flow of every capture the same
+// verdict, close and Zeek state as keeping them all to the capture's end.
+func TestEarlyFinishChangesNoVerdict(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.pcap*"))
+	for _, p := range paths {
+		early := analyzeWith(t, Options{Config: DefaultConfig()}, p)
+		late := analyzeWith(t, Options{Config: DefaultConfig(), Grace: 1e6 * time.Hour}, p)
+		if len(early.Flows) != len(late.Flows) {
+			t.Errorf("%s: %d flows with early finishing, %d without", p, len(early.Flows), len(late.Flows))
+			continue
+		}
+		for i := range early.Flows {
+			a, b := early.Flows[i], late.Flows[i]
+			if a.Verdict != b.Verdict || a.Close != b.Close || a.ZeekConnState != b.ZeekConnState || a.LastFrame != b.LastFrame {
+				t.Errorf("%s flow %d: early %s/%s/%s last %d, late %s/%s/%s last %d", p, a.ID,
+					a.Verdict, a.Close, a.ZeekConnState, a.LastFrame, b.Verdict, b.Close, b.ZeekConnState, b.LastFrame)
+			}
+		}
+	}
+}
+
+// TestMaxFlowsEvicts: with room for only 4 live flows, the run completes, every flow is
+// still judged, the evictions are counted and a flow_limit finding says so.
+func TestMaxFlowsEvicts(t *testing.T) {
+	p := filepath.Join("..", "testdata", "scenarios", "s4_ssh_silent.pcap")
+	r := analyzeWith(t, Options{Config: DefaultConfig(), MaxFlows: 4}, p)
+	if r.Summary.Flows != 24 || r.Summary.Evicted == 0 || r.Summary.PeakLiveFlows > 4 {
+		t.Errorf("flows %d evicted %d peak %d", r.Summary.Flows, r.Summary.Evicted, r.Summary.PeakLiveFlows)
+	}
+	found := false
+	for _, f := range r.Findings {
+		found = found || f.Kind == KindFlowLimit
+	}
+	if !found {
+		t.Errorf("no flow_limit finding")
 	}
 }

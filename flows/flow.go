@@ -127,6 +127,13 @@ type Flow struct {
 	// TupleReused says the tuple carried another connection before or after this one.
 	Replaced    Mark
 	TupleReused bool
+	// End is the end of observation the table handed the flow over with: the capture's
+	// end, the moment an ended connection's grace ran out, the SYN that replaced it, or
+	// the moment it was evicted.
+	End time.Time
+	// Evicted says the table dropped the flow while it was still open, to stay within
+	// its --max-flows bound: its verdict describes it as of that moment.
+	Evicted bool
 
 	// Ladder keeps a bounded selection of the flow's packets for the report: the first,
 	// the last, and the ones verdicts rest on.
@@ -137,13 +144,15 @@ type Flow struct {
 
 	Zeek zeekconn.Conn
 
-	lastStep    Step // the previous packet, kept when a silence follows it
-	lastFrom    Direction
-	lastHadData bool
-	lastGap     time.Duration
-	firstFromA  bool // the first packet's sender is the client (for Zeek's originator)
-	closed      bool // both FINs or an RST: a new SYN on the tuple starts a new flow
-	key         tupleKey
+	queued, finished bool
+	lruPrev, lruNext *Flow
+	lastStep         Step // the previous packet, kept when a silence follows it
+	lastFrom         Direction
+	lastHadData      bool
+	lastGap          time.Duration
+	firstFromA       bool // the first packet's sender is the client (for Zeek's originator)
+	closed           bool // both FINs or an RST: a new SYN on the tuple starts a new flow
+	key              tupleKey
 }
 
 // RSTContext is what happened just before a flow's first RST, so the analyzer can tell an

@@ -23,6 +23,10 @@ type TableStats struct {
 	ICMPOrphans    int // ICMP errors quoting a segment of no known flow
 	FlowsSplit     int // flows ended by a new SYN on the same tuple (port reuse)
 	MidstreamFlows int
+	FinishedEarly  int // flows handed over before the capture's end (ended, or evicted)
+	Evicted        int // open flows dropped to stay within MaxFlows
+	Trailing       int // packets of a finished connection that came after it was handed over
+	PeakLive       int // the most flows live at once
 }
 
 type tupleKey struct{ a, b netip.AddrPort }
@@ -35,8 +39,10 @@ func keyOf(x, y netip.AddrPort) tupleKey {
 }
 
 // Table rebuilds TCP connections from segments in one pass, in capture order, never
-// reading ahead. A flow is handed to the done callback when a new connection replaces it
-// on the same tuple, and the rest when Flush is called at the end of the capture.
+// reading ahead. A flow is handed to the done callback once it has ended (see
+// finish.go), when a new connection replaces it on the same tuple, when MaxFlows forces
+// it out, and the rest when Flush is called at the end of the capture; Flow.End says
+// as of when it was judged.
 type Table struct {
 	live   map[tupleKey]*Flow
 	nextID int
@@ -44,14 +50,34 @@ type Table struct {
 	// Idle is the silence after which the packet that ends it is kept in the ladder.
 	Idle time.Duration
 	// App, when set, sees every payload-bearing segment.
-	App   AppHook
-	Stats TableStats
+	App AppHook
+	// Grace is how long an ended connection waits for trailing packets (DefaultGrace).
+	Grace time.Duration
+	// SYNWait bounds the wait for the retry of a single unanswered SYN (twice the
+	// initial RTO it allows for).
+	SYNWait time.Duration
+	// MaxFlows bounds the live flows (0: no bound); past it the longest-silent flow is
+	// handed over as evicted.
+	MaxFlows int
+	Stats    TableStats
+
+	now, nextTick    time.Time
+	pending          pendingHeap
+	tombOf           map[tupleKey]time.Time
+	tombs            []tomb
+	tombHead         int
+	lruHead, lruTail *Flow
 }
 
 // NewTable makes a table that hands finished flows to done.
 func NewTable(done func(*Flow)) *Table {
-	return &Table{live: make(map[tupleKey]*Flow), done: done, Idle: time.Second}
+	return &Table{live: make(map[tupleKey]*Flow), done: done, Idle: time.Second,
+		Grace: DefaultGrace, SYNWait: 3 * time.Second, tombOf: make(map[tupleKey]time.Time)}
 }
+
+// Tick tells the table the capture's clock has reached now (every packet, TCP or not,
+// should), so ended flows are handed over in time and Flush knows the capture's end.
+func (t *Table) Tick(now time.Time) { t.advance(now) }
 
 // Live is the number of flows not yet finished.
 func (t *Table) Live() int { return len(t.live) }
@@ -65,6 +91,9 @@ func (t *Table) Flush() {
 	sort.Slice(rest, func(i, j int) bool { return rest[i].ID < rest[j].ID })
 	for _, f := range rest {
 		delete(t.live, f.key)
+		t.lruRemove(f)
+		f.finished = true
+		f.End = t.now
 		t.done(f)
 	}
 }
@@ -107,6 +136,9 @@ func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream boo
 		t.Stats.MidstreamFlows++
 	}
 	t.live[k] = f
+	if len(t.live) > t.Stats.PeakLive {
+		t.Stats.PeakLive = len(t.live)
+	}
 	if t.App != nil {
 		t.App.NewFlow(f)
 	}
@@ -115,6 +147,7 @@ func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream boo
 
 // Add places one decoded segment in its flow.
 func (t *Table) Add(seg *Segment) {
+	t.advance(seg.Time)
 	k := keyOf(seg.Src, seg.Dst)
 	f := t.live[k]
 	if seg.Kind == KindICMPError {
@@ -124,30 +157,48 @@ func (t *Table) Add(seg *Segment) {
 		}
 		t.Stats.ICMPErrors++
 		t.addICMP(f, seg)
+		t.lruFront(f)
+		t.watch(f)
 		return
 	}
 	t.Stats.Segments++
 	isSYN := seg.Flags&(FlagSYN|FlagACK|FlagRST) == FlagSYN
-	prevReplaced := false
+	reused := false
 	if f != nil && isSYN && startsNewConnection(f, seg) {
 		t.Stats.FlowsSplit++
 		f.Replaced = Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
 		f.TupleReused = true
-		prevReplaced = true
+		reused = true
 		delete(t.live, k)
+		t.lruRemove(f)
+		f.finished = true
+		f.End = seg.Time
 		t.done(f)
 		f = nil
 	}
 	if f == nil {
+		if until, ok := t.tombOf[k]; ok && until.After(seg.Time) {
+			if !isSYN {
+				// A straggler of a connection already handed over (a retransmitted
+				// FIN, a late ACK): not the start of a new midstream flow.
+				t.Stats.Trailing++
+				return
+			}
+			delete(t.tombOf, k)
+			reused = true
+		}
+		t.makeRoom()
 		if isSYN {
 			f = t.newFlow(k, seg.Src, seg.Dst, false, seg)
-			f.TupleReused = t.Stats.FlowsSplit > 0 && prevReplaced
+			f.TupleReused = reused
 		} else {
 			c, s := inferClient(seg)
 			f = t.newFlow(k, c, s, true, seg)
 		}
 	}
 	t.track(f, seg)
+	t.lruFront(f)
+	t.watch(f)
 }
 
 // startsNewConnection decides whether a SYN on a tuple that already has a flow opens a

@@ -1,0 +1,206 @@
+package flows
+
+import (
+	"container/heap"
+	"time"
+)
+
+// Finishing flows early keeps the table's memory in proportion to the connections open
+// at once, not to the capture: a connection that has ended (an RST, FINs both ways, a
+// connect the client gave up, a handshake the server gave up) is handed over as soon as
+// a short grace for trailing packets has passed, in capture time. Decisions depend only
+// on the packets and their timestamps, so every run over the same input finishes the
+// same flows at the same moments.
+
+const (
+	// DefaultGrace is how long an ended connection stays live for trailing packets
+	// (a retransmitted FIN, the last ACK, RSTs answering stragglers).
+	DefaultGrace = 2 * time.Second
+	// tombLife is how long a finished tuple is remembered, so that its stragglers are
+	// counted as trailing packets instead of starting a bogus midstream flow: Linux's
+	// TIME_WAIT length.
+	tombLife = 60 * time.Second
+	// tickEvery is how often (in capture time) finished flows are looked for.
+	tickEvery = 250 * time.Millisecond
+)
+
+// NextRetryWithin is how long after its last transmission a sender still retrying would
+// send again: RTO back-off at most doubles the last gap (RFC 6298 5.5; Linux's
+// tcp_syn_linear_timeouts keeps early gaps equal, which only makes the retry sooner).
+// A quarter more, plus 200 ms, absorbs timer slack.
+func NextRetryWithin(lastGap time.Duration) time.Duration {
+	return 2*lastGap + lastGap/4 + 200*time.Millisecond
+}
+
+// lastGap is the gap between a side's last two SYNs (or SYN-ACKs), or def with one.
+func lastGap(s *Side, def time.Duration) time.Duration {
+	n := s.SYNs
+	if n > maxSYNTimes {
+		n = maxSYNTimes
+	}
+	if n < 2 {
+		return def
+	}
+	return s.SYNTimes[n-1].Sub(s.SYNTimes[n-2])
+}
+
+// deadline says when a flow that has ended may be handed over; ok is false for a flow
+// that is still open (established, half-closed, or waiting on an answer).
+func (t *Table) deadline(f *Flow) (time.Time, bool) {
+	c, s := &f.Sides[FromClient], &f.Sides[FromServer]
+	switch {
+	case f.closed, !c.FIN.IsZero() && !s.FIN.IsZero():
+		return f.Last.Time.Add(t.Grace), true
+	case f.Established.IsZero() && !f.Midstream && c.SYNs > 0 && s.SYNs == 0 && s.Packets == 0:
+		// A connect nobody answered: over once the client's next retry is overdue.
+		// (The single-SYN wait is a first retry that never came: its RTO, capped.)
+		return c.LastSYN.Time.Add(NextRetryWithin(lastGap(c, t.SYNWait/2)) + t.Grace), true
+	case f.Established.IsZero() && !f.Midstream && s.SYNs > 0 && c.Packets == c.SYNs:
+		// SYN-ACKs never ACKed: over once the server's next retry is overdue.
+		return s.LastSYN.Time.Add(NextRetryWithin(lastGap(s, time.Second)) + t.Grace), true
+	}
+	return time.Time{}, false
+}
+
+type pendingEntry struct {
+	at time.Time
+	f  *Flow
+}
+
+// pendingHeap orders ended flows by the moment they may be handed over; ties by ID so
+// the order is the same on every run.
+type pendingHeap []pendingEntry
+
+func (h pendingHeap) Len() int { return len(h) }
+func (h pendingHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].f.ID < h[j].f.ID
+}
+func (h pendingHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *pendingHeap) Push(x any)   { *h = append(*h, x.(pendingEntry)) }
+func (h *pendingHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = pendingEntry{}
+	*h = old[:len(old)-1]
+	return e
+}
+
+// watch queues a flow that may have ended.
+func (t *Table) watch(f *Flow) {
+	if f.queued {
+		return
+	}
+	if at, ok := t.deadline(f); ok {
+		f.queued = true
+		heap.Push(&t.pending, pendingEntry{at, f})
+	}
+}
+
+type tomb struct {
+	key   tupleKey
+	until time.Time
+}
+
+// advance moves the table's clock to now and hands over what has ended by then.
+func (t *Table) advance(now time.Time) {
+	if !now.After(t.now) {
+		return
+	}
+	t.now = now
+	if now.Before(t.nextTick) {
+		return
+	}
+	t.nextTick = now.Add(tickEvery)
+	for len(t.pending) > 0 && !t.pending[0].at.After(now) {
+		e := heap.Pop(&t.pending).(pendingEntry)
+		f := e.f
+		if f.finished {
+			continue // evicted or replaced while it waited
+		}
+		f.queued = false
+		at, ok := t.deadline(f)
+		if !ok {
+			continue // it came back to life (a late answer): open again
+		}
+		if at.After(now) {
+			// It saw packets since it was queued: look again later.
+			f.queued = true
+			heap.Push(&t.pending, pendingEntry{at, f})
+			continue
+		}
+		t.finish(f, at, false)
+	}
+	for t.tombHead < len(t.tombs) && !t.tombs[t.tombHead].until.After(now) {
+		tb := t.tombs[t.tombHead]
+		if until, ok := t.tombOf[tb.key]; ok && !until.After(now) {
+			delete(t.tombOf, tb.key)
+		}
+		t.tombHead++
+	}
+	if t.tombHead > 1024 && t.tombHead*2 > len(t.tombs) {
+		n := copy(t.tombs, t.tombs[t.tombHead:])
+		t.tombs = t.tombs[:n]
+		t.tombHead = 0
+	}
+}
+
+// finish hands a flow over before the capture's end: ended at end, or evicted because
+// the table is full.
+func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
+	delete(t.live, f.key)
+	t.lruRemove(f)
+	f.finished = true
+	f.End = end
+	f.Evicted = evicted
+	if evicted {
+		t.Stats.Evicted++
+	}
+	t.Stats.FinishedEarly++
+	until := end.Add(tombLife)
+	t.tombOf[f.key] = until
+	t.tombs = append(t.tombs, tomb{f.key, until})
+	t.done(f)
+}
+
+// The live flows form a list by last activity, most recent first, so the table can
+// evict the longest-silent flow in constant time when --max-flows is reached.
+
+func (t *Table) lruFront(f *Flow) {
+	if t.lruHead == f {
+		return
+	}
+	t.lruRemove(f)
+	f.lruNext = t.lruHead
+	if t.lruHead != nil {
+		t.lruHead.lruPrev = f
+	}
+	t.lruHead = f
+	if t.lruTail == nil {
+		t.lruTail = f
+	}
+}
+
+func (t *Table) lruRemove(f *Flow) {
+	if f.lruPrev != nil {
+		f.lruPrev.lruNext = f.lruNext
+	} else if t.lruHead == f {
+		t.lruHead = f.lruNext
+	}
+	if f.lruNext != nil {
+		f.lruNext.lruPrev = f.lruPrev
+	} else if t.lruTail == f {
+		t.lruTail = f.lruPrev
+	}
+	f.lruPrev, f.lruNext = nil, nil
+}
+
+// makeRoom evicts the longest-silent flows until a new one fits under MaxFlows.
+func (t *Table) makeRoom() {
+	for t.MaxFlows > 0 && len(t.live) >= t.MaxFlows && t.lruTail != nil {
+		// A queued flow stays in the heap; finish marks it and the heap skips it.
+		t.finish(t.lruTail, t.now, true)
+	}
+}
