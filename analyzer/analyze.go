@@ -25,6 +25,9 @@ type Options struct {
 	// Grace is how long an ended connection waits for trailing packets before it is
 	// judged (0: flows.DefaultGrace).
 	Grace time.Duration
+	// Ladders says which flows keep their packet ladder for rendering; nil keeps every
+	// flow's. A ladder is a few KB: formats that never draw one should keep none.
+	Ladders func(*Flow) bool
 	// OnFlow, when set, sees each flow's result as soon as it is judged, in the order
 	// flows finish (for streaming output); the Result still lists them all by ID.
 	OnFlow func(*Flow)
@@ -53,8 +56,19 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res := &Result{Idle: opts.Config.Idle}
 	res.Summary.Verdicts = map[Verdict]int{}
 
-	var finished []*flows.Flow
-	table := flows.NewTable(func(f *flows.Flow) { finished = append(finished, f) })
+	// Each flow is judged the moment the table hands it over, and only its result is
+	// kept: the table's memory follows the connections open at once.
+	var all []Flow
+	table := flows.NewTable(func(f *flows.Flow) {
+		r := judge(f, f.End, opts.Config, ev)
+		if opts.Ladders != nil && !opts.Ladders(&r) {
+			r.Ladder = nil
+		}
+		if opts.OnFlow != nil && (opts.Keep == nil || opts.Keep(&r)) {
+			opts.OnFlow(&r)
+		}
+		all = append(all, r)
+	})
 	table.Idle = opts.Config.Idle
 	table.SYNWait = opts.Config.SYNRetryWait
 	table.MaxFlows = opts.MaxFlows
@@ -111,23 +125,25 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res.Summary.TrailingPackets = table.Stats.Trailing
 	res.Summary.PeakLiveFlows = table.Stats.PeakLive
 
-	sort.Slice(finished, func(i, j int) bool { return finished[i].ID < finished[j].ID })
-	all := make([]Flow, 0, len(finished))
-	for _, f := range finished {
-		r := judge(f, f.End, opts.Config, ev)
-		all = append(all, r)
-		res.Summary.Flows++
-		res.Summary.Verdicts[r.Verdict]++
-		res.Total++
-		if opts.Keep == nil || opts.Keep(&r) {
-			if opts.OnFlow != nil {
-				opts.OnFlow(&r)
-			}
-			res.Flows = append(res.Flows, r)
-		}
+	// Flows were judged as the table handed them over; list them by ID.
+	if all == nil {
+		all = []Flow{}
 	}
-	if res.Flows == nil {
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	for i := range all {
+		res.Summary.Flows++
+		res.Summary.Verdicts[all[i].Verdict]++
+		res.Total++
+	}
+	if opts.Keep == nil {
+		res.Flows = all
+	} else {
 		res.Flows = []Flow{}
+		for i := range all {
+			if opts.Keep(&all[i]) {
+				res.Flows = append(res.Flows, all[i])
+			}
+		}
 	}
 	res.Findings = findings(all, opts.Config)
 	if n := table.Stats.Evicted; n > 0 {
