@@ -1,9 +1,7 @@
 package analyzer
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"sort"
 	"time"
@@ -25,6 +23,9 @@ type Options struct {
 	// Grace is how long an ended connection waits for trailing packets before it is
 	// judged (0: flows.DefaultGrace).
 	Grace time.Duration
+	// Workers > 1 reads and decodes on one goroutine and tracks flows on another; the
+	// output is the same either way.
+	Workers int
 	// Ladders says which flows keep their packet ladder for rendering; nil keeps every
 	// flow's. A ladder is a few KB: formats that never draw one should keep none.
 	Ladders func(*Flow) bool
@@ -78,29 +79,16 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	if !opts.NoApp {
 		table.App = app.New()
 	}
-	dec := flows.NewDecoder()
-	var seg flows.Segment
-	var first, last time.Time
 	src := flows.Merge(srcs)
-	for {
-		p, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if first.IsZero() || p.Time.Before(first) {
-			first = p.Time
-		}
-		if p.Time.After(last) {
-			last = p.Time
-		}
-		table.Tick(p.Time)
-		if dec.Decode(p, &seg) {
-			table.Add(&seg)
-		}
+	read := readSequential
+	if opts.Workers > 1 {
+		read = readPipelined
 	}
+	rs, err := read(src, table)
+	if err != nil {
+		return nil, err
+	}
+	first, last, dec := rs.first, rs.last, rs.dec
 	table.Flush()
 
 	for _, s := range srcs {

@@ -4,6 +4,7 @@
 package analyzer
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
@@ -284,4 +285,41 @@ type Result struct {
 	Total int `json:"-"`
 	// Idle is the threshold the run used; the text ladder marks silences this long.
 	Idle time.Duration `json:"-"`
+}
+
+// jsonTime writes a timestamp as the contract shows it: RFC 3339, UTC, always nine
+// fractional digits (time.Time's own encoding drops trailing zeros).
+func jsonTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
+}
+
+// MarshalJSON writes the flow with its timestamps in the contract's fixed format.
+func (f Flow) MarshalJSON() ([]byte, error) {
+	type plain Flow
+	return json.Marshal(struct {
+		plain
+		Start string `json:"start"`
+		End   string `json:"end"`
+	}{plain(f), jsonTime(f.Start), jsonTime(f.End)})
+}
+
+// MarshalJSON writes the summary with its timestamps in the contract's fixed format.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type plain Summary
+	return json.Marshal(struct {
+		plain
+		Start string `json:"start"`
+		End   string `json:"end"`
+	}{plain(s), jsonTime(s.Start), jsonTime(s.End)})
+}
+
+// MarshalJSON writes the point with its timestamp in the contract's fixed format.
+func (p StatePoint) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		T string `json:"t"`
+		N int    `json:"n"`
+	}{jsonTime(p.T), p.N})
 }

@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"encoding/json"
 	"math"
 	"path/filepath"
 	"testing"
@@ -443,5 +444,24 @@ func TestMaxFlowsEvicts(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no flow_limit finding")
+	}
+}
+
+// TestWorkersSameOutput: one goroutine or a read/track pipeline, the JSON is the same
+// byte for byte, on a capture with port reuse and on the scenarios.
+func TestWorkersSameOutput(t *testing.T) {
+	for _, p := range []string{
+		filepath.Join("..", "testdata", "link", "port_reuse.pcap"),
+		filepath.Join("..", "testdata", "scenarios", "s3_syn_drops.pcap"),
+		filepath.Join("..", "testdata", "scenarios", "s5_accept_failure.pcap"),
+		filepath.Join("..", "testdata", "app", "many_small_http.pcap"),
+	} {
+		one := analyzeWith(t, Options{Config: DefaultConfig(), Workers: 1}, p)
+		two := analyzeWith(t, Options{Config: DefaultConfig(), Workers: 2}, p)
+		a, _ := json.Marshal(one)
+		b, _ := json.Marshal(two)
+		if string(a) != string(b) {
+			t.Errorf("%s: output differs between 1 and 2 workers", p)
+		}
 	}
 }

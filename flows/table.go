@@ -182,6 +182,7 @@ func (t *Table) Add(seg *Segment) {
 				// A straggler of a connection already handed over (a retransmitted
 				// FIN, a late ACK): not the start of a new midstream flow.
 				t.Stats.Trailing++
+				t.Stats.Segments-- // counted above, but placed in no flow
 				return
 			}
 			delete(t.tombOf, k)

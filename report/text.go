@@ -46,14 +46,14 @@ func newPalette(on bool) palette {
 	}
 }
 
-// Text writes the report a person reads in the terminal: the header, the verdict table,
-// then one block per problem flow with the packets that prove its verdict.
+// Text writes the report a person reads in the terminal: the header, the findings, the
+// verdict table, then one block per problem flow with the packets that prove its verdict.
 func Text(w io.Writer, r *analyzer.Result, o Options) error {
 	p := newPalette(o.Color)
 	tw := &errWriter{w: w}
 	textHeader(tw, r, p)
-	textVerdicts(tw, r, p)
 	textFindings(tw, r, p)
+	textVerdicts(tw, r, p)
 	hidden := 0
 	for i := range r.Flows {
 		f := &r.Flows[i]
@@ -139,6 +139,12 @@ func textFindings(w *errWriter, r *analyzer.Result, p palette) {
 }
 
 func textFlow(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
+	textFlowBlock(w, f, idle, p, false)
+}
+
+// textFlowBlock draws one flow; full is `tcpmortem flow`'s form (column heads naming
+// the endpoints, evidence frames starred).
+func textFlowBlock(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette, full bool) {
 	sev := p.sev[f.Severity]
 	w.printf("\n%s %s  %s → %s  frames %d–%d",
 		p.bold.Sprintf("#%d", f.ID), sev.Sprint(f.Verdict), f.Client, f.Server, f.FirstFrame, f.LastFrame)
@@ -152,7 +158,17 @@ func textFlow(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
 	}
 	w.printf("  %s %s   %s %s %s\n", p.dim.Sprint("wireshark:"), f.WiresharkFilter, p.dim.Sprint("zeek:"), f.ZeekConnState, f.ZeekHistory)
 	textApp(w, f, p)
-	textLadder(w, f, idle, p)
+	textLadder(w, f, idle, p, full)
+}
+
+// TextFlow writes one flow as `tcpmortem flow` shows it: the verdict and summary on
+// top, then f.Ladder (there: every packet of the flow) under client and server
+// columns, the evidence frames marked with a star.
+func TextFlow(w io.Writer, f *analyzer.Flow, idle time.Duration, o Options) error {
+	p := newPalette(o.Color)
+	tw := &errWriter{w: w}
+	textFlowBlock(tw, f, idle, p, true)
+	return tw.err
 }
 
 // maxExchanges bounds the HTTP exchanges a flow block lists (the first and the last).
@@ -230,8 +246,9 @@ func clip(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-// textLadder draws the kept packets like an annotated tcpdump excerpt.
-func textLadder(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
+// textLadder draws the kept packets like an annotated tcpdump excerpt; full adds the
+// endpoints over the client and server columns and stars the evidence frames.
+func textLadder(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette, full bool) {
 	if len(f.Ladder) == 0 {
 		return
 	}
@@ -251,7 +268,12 @@ func textLadder(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
 		}
 	}
 	start := f.Start
-	w.printf("  %s\n", p.dim.Sprintf("%7s %11s  %-17s %-6s %10s %10s %6s", "frame", "time", "", "flags", "seq", "ack", "len"))
+	cols := ""
+	if full {
+		w.printf("  %s\n", p.dim.Sprintf("%7s %11s  client %s ──▶ server %s   (* evidence)", "", "", f.Client, f.Server))
+		cols = "client    server"
+	}
+	w.printf("  %s\n", p.dim.Sprintf("%7s %11s  %-17s %-6s %10s %10s %6s", "frame", "time", cols, "flags", "seq", "ack", "len"))
 	prev := f.Ladder[0]
 	for i, s := range f.Ladder {
 		if i > 0 {
@@ -288,13 +310,17 @@ func textLadder(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
 		if len(f.Files) > 1 {
 			file = f.Files[s.File]
 		}
+		lead := "  "
 		if n := notes[at{file, s.Frame}]; n != "" {
 			tags = append(tags, n)
+			if full {
+				lead = p.bold.Sprint("* ")
+			}
 		}
 		if len(tags) > 0 {
 			line += "  " + p.dim.Sprint("["+strings.Join(tags, "; ")+"]")
 		}
-		w.printf("  %s\n", line)
+		w.printf("%s%s\n", lead, line)
 		prev = s
 	}
 	if last := f.Ladder[len(f.Ladder)-1]; last.Frame != f.LastFrame {

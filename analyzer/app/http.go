@@ -180,6 +180,9 @@ func (h *httpDir) data(b []byte, n int, m stream.Meta) {
 				h.chunkPos += int64(k)
 				h.headLen += k
 				line := b[:i]
+				if len(line) > MaxHead {
+					line = line[:MaxHead] // as much as the slow path keeps
+				}
 				b = b[k:]
 				n -= k
 				h.endLine(line, i, m, m)

@@ -728,6 +728,11 @@ func (ms *msgState) parsePostgres(d flows.Direction, m stream.Meta, final bool) 
 			return
 		}
 		typ, n := b[0], int(be32(b[1:]))
+		if n < 4 {
+			// The length counts itself: shorter is not a message.
+			ms.finishDir(d)
+			return
+		}
 		whole := len(b) >= 1+n
 		if !whole && !final {
 			return

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -29,8 +30,15 @@ type Options struct {
 	Verdicts []string
 	All      bool
 	NoColor  bool
+	NoApp    bool
+	MaxFlows int
+	Workers  int
 	Config   analyzer.Config
 }
+
+// DefaultMaxFlows bounds the live flows to about 1 GiB of tracking state (a live flow
+// costs 7 to 10 KB: its two sides, its ladder, its Zeek and application state).
+const DefaultMaxFlows = 100000
 
 // NewCmdAnalyze builds `tcpmortem analyze`; runF replaces the run in tests.
 func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(*Options) error) *cobra.Command {
@@ -79,6 +87,9 @@ be read, 2 for bad usage.`,
 	f.StringArrayVar(&opts.Verdicts, "verdict", nil, "show only flows with this verdict; repeatable")
 	f.BoolVar(&opts.All, "all", false, "text: list flows that ended normally too")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the output (also when NO_COLOR is set)")
+	f.BoolVar(&opts.NoApp, "no-app", false, "TCP verdicts only: do not parse HTTP, TLS, SSH and the other protocols")
+	f.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "goroutines: 1 reads, decodes and tracks on one core; 2 or more read and decode on one, track flows on another (same output)")
+	f.IntVar(&opts.MaxFlows, "max-flows", DefaultMaxFlows, "most flows tracked at once; past it the longest-silent are judged early (0: no limit)")
 	f.IntVar(&opts.Config.RetransGiveUp, "retrans-giveup", opts.Config.RetransGiveUp, "retransmissions of the same unacknowledged data that make a give-up")
 	f.IntVar(&opts.Config.KeepAliveGiveUp, "keepalive-giveup", opts.Config.KeepAliveGiveUp, "unanswered keepalive probes that make a keepalive timeout")
 	f.DurationVar(&opts.Config.SYNRetryWait, "syn-retry-wait", opts.Config.SYNRetryWait, "after a single SYN, how long a client may still retry before it counts as given up")
@@ -91,6 +102,9 @@ func (o *Options) validate() error {
 	}
 	if o.Idle <= 0 {
 		return cmdutil.Usagef(fmt.Errorf("--idle %s: must be positive", o.Idle))
+	}
+	if o.MaxFlows < 0 {
+		return cmdutil.Usagef(fmt.Errorf("--max-flows %d: must be 0 (no limit) or more", o.MaxFlows))
 	}
 	if o.Config.RetransGiveUp < 1 || o.Config.KeepAliveGiveUp < 1 || o.Config.SYNRetryWait <= 0 {
 		return cmdutil.Usagef(errors.New("--retrans-giveup, --keepalive-giveup and --syn-retry-wait must be positive"))
@@ -185,6 +199,20 @@ func (o *Options) keep() func(*analyzer.Flow) bool {
 	}
 }
 
+// ladders says which flows keep their packet ladder: only those the format draws.
+func (o *Options) ladders() func(*analyzer.Flow) bool {
+	switch o.Format {
+	case "json", "ndjson":
+		return func(*analyzer.Flow) bool { return false }
+	case "html":
+		return nil // the page draws a ladder for any flow it lists
+	}
+	if o.All {
+		return nil
+	}
+	return func(f *analyzer.Flow) bool { return f.Severity != analyzer.SevOK }
+}
+
 // Run reads the captures, analyses them and writes the report.
 func Run(o *Options) error {
 	var srcs []*flows.FileSource
@@ -208,12 +236,24 @@ func Run(o *Options) error {
 		}
 		srcs = append(srcs, src)
 	}
-	res, err := analyzer.Analyze(srcs, analyzer.Options{Config: o.Config, Keep: o.keep()})
+	aopts := analyzer.Options{Config: o.Config, Keep: o.keep(), NoApp: o.NoApp, MaxFlows: o.MaxFlows,
+		Workers: o.Workers, Ladders: o.ladders()}
+	var stream *report.NDJSONStream
+	if o.Format == "ndjson" {
+		// one line per flow as soon as it is judged, not the whole run at the end
+		stream = report.NewNDJSONStream(o.IO.Out)
+		aopts.OnFlow = stream.Flow
+		aopts.Ladders = func(*analyzer.Flow) bool { return false } // never drawn
+	}
+	res, err := analyzer.Analyze(srcs, aopts)
 	if err != nil {
 		return err
 	}
 	for _, w := range res.Summary.Warnings {
 		fmt.Fprintf(o.IO.ErrOut, "tcpmortem: warning: %s\n", w)
+	}
+	if stream != nil {
+		return stream.Finish(res)
 	}
 	color := o.IO.OutTTY && !o.NoColor && os.Getenv("NO_COLOR") == ""
 	return report.Render(o.IO.Out, o.Format, res, report.Options{Color: color, All: o.All})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcpmortem/tcpmortem/cmd/analyze"
 	"github.com/tcpmortem/tcpmortem/cmd/cmdutil"
+	"github.com/tcpmortem/tcpmortem/cmd/flow"
 	"github.com/tcpmortem/tcpmortem/cmd/version"
 )
 
@@ -29,6 +30,7 @@ with the frames that prove it.`,
 	cmd.SetErr(ios.ErrOut)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cmdutil.Usagef(err) })
 	cmd.AddCommand(analyze.NewCmdAnalyze(ios, nil))
+	cmd.AddCommand(flow.NewCmdFlow(ios, nil))
 	cmd.AddCommand(version.NewCmdVersion(ios))
 	return cmd
 }
