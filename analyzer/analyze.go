@@ -142,7 +142,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 			Next:    "raise --max-flows (each live flow costs a few KB) for exact verdicts on long-lived connections; a SYN flood or a port scan fills the table with one-packet flows",
 			Numbers: map[string]float64{"evicted": float64(n), "max_flows": float64(opts.MaxFlows)}})
 	}
-	res.Timeline = buildTimeline(all)
+	res.Timeline = buildTimeline(all, last)
 	return res, nil
 }
 

@@ -208,7 +208,7 @@ func findCloseWaitLeaks(fl []Flow) []Finding {
 				still++
 			}
 		}
-		pts, peak := countOverTime(spans)
+		pts, peak := countOverTime(spans, time.Time{})
 		trend := ""
 		if len(pts) > 2 {
 			mid := pts[len(pts)/2].N

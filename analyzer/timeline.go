@@ -202,7 +202,8 @@ const maxSeriesPoints = 400
 const maxTimelineEndpoints = 12
 
 // buildTimeline counts, for each endpoint, its sockets in each state over time.
-func buildTimeline(fl []Flow) []StateSeries {
+// A state still held when the capture ended stays counted to the end of the chart.
+func buildTimeline(fl []Flow, end time.Time) []StateSeries {
 	type group struct {
 		key   string
 		role  string
@@ -257,7 +258,7 @@ func buildTimeline(fl []Flow) []StateSeries {
 			byState[sp.state] = append(byState[sp.state], sp)
 		}
 		for st, spans := range byState {
-			pts, peak := countOverTime(spans)
+			pts, peak := countOverTime(spans, end)
 			if peak.N == 0 {
 				continue // only instants: nothing to chart
 			}
@@ -270,14 +271,18 @@ func buildTimeline(fl []Flow) []StateSeries {
 }
 
 // countOverTime turns spans into a step series of how many were open, and its peak.
-func countOverTime(spans []span) ([]StatePoint, StatePoint) {
+// Spans that last to the end (or past it) are still open there: no drop is drawn.
+func countOverTime(spans []span, end time.Time) ([]StatePoint, StatePoint) {
 	type edge struct {
 		t time.Time
 		d int
 	}
 	edges := make([]edge, 0, 2*len(spans))
 	for _, s := range spans {
-		edges = append(edges, edge{s.from, +1}, edge{s.to, -1})
+		edges = append(edges, edge{s.from, +1})
+		if end.IsZero() || s.to.Before(end) {
+			edges = append(edges, edge{s.to, -1})
+		}
 	}
 	sort.Slice(edges, func(i, j int) bool {
 		if !edges[i].t.Equal(edges[j].t) {

@@ -430,6 +430,10 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 	}
 	j := judgement{verdict: Reset, facts: facts}
 	j.evidence = append(j.evidence, rstEv)
+	if r.Prev.IsZero() {
+		j.summary = fmt.Sprintf("the %s reset the connection; the RST is the first packet of it in the capture, so what came before is unknown", r.From)
+		return j
+	}
 	j.summary = fmt.Sprintf("the %s reset the connection in the middle of the exchange, %s after the previous packet (%s sent %d bytes, %s sent %d bytes before it)",
 		r.From, dur(r.Gap), "client", f.Side(flows.FromClient).PayloadBytes, "server", f.Side(flows.FromServer).PayloadBytes)
 	return j

@@ -174,6 +174,15 @@ type RSTContext struct {
 // Side returns the half of the flow sent by d.
 func (f *Flow) Side(d Direction) *Side { return &f.Sides[d] }
 
+// sinceActive is the silence before t: since the last packet that was not a keepalive,
+// zero when t is the flow's first packet.
+func (f *Flow) sinceActive(t time.Time) time.Duration {
+	if f.LastActive.IsZero() {
+		return 0
+	}
+	return t.Sub(f.LastActive.Time)
+}
+
 // Duration is the time from the first packet to the last.
 func (f *Flow) Duration() time.Duration { return f.Last.Time.Sub(f.First.Time) }
 
@@ -184,9 +193,9 @@ func (f *Flow) HandshakeDone() bool {
 		return true
 	}
 	if f.Midstream && f.Sides[FromClient].SYNs == 0 && f.Sides[FromServer].SYNs == 0 {
-		// Without a handshake in the capture, any ACK-bearing exchange means the
-		// connection was established before the capture started.
-		return f.Sides[FromClient].HaveAck || f.Sides[FromServer].HaveAck
+		// Without a handshake in the capture, the connection was there before the
+		// capture started: its packets (even a lone RST) belong to an established one.
+		return true
 	}
 	return false
 }

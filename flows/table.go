@@ -288,7 +288,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.RSTHasAck = ack
 		}
 		if f.RST.Packet.IsZero() {
-			f.RST = RSTContext{From: d, Packet: m, Gap: gap, SinceActive: seg.Time.Sub(f.LastActive.Time),
+			f.RST = RSTContext{From: d, Packet: m, Gap: gap, SinceActive: f.sinceActive(seg.Time),
 				BeforeFIN: [2]bool{!f.Sides[0].FIN.IsZero(), !f.Sides[1].FIN.IsZero()}}
 			if f.Packets > 1 {
 				f.RST.Prev, f.RST.PrevFrom, f.RST.PrevData, f.RST.PrevGap = f.Last, f.lastFrom, f.lastHadData, f.lastGap
@@ -381,7 +381,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		s.FINs++
 		if s.FIN.IsZero() {
 			s.FIN = m
-			s.FINIdle = seg.Time.Sub(f.LastActive.Time)
+			s.FINIdle = f.sinceActive(seg.Time)
 			s.FINSeq = seg.Seq + uint32(seg.PayloadLen)
 		}
 		if s.FINs > 1 && notes&NoteRetransmission == 0 && !seqAfter(end, s.NextSeq) {
