@@ -108,7 +108,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	if table.Stats.ICMPOrphans > 0 {
 		res.Summary.Skipped["icmp error for no known flow"] = table.Stats.ICMPOrphans
 	}
-	res.Summary.TCPSegments = table.Stats.Segments
+	res.Summary.TCPSegments = table.Stats.Segments - table.Stats.Trailing
 	res.Summary.Evicted = table.Stats.Evicted
 	res.Summary.TrailingPackets = table.Stats.Trailing
 	res.Summary.PeakLiveFlows = table.Stats.PeakLive
@@ -180,6 +180,7 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 		Analysis:        Pair[SideStats]{sideStats(c), sideStats(s)},
 		ZeekConnState:   f.Zeek.ConnState(),
 		ZeekHistory:     f.Zeek.History(),
+		ZeekEarlierRows: f.Zeek.EarlierRows(),
 		WiresharkFilter: wiresharkFilter(f),
 		Ladder:          f.Ladder.Steps(),
 		Files:           ev.files,
@@ -208,6 +209,14 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 	if f.Last.File != f.First.File {
 		r.LastFile = ev.files[f.Last.File]
 	}
+	// A mark never set (a SYN the capture missed) is no evidence.
+	ev0 := r.Evidence[:0]
+	for _, e := range r.Evidence {
+		if e.Frame > 0 {
+			ev0 = append(ev0, e)
+		}
+	}
+	r.Evidence = ev0
 	if r.Evidence == nil {
 		r.Evidence = []Evidence{}
 	}

@@ -169,8 +169,10 @@ func TestCorpusReadOrRefused(t *testing.T) {
 				t.Errorf("%s: ends before it starts", id)
 			}
 		}
-		t.Logf("%s: read, %d frames, %d TCP flows %v, not analysed %v, warnings %q",
-			name, res.Summary.Packets, res.Summary.Flows, res.Summary.Verdicts, res.Summary.Skipped, res.Summary.Warnings)
+		if testing.Verbose() {
+			t.Logf("%s: read, %d frames, %d TCP flows %v, not analysed %v, warnings %q",
+				name, res.Summary.Packets, res.Summary.Flows, res.Summary.Verdicts, res.Summary.Skipped, res.Summary.Warnings)
+		}
 	}
 	sort.Strings(refused)
 	t.Logf("refused: %d %q", len(refused), refused)
@@ -217,6 +219,9 @@ type corpusZeekRow struct {
 }
 
 func (z corpusZeekRow) String() string {
+	if !z.hasOrigH && !z.hasRespH {
+		return "(the log kept no tuple)"
+	}
 	o, r := z.origH, z.respH
 	if strings.Contains(o, ":") {
 		o = "[" + o + "]"
@@ -382,57 +387,11 @@ var corpusZeekExplained = map[string]corpusExplanation{
 	// checksums (captures taken on the sender carry offloaded, bad checksums) and see
 	// an unanswered SYN: S0.
 	"zeek-tcp-syn-bad.pcap.zeek-conn.log#1": {why: "bad checksum: Zeek without -C drops the SYN (OTH, history C); we keep it (S0)"},
-
-	// pop3.pcap: a Windows client retries a refused connect on the same port with the
-	// SAME ISN (frames 1-6: SYN, RST-ACK, three times; again for port 26245 in frames
-	// 7-12: tshark -r zeek-pop3-pop3.pcap -T fields -e tcp.seq_raw). Zeek ends its
-	// connection at the RST and logs one REJ row per attempt; flows/table.go keeps a SYN
-	// with the flow's ISN in that flow (a retransmission, not a new connect: RFC 9293
-	// 3.4.1), so the three attempts are one `refused` flow with 3 SYNs. Note
-	// VERDICTS.md says a SYN on a tuple whose previous connection was reset starts a new
-	// flow: the contract or the table must change (see the report).
-	"zeek-pop3-pop3.pcap.zeek-conn.log#2 (no flow)": {why: "SYN retried with the same ISN after RST: Zeek's 2nd REJ row for port 26242 is part of our one refused flow"},
-	"zeek-pop3-pop3.pcap.zeek-conn.log#4 (no flow)": {why: "SYN retried with the same ISN after RST: Zeek's 2nd REJ row for port 26245 is part of our one refused flow"},
-	"zeek-pop3-pop3.pcap.zeek-conn.log#5 (no flow)": {why: "SYN retried with the same ISN after RST: Zeek's 3rd REJ row for port 26242 is part of our one refused flow"},
-	"zeek-pop3-pop3.pcap.zeek-conn.log#6 (no flow)": {why: "SYN retried with the same ISN after RST: Zeek's 3rd REJ row for port 26245 is part of our one refused flow"},
-
-	// retransmit-timeout.pcapng: data, its ACK, and the data's retransmission 300 s
-	// later. With max_timer_expires=0 Zeek's tcp_inactivity_timeout (5 min) expires the
-	// connection in between and the retransmission starts a second OTH row ("D"); we do
-	// not end connections for silence, so it is one flow (OTH, paired with row 1).
-	"zeek-tcp-retransmit-timeout.pcapng.zeek-conn.max_timer_expires0.log#2 (no flow)": {why: "Zeek's 300 s inactivity timeout splits the connection; one flow to us"},
-
-	// modbus p502, 198.74.56.135:60293: SYN, SYN-ACK, the client's RST (frames 62-64),
-	// then 15.6 s later the client's ACK with 109 bytes and the server's RST (frames
-	// 65-66: a stateless scanner). Zeek starts a new connection at frame 65 (RSTRH,
-	// "Dr"). flows/table.go remembers a finished tuple for 60 s (TIME_WAIT) and counts
-	// what comes in that time as trailing packets (summary.trailing_packets), in no
-	// flow, so our one flow is frames 62-64 (RSTO, "ShR", which row 5 agrees with).
-	"zeek-modbus-and-non-modbus-p502.pcap.zeek-conn.log#6 (no flow)": {why: "data and RST 15.6 s after the flow's RST: a new connection for Zeek, trailing packets of the finished flow for us"},
-
-	// ssh.client-side-half-duplex: only the client's packets were captured. For five
-	// tuples the client's SYN is followed by its ACK and data, and more than 5 s after
-	// the SYN by more data and its FIN; Zeek's tcp_attempt_delay (5 s) times out the
-	// attempt it never saw answered (S0, "SAD") and logs what follows as a second
-	// connection (SH, "DAF"), which our one flow agrees with.
-	"zeek-ssh-ssh.client-side-half-duplex.pcap.zeek-conn.log#1 (no flow)":  {why: "Zeek's 5 s connection-attempt timeout splits a one-sided connection; one flow to us"},
-	"zeek-ssh-ssh.client-side-half-duplex.pcap.zeek-conn.log#3 (no flow)":  {why: "Zeek's 5 s connection-attempt timeout splits a one-sided connection; one flow to us"},
-	"zeek-ssh-ssh.client-side-half-duplex.pcap.zeek-conn.log#6 (no flow)":  {why: "Zeek's 5 s connection-attempt timeout splits a one-sided connection; one flow to us"},
-	"zeek-ssh-ssh.client-side-half-duplex.pcap.zeek-conn.log#11 (no flow)": {why: "Zeek's 5 s connection-attempt timeout splits a one-sided connection; one flow to us"},
-	"zeek-ssh-ssh.client-side-half-duplex.pcap.zeek-conn.log#17 (no flow)": {why: "Zeek's 5 s connection-attempt timeout splits a one-sided connection; one flow to us"},
 }
 
 // corpusZeekBugNotes name, per capture, a bug of ours that explains its other differences;
 // they are printed with each unexplained difference, which still fails the test.
-var corpusZeekBugNotes = map[string]string{
-	"zeek-ssh-ssh.client-side-half-duplex.pcap": corpusHalfDuplexBug,
-}
-
-// corpusHalfDuplexBug: flows/finish.go deadline() hands a connect over as unanswered 5.6 s
-// after its last SYN when the server side has no packet, even when the client went on
-// sending (ACK, data, FIN: the server's half was simply not captured); the client's
-// later packets then count as trailing packets, in no flow.
-const corpusHalfDuplexBug = "BUG (flows/finish.go deadline): a flow whose server side has no packet is handed over 5.6 s after the client's SYN although the client kept sending; its later packets are dropped as trailing"
+var corpusZeekBugNotes = map[string]string{}
 
 // corpusZeekBaselines lists the conn.log baselines to hold our flows against. Where the
 // corpus has a variant made with settings closer to ours, the variant is the one that
@@ -517,7 +476,18 @@ func corpusCompareZeek(t *testing.T, logPath string) corpusZeekOutcome {
 		for i, ri := range idx {
 			zr[i] = rows[ri]
 		}
-		fl := groupFlows[k]
+		// A flow of ours stands for as many conn.log rows as Zeek would write for it:
+		// its earlier rows (Zeek's connection-attempt and inactivity timeouts end a
+		// connection we keep whole), then its final one.
+		var fl []*analyzer.Flow
+		for _, f := range groupFlows[k] {
+			for _, er := range f.ZeekEarlierRows {
+				row := *f
+				row.ZeekConnState, row.ZeekHistory = er.ConnState, er.History
+				fl = append(fl, &row)
+			}
+			fl = append(fl, f)
+		}
 		pair := corpusAlign(zr, fl)
 		used := map[int]bool{}
 		for i, z := range zr {
@@ -597,7 +567,7 @@ func TestCorpusZeekConnState(t *testing.T) {
 	}
 	for id, e := range corpusZeekExplained {
 		if !seen[id] {
-			t.Logf("no longer differs (remove the corpusExplanation): %s (%s)", id, e.why)
+			t.Logf("no longer differs (remove the explanation): %s (%s)", id, e.why)
 		}
 	}
 	for _, l := range reported {
@@ -685,14 +655,6 @@ func corpusTupleKey(a, b netip.AddrPort) string {
 // 4-tuple except where a new SYN clearly starts another connection; we split a tuple
 // wherever a new connection starts on it, as Zeek does.)
 var corpusTsharkExplained = map[string]corpusExplanation{
-	// Frames 42-44 are 40012's handshake captured out of order: the SYN-ACK (frame 42,
-	// ack 20001) 1 ms before the SYN it answers (frame 43, seq 20000), then the client's
-	// ACK 21001 (frame 44). tshark has one conversation; we start a midstream flow at the
-	// SYN-ACK (handshake_incomplete) and a second flow at the SYN (syn_unanswered, although
-	// frame 42 answered it and frame 44 acknowledges the answer). Captures on -i any see
-	// such reordering between CPUs.
-	"arkime-tcp_handshake_synthetic.pcap 192.0.2.10:40012 198.51.100.5:8080": {bug: true,
-		why: "BUG (flows/table.go): a SYN-ACK captured 1 ms before its SYN makes two flows, the second judged syn_unanswered although answered"},
 	// A TraceWrangler-sanitised, mid-connection capture with mangled flags: frame 34 is
 	// URG+RST+FIN, frame 47 RST+ACK, frame 96 SYN+RST+... Each RST ends our flow; what
 	// comes in the next 60 s counts as trailing packets of the finished flow, later
@@ -701,16 +663,20 @@ var corpusTsharkExplained = map[string]corpusExplanation{
 	// and we count them as malformed; tshark keeps both in the conversation's 207 frames.
 	"gopacket-layers-linux_sll_oversized_addr.pcapng 10.209.8.148:21999 192.168.145.147:51218": {
 		why: "mangled RST flags end our flows (3 flows, 17 trailing packets), 2 frames with malformed options are not the flow's"},
-	// See corpusZeekExplained: frames 65-66 come 15.6 s after the flow's RST, within the 60 s a
-	// finished tuple's stragglers count as trailing packets.
+	// modbus p502, 198.74.56.135:60293: SYN, SYN-ACK, the client's RST (frames 62-64),
+	// then 15.6 s later the client's ACK with 109 bytes and the server's RST (frames
+	// 65-66: a stateless scanner). After an RST no side keeps state, so past 5 s (Zeek's
+	// tcp_reset_delay) a packet on the tuple is a new connection: a second, midstream
+	// flow (RSTRH, "Dr" like Zeek's second row). tshark keeps one conversation.
 	"zeek-modbus-and-non-modbus-p502.pcap 192.168.10.111:502 198.74.56.135:60293": {
-		why: "2 packets 15.6 s after the flow's RST count as trailing packets, in no flow"},
-	// See corpusHalfDuplexBug: the client's packets after 5.6 s are dropped as trailing.
-	"zeek-ssh-ssh.client-side-half-duplex.pcap 128.2.10.238:22 192.168.1.32:41164": {bug: true, why: corpusHalfDuplexBug},
-	"zeek-ssh-ssh.client-side-half-duplex.pcap 131.159.21.1:22 192.168.1.79:51880": {bug: true, why: corpusHalfDuplexBug},
-	"zeek-ssh-ssh.client-side-half-duplex.pcap 192.168.2.158:22 192.168.2.1:56594": {bug: true, why: corpusHalfDuplexBug},
-	"zeek-ssh-ssh.client-side-half-duplex.pcap 192.168.2.158:22 192.168.2.1:56875": {bug: true, why: corpusHalfDuplexBug},
-	"zeek-ssh-ssh.client-side-half-duplex.pcap 192.168.2.158:22 192.168.2.1:57189": {bug: true, why: corpusHalfDuplexBug},
+		why: "packets 15.6 s after the flow's RST start a second (midstream) connection, as for Zeek"},
+	// pop3.pcap: a Windows client retries a refused connect on the same port three
+	// times (frames 1-6: SYN, RST-ACK, three times, the same ISN; again for port 26245
+	// in frames 7-12). VERDICTS.md: a SYN on a tuple whose previous connection was reset
+	// starts a new flow; Zeek too logs one REJ row per attempt. tshark keeps one
+	// conversation per tuple.
+	"zeek-pop3-pop3.pcap 192.168.0.4:26242 212.227.15.188:110": {why: "each SYN after an RST is a new attempt: 3 refused flows, as Zeek's 3 REJ rows"},
+	"zeek-pop3-pop3.pcap 192.168.0.4:26245 212.227.15.171:110": {why: "each SYN after an RST is a new attempt: 3 refused flows, as Zeek's 3 REJ rows"},
 }
 
 func TestCorpusTsharkConversations(t *testing.T) {
@@ -777,7 +743,82 @@ func TestCorpusTsharkConversations(t *testing.T) {
 	}
 	for id, e := range corpusTsharkExplained {
 		if !seen[id] {
-			t.Logf("no longer differs (remove the corpusExplanation): %s (%s)", id, e.why)
+			t.Logf("no longer differs (remove the explanation): %s (%s)", id, e.why)
+		}
+	}
+}
+
+// ---- verdicts the packets must support ------------------------------------------
+
+// corpusUnsupported lists what a flow's verdict claims that its own counts contradict.
+func corpusUnsupported(f *analyzer.Flow) []string {
+	var bad []string
+	noData := f.PayloadBytes.Client == 0 && f.PayloadBytes.Server == 0
+	switch f.Close {
+	case analyzer.SYNGiveUp, analyzer.SYNUnanswered, analyzer.Refused, analyzer.HandshakeIncomplete:
+		// No payload crosses before the handshake completes (TCP Fast Open aside: no
+		// flow of the corpus uses it), so payload from either side proves the handshake
+		// completed, whatever part of it the capture missed.
+		if !noData {
+			bad = append(bad, fmt.Sprintf("close %s, but payload crossed (client %d bytes, server %d): the handshake completed",
+				f.Close, f.PayloadBytes.Client, f.PayloadBytes.Server))
+		}
+	case analyzer.Open, analyzer.IdleOpen:
+		if n := f.Analysis.Client.RSTs + f.Analysis.Server.RSTs; n > 0 {
+			bad = append(bad, fmt.Sprintf("close %s, but %d RST(s) ended the connection", f.Close, n))
+		}
+	}
+	if f.Close == analyzer.Refused && f.Analysis.Client.SYNs == 0 {
+		bad = append(bad, "refused, but no SYN was seen")
+	}
+	if strings.Contains(f.Summary, "9223372036") {
+		bad = append(bad, "the summary prints a saturated time.Duration (a zero time somewhere)")
+	}
+	return bad
+}
+
+// A verdict must be one the flow's own packets support (issue 6: "never state a
+// verdict the packets do not support"). Run over the public corpus and our testdata.
+func TestCorpusVerdictsSupportedByPackets(t *testing.T) {
+	var files []string
+	if _, err := os.Stat(corpusDir); err == nil {
+		for _, n := range corpusCaptures(t) {
+			files = append(files, filepath.Join(corpusDir, n))
+		}
+	}
+	own, _ := filepath.Glob("../testdata/*/*.pcap*")
+	files = append(files, own...)
+	for _, path := range files {
+		var r *corpusResult
+		if strings.HasPrefix(path, corpusDir) {
+			r = corpusAnalyze(filepath.Base(path))
+		} else {
+			r = &corpusResult{}
+			src, err := flows.Open(path, 0)
+			if err != nil {
+				t.Errorf("%s: %v", path, err)
+				continue
+			}
+			r.res, r.err = analyzer.Analyze([]*flows.FileSource{src}, analyzer.Options{Config: analyzer.DefaultConfig()})
+			src.Close()
+		}
+		if r.res == nil {
+			continue
+		}
+		var msgs []string
+		for i := range r.res.Flows {
+			f := &r.res.Flows[i]
+			for _, b := range corpusUnsupported(f) {
+				msgs = append(msgs, fmt.Sprintf("flow %d %s → %s (%s, zeek %q): %s", f.ID, f.Client, f.Server, f.Verdict, f.ZeekHistory, b))
+			}
+		}
+		if len(msgs) > 0 {
+			more := ""
+			if len(msgs) > 3 {
+				more = fmt.Sprintf("\n\t… and %d more", len(msgs)-3)
+				msgs = msgs[:3]
+			}
+			t.Errorf("%s: verdicts the packets do not support:\n\t%s%s", filepath.Base(path), strings.Join(msgs, "\n\t"), more)
 		}
 	}
 }

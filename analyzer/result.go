@@ -4,11 +4,13 @@
 package analyzer
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
 	"github.com/tcpmortem/tcpmortem/flows"
+	"github.com/tcpmortem/tcpmortem/flows/zeekconn"
 )
 
 // Verdict names are the tool's public interface (../shared/VERDICTS.md): stable, never renamed.
@@ -167,32 +169,35 @@ type SideStats struct {
 
 // Flow is one connection's result: what the report renders.
 type Flow struct {
-	ID              int             `json:"id"`
-	Client          string          `json:"client"`
-	Server          string          `json:"server"`
-	File            string          `json:"file"`
-	FirstFrame      int             `json:"first_frame"`
-	LastFrame       int             `json:"last_frame"`
-	LastFile        string          `json:"last_file,omitempty"` // when the flow ends in another input
-	Start           time.Time       `json:"start"`
-	End             time.Time       `json:"end"`
-	Duration        float64         `json:"duration_s"`
-	Verdict         Verdict         `json:"verdict"`
-	Close           Verdict         `json:"close"`
-	Severity        Severity        `json:"severity"`
-	Midstream       bool            `json:"midstream"`
-	Summary         string          `json:"summary"`
-	Facts           Facts           `json:"facts"`
-	Evidence        []Evidence      `json:"evidence"`
-	Packets         Pair[int]       `json:"packets"`
-	PayloadBytes    Pair[int64]     `json:"payload_bytes"`
-	Analysis        Pair[SideStats] `json:"analysis"`
-	Protocol        string          `json:"protocol,omitempty"` // recognised from the first bytes (or the port's hint)
-	HTTP            []app.Exchange  `json:"http,omitempty"`     // HTTP/1.x exchanges, in order
-	App             *app.Info       `json:"app,omitempty"`      // what the application layer saw (HTTP listed above)
-	ZeekConnState   string          `json:"zeek_conn_state"`
-	ZeekHistory     string          `json:"zeek_history"`
-	WiresharkFilter string          `json:"wireshark_filter"`
+	ID            int             `json:"id"`
+	Client        string          `json:"client"`
+	Server        string          `json:"server"`
+	File          string          `json:"file"`
+	FirstFrame    int             `json:"first_frame"`
+	LastFrame     int             `json:"last_frame"`
+	LastFile      string          `json:"last_file,omitempty"` // when the flow ends in another input
+	Start         time.Time       `json:"start"`
+	End           time.Time       `json:"end"`
+	Duration      float64         `json:"duration_s"`
+	Verdict       Verdict         `json:"verdict"`
+	Close         Verdict         `json:"close"`
+	Severity      Severity        `json:"severity"`
+	Midstream     bool            `json:"midstream"`
+	Summary       string          `json:"summary"`
+	Facts         Facts           `json:"facts"`
+	Evidence      []Evidence      `json:"evidence"`
+	Packets       Pair[int]       `json:"packets"`
+	PayloadBytes  Pair[int64]     `json:"payload_bytes"`
+	Analysis      Pair[SideStats] `json:"analysis"`
+	Protocol      string          `json:"protocol,omitempty"` // recognised from the first bytes (or the port's hint)
+	HTTP          []app.Exchange  `json:"http,omitempty"`     // HTTP/1.x exchanges, in order
+	App           *app.Info       `json:"app,omitempty"`      // what the application layer saw (HTTP listed above)
+	ZeekConnState string          `json:"zeek_conn_state"`
+	ZeekHistory   string          `json:"zeek_history"`
+	// ZeekEarlierRows are the rows Zeek logs before the one above for what is one flow
+	// to us (its 5 s connection-attempt timeout, its inactivity timeout), oldest first.
+	ZeekEarlierRows []zeekconn.Row `json:"zeek_earlier_rows,omitempty"`
+	WiresharkFilter string         `json:"wireshark_filter"`
 
 	// Ladder is the flow's kept packets, for the text report (not in the JSON).
 	Ladder []flows.Step `json:"-"`
@@ -296,10 +301,21 @@ func jsonTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
 }
 
+// marshal encodes v without HTML escaping: a display filter keeps its && as typed.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
 // MarshalJSON writes the flow with its timestamps in the contract's fixed format.
 func (f Flow) MarshalJSON() ([]byte, error) {
 	type plain Flow
-	return json.Marshal(struct {
+	return marshal(struct {
 		plain
 		Start string `json:"start"`
 		End   string `json:"end"`
@@ -309,7 +325,7 @@ func (f Flow) MarshalJSON() ([]byte, error) {
 // MarshalJSON writes the summary with its timestamps in the contract's fixed format.
 func (s Summary) MarshalJSON() ([]byte, error) {
 	type plain Summary
-	return json.Marshal(struct {
+	return marshal(struct {
 		plain
 		Start string `json:"start"`
 		End   string `json:"end"`

@@ -169,7 +169,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		j.facts.RefusedBy = "rst"
 		j.evidence = append(j.evidence, ev.at(c.FirstSYN, "SYN"), ev.at(s.RST, "RST from the server"))
 		j.summary = fmt.Sprintf("connection to port %d refused: the SYN was answered by RST %s later (%s); nothing listens there",
-			port, dur(s.RST.Time.Sub(c.LastSYN.Time)), plural(c.SYNs, "SYN"))
+			port, dur(s.RST.Time.Sub(synBefore(c, s.RST.Time))), plural(c.SYNs, "SYN"))
 		return j
 	}
 	if s.SYNs > 0 {
@@ -260,6 +260,18 @@ func linuxSYNRetries(times []time.Time) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// synBefore is the time of the last SYN the side sent before t (the one t answers).
+func synBefore(side *flows.Side, t time.Time) time.Time {
+	last := side.FirstSYN.Time
+	for _, st := range synTimes(side) {
+		if st.After(t) {
+			break
+		}
+		last = st
+	}
+	return last
 }
 
 func times_(n int) string {

@@ -20,8 +20,18 @@ type DecodeStats struct {
 	NonTCP      map[string]int
 	IPFragments int // IPv4 fragments (MF or offset) and IPv6 fragment headers, any protocol
 	Malformed   int // headers too short or lying beyond repair
+	// FirstMalformed is the first malformed packet and what was wrong with it (zero
+	// when none), for a warning that names the file and frame.
+	FirstMalformed MalformedFrame
 	// UnsupportedLink counts packets of link types the decoder does not know, by name.
 	UnsupportedLink map[string]int
+}
+
+// MalformedFrame names a packet the decoder could not make sense of.
+type MalformedFrame struct {
+	File  int    // index of the input
+	Frame int    // 1-based frame number in that input
+	Why   string // what was wrong: "TCP data offset below 5", ...
 }
 
 // Total is the number of packets the decoder was given.
@@ -84,9 +94,11 @@ type Decoder struct {
 	wireEnd int // end of the frame on the wire, as an offset into p.Data's array
 	src     netip.Addr
 	dst     netip.Addr
+	ipid    uint16 // the IPv4 identification of the packet carrying the transport header
 	ipEnd   int // where the IP packet carrying the transport header ends, by its header
 
 	tcpN, icmpN, fragN, malformedN int
+	firstMalformed                 MalformedFrame
 	nonTCP                         map[nonTCPKey]int
 	unsupported                    map[layers.LinkType]int
 }
@@ -129,6 +141,9 @@ const (
 	linkTypeNFLOG      layers.LinkType = 239
 )
 
+// decodeRecover turns Decode's panic guard on; fuzz tests turn it off to see panics.
+var decodeRecover = true
+
 // Decode fills seg from p. It returns false for packets that are neither a TCP segment
 // nor an ICMP/ICMPv6 error quoting a TCP header; those are counted in Stats by reason.
 // seg.Payload aliases p.Data.
@@ -137,9 +152,12 @@ func (d *Decoder) Decode(p *Packet, seg *Segment) (ok bool) {
 	d.p, d.seg = p, seg
 	defer func() {
 		// gopacket recovers its own panics into errors; this guards the code here.
+		if !decodeRecover {
+			return // tests: let the panic through
+		}
 		if r := recover(); r != nil {
 			*seg = Segment{File: p.File, Frame: p.Frame, Time: p.Time, WScale: -1}
-			ok = d.malformed()
+			ok = d.malformed("decoder panic")
 		}
 	}()
 	data := p.Data
@@ -172,8 +190,13 @@ func (d *Decoder) Decode(p *Packet, seg *Segment) (ok bool) {
 // off is b's offset in the packet's data (b is a subslice of it).
 func (d *Decoder) off(b []byte) int { return cap(d.p.Data) - cap(b) }
 
-func (d *Decoder) malformed() bool {
+// malformed counts a packet whose headers make no sense; why says which (a constant:
+// nothing is allocated). The first one is kept for the report.
+func (d *Decoder) malformed(why string) bool {
 	d.malformedN++
+	if d.firstMalformed.Frame == 0 {
+		d.firstMalformed = MalformedFrame{File: d.p.File, Frame: d.p.Frame, Why: why}
+	}
 	return false
 }
 
@@ -184,7 +207,7 @@ func (d *Decoder) nonTCPCount(kind nonTCPKind, v uint32) bool {
 
 func (d *Decoder) rawIP(data []byte) bool {
 	if len(data) == 0 {
-		return d.malformed()
+		return d.malformed("raw IP frame with no bytes")
 	}
 	switch data[0] >> 4 {
 	case 4:
@@ -192,7 +215,7 @@ func (d *Decoder) rawIP(data []byte) bool {
 	case 6:
 		return d.parse(d.pIP6, layers.LayerTypeIPv6, data)
 	}
-	return d.malformed()
+	return d.malformed("raw IP frame: IP version neither 4 nor 6")
 }
 
 // layer returns the decoding layer for a layer type the parsers know.
@@ -233,7 +256,7 @@ func (d *Decoder) parse(p *gopacket.DecodingLayerParser, first gopacket.LayerTyp
 	n := len(d.decoded)
 	if n > 0 && d.decoded[n-1] == layers.LayerTypeTCP {
 		if !d.ipContext(n - 1) {
-			return d.malformed()
+			return d.malformed("IP header with the wrong version")
 		}
 		return d.fromTCPLayer()
 	}
@@ -271,14 +294,14 @@ func (d *Decoder) parse(p *gopacket.DecodingLayerParser, first gopacket.LayerTyp
 	case layers.LayerTypeTCP:
 		// The capture ended at the IP header (or the header says there is no room).
 		if !d.ipContext(n) {
-			return d.malformed()
+			return d.malformed("IP header with the wrong version")
 		}
 		return d.tcpManual(d.off(rest))
 	case layers.LayerTypeLLC:
 		return d.nonTCPCount(ntLLC, 0)
 	}
 	if n == 0 {
-		return d.malformed()
+		return d.malformed("headers too short")
 	}
 	switch last {
 	case layers.LayerTypeEthernet:
@@ -302,7 +325,7 @@ func (d *Decoder) parse(p *gopacket.DecodingLayerParser, first gopacket.LayerTyp
 	case layers.LayerTypeIPv6Fragment:
 		return d.nonTCPCount(ntIP, uint32(d.frag.NextHeader))
 	}
-	return d.malformed()
+	return d.malformed("headers too short")
 }
 
 // salvage handles a layer gopacket refused: some refusals still leave a sensible
@@ -314,7 +337,7 @@ func (d *Decoder) salvage(failed gopacket.LayerType, data []byte, n int) bool {
 		// libpcap writes at most 8 address bytes whatever the address length says; the
 		// protocol field is still right.
 		if len(data) < 16 {
-			return d.malformed()
+			return d.malformed("Linux SLL header too short")
 		}
 		return d.ether(binary.BigEndian.Uint16(data[14:16]), data[16:])
 	case layers.LayerTypeLoopback:
@@ -325,7 +348,7 @@ func (d *Decoder) salvage(failed gopacket.LayerType, data []byte, n int) bool {
 		return d.ipv6Manual(data)
 	case layers.LayerTypeTCP:
 		if !d.ipContext(n) {
-			return d.malformed()
+			return d.malformed("ICMP error quoting a broken header")
 		}
 		return d.tcpManual(d.off(data))
 	case layers.LayerTypeICMPv4:
@@ -333,7 +356,7 @@ func (d *Decoder) salvage(failed gopacket.LayerType, data []byte, n int) bool {
 	case layers.LayerTypeICMPv6:
 		return d.nonTCPCount(ntIP, uint32(layers.IPProtocolICMPv6))
 	}
-	return d.malformed()
+	return d.malformed("headers too short")
 }
 
 // ether continues after a link header that gave this ethertype.
@@ -354,7 +377,7 @@ func (d *Decoder) ether(et uint16, data []byte) bool {
 // family, or an IPv6 family value gopacket does not list.
 func (d *Decoder) nullManual(data []byte) bool {
 	if len(data) < 4 {
-		return d.malformed()
+		return d.malformed("Null/Loop header too short")
 	}
 	le, be := binary.LittleEndian.Uint32(data), binary.BigEndian.Uint32(data)
 	for _, v := range [2]uint32{le, be} {
@@ -372,7 +395,7 @@ func (d *Decoder) nullManual(data []byte) bool {
 func (d *Decoder) mpls(data []byte) bool {
 	for {
 		if len(data) < 4 {
-			return d.malformed()
+			return d.malformed("MPLS label stack cut short")
 		}
 		bottom := data[2]&1 != 0
 		data = data[4:]
@@ -396,7 +419,7 @@ func (d *Decoder) mpls(data []byte) bool {
 // host's byte order; type 9 holds the packet.
 func (d *Decoder) nflog(data []byte) bool {
 	if len(data) < 8 {
-		return d.malformed()
+		return d.malformed("NFLOG record too short")
 	}
 	family := data[0]
 	u16 := binary.LittleEndian.Uint16
@@ -406,7 +429,7 @@ func (d *Decoder) nflog(data []byte) bool {
 	for off := 4; off+4 <= len(data); {
 		l, t := int(u16(data[off:])), u16(data[off+2:])
 		if l < 4 {
-			return d.malformed()
+			return d.malformed("NFLOG TLV length below 4")
 		}
 		if t == 9 {
 			pkt := data[off+4 : min(off+l, len(data))]
@@ -433,6 +456,7 @@ func (d *Decoder) ipContext(n int) bool {
 				return false
 			}
 			c := d.ip4.Contents
+			d.ipid = d.ip4.Id
 			d.src = netip.AddrFrom4([4]byte(d.ip4.SrcIP))
 			d.dst = netip.AddrFrom4([4]byte(d.ip4.DstIP))
 			start := d.off(c)
@@ -442,6 +466,7 @@ func (d *Decoder) ipContext(n int) bool {
 			if d.ip6.Version != 6 {
 				return false
 			}
+			d.ipid = 0
 			d.src = netip.AddrFrom16([16]byte(d.ip6.SrcIP))
 			d.dst = netip.AddrFrom16([16]byte(d.ip6.DstIP))
 			start := d.off(d.ip6.Contents)
@@ -474,7 +499,7 @@ func (d *Decoder) fromTCPLayer() bool {
 	hdr := len(t.Contents)
 	if start+hdr > d.ipEnd {
 		// Only possible when the IP length was replaced by a shorter wire length.
-		return d.malformed()
+		return d.malformed("TCP header beyond the IP packet")
 	}
 	s := d.seg
 	s.Kind = KindTCP
@@ -482,6 +507,7 @@ func (d *Decoder) fromTCPLayer() bool {
 	s.Dst = netip.AddrPortFrom(d.dst, uint16(t.DstPort))
 	s.Flags = uint16(t.Contents[13]) | uint16(t.Contents[12]&1)<<8
 	s.Seq, s.Ack, s.Window = t.Seq, t.Ack, t.Window
+	s.IPID, s.Checksum = d.ipid, t.Checksum
 	if t.SYN {
 		for i := range t.Options {
 			o := &t.Options[i]
@@ -506,27 +532,27 @@ func (d *Decoder) fromTCPLayer() bool {
 func (d *Decoder) tcpManual(start int) bool {
 	data := d.p.Data
 	if start > len(data) {
-		return d.malformed()
+		return d.malformed("TCP header beyond the captured bytes")
 	}
 	b := data[start:]
 	if len(b) < 14 {
-		return d.malformed()
+		return d.malformed("TCP header cut before its flags")
 	}
 	doff := int(b[12] >> 4)
 	if doff < 5 {
-		return d.malformed()
+		return d.malformed("TCP data offset below 5")
 	}
 	hdr := doff * 4
 	if start+hdr > d.ipEnd {
 		if start+hdr > d.wireEnd || d.ipEnd == d.wireEnd {
-			return d.malformed() // the data offset lies
+			return d.malformed("TCP data offset beyond the packet") // the data offset lies
 		}
 		d.ipEnd = d.wireEnd // the IP length lies: the frame holds the header
 	}
 	if capEnd := min(len(data), d.ipEnd); start+hdr <= capEnd {
 		// The whole header is there after all.
 		if err := d.tcp.DecodeFromBytes(data[start:capEnd], gopacket.NilDecodeFeedback); err != nil {
-			return d.malformed()
+			return d.malformed("TCP header broken")
 		}
 		return d.fromTCPLayer()
 	}
@@ -541,6 +567,10 @@ func (d *Decoder) tcpManual(start int) bool {
 	if len(b) >= 16 {
 		s.Window = binary.BigEndian.Uint16(b[14:16])
 	}
+	if len(b) >= 18 {
+		s.Checksum = binary.BigEndian.Uint16(b[16:18])
+	}
+	s.IPID = d.ipid
 	s.PayloadLen = d.ipEnd - start - hdr
 	d.tcpN++
 	return true
@@ -550,11 +580,11 @@ func (d *Decoder) tcpManual(start int) bool {
 // header, broken options) and goes on with what the frame holds.
 func (d *Decoder) ipv4Manual(b []byte) bool {
 	if len(b) < 20 || b[0]>>4 != 4 {
-		return d.malformed()
+		return d.malformed("IPv4 header too short or not version 4")
 	}
 	ihl := int(b[0]&0x0f) * 4
 	if ihl < 20 || ihl > len(b) {
-		return d.malformed()
+		return d.malformed("IPv4 header length below 20 or beyond the packet")
 	}
 	if ff := binary.BigEndian.Uint16(b[6:8]); ff&0x2000 != 0 || ff&0x1fff != 0 {
 		d.fragN++
@@ -562,6 +592,7 @@ func (d *Decoder) ipv4Manual(b []byte) bool {
 	}
 	d.src = netip.AddrFrom4([4]byte(b[12:16]))
 	d.dst = netip.AddrFrom4([4]byte(b[16:20]))
+	d.ipid = binary.BigEndian.Uint16(b[4:6])
 	start := d.off(b)
 	d.setEnd(start, int(binary.BigEndian.Uint16(b[2:4])), ihl)
 	switch b[9] {
@@ -577,10 +608,11 @@ func (d *Decoder) ipv4Manual(b []byte) bool {
 // option, as captures of BIG TCP packets show) and walks its extension headers.
 func (d *Decoder) ipv6Manual(b []byte) bool {
 	if len(b) < 40 || b[0]>>4 != 6 {
-		return d.malformed()
+		return d.malformed("IPv6 header too short or not version 6")
 	}
 	d.src = netip.AddrFrom16([16]byte(b[8:24]))
 	d.dst = netip.AddrFrom16([16]byte(b[24:40]))
+	d.ipid = 0
 	start := d.off(b)
 	if pl := int(binary.BigEndian.Uint16(b[4:6])); pl == 0 {
 		d.ipEnd = d.wireEnd
@@ -592,7 +624,7 @@ func (d *Decoder) ipv6Manual(b []byte) bool {
 		switch nh {
 		case 0, 43, 60: // hop-by-hop, routing, destination options
 			if off+2 > len(b) {
-				return d.malformed()
+				return d.malformed("IPv6 extension header cut short")
 			}
 			nh, off = b[off], off+(int(b[off+1])+1)*8
 			continue
@@ -603,7 +635,7 @@ func (d *Decoder) ipv6Manual(b []byte) bool {
 			return d.tcpManual(start + off)
 		case 58:
 			if off > len(b) {
-				return d.malformed()
+				return d.malformed("IPv6 extension header cut short")
 			}
 			return d.icmpManual(b[off:max(off, min(len(b), d.ipEnd-start))], true, b[8:24])
 		}
@@ -614,10 +646,11 @@ func (d *Decoder) ipv6Manual(b []byte) bool {
 // icmpLayer handles an ICMP or ICMPv6 layer gopacket decoded (decoded[i]).
 func (d *Decoder) icmpLayer(i int) bool {
 	var from []byte
+	d.ipid = 0
 	for j := i - 1; j >= 0 && from == nil; j-- {
 		switch d.decoded[j] {
 		case layers.LayerTypeIPv4:
-			from = d.ip4.SrcIP
+			from, d.ipid = d.ip4.SrcIP, d.ip4.Id
 		case layers.LayerTypeIPv6:
 			from = d.ip6.SrcIP
 		}
@@ -715,6 +748,7 @@ func (d *Decoder) icmpError(typ, code uint8, q []byte, v6 bool, from []byte) boo
 		s.Window = binary.BigEndian.Uint16(t[14:16])
 	}
 	s.ICMPType, s.ICMPCode, s.ICMPv6 = typ, code, v6
+	s.IPID = d.ipid
 	switch len(from) {
 	case 4:
 		s.ICMPFrom = netip.AddrFrom4([4]byte(from))
@@ -732,6 +766,7 @@ func (d *Decoder) Stats() DecodeStats {
 		ICMPErrors:      d.icmpN,
 		IPFragments:     d.fragN,
 		Malformed:       d.malformedN,
+		FirstMalformed:  d.firstMalformed,
 		NonTCP:          make(map[string]int, len(d.nonTCP)),
 		UnsupportedLink: make(map[string]int, len(d.unsupported)),
 	}

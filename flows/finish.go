@@ -16,10 +16,12 @@ const (
 	// DefaultGrace is how long an ended connection stays live for trailing packets
 	// (a retransmitted FIN, the last ACK, RSTs answering stragglers).
 	DefaultGrace = 2 * time.Second
-	// tombLife is how long a finished tuple is remembered, so that its stragglers are
-	// counted as trailing packets instead of starting a bogus midstream flow: Linux's
-	// TIME_WAIT length.
-	tombLife = 60 * time.Second
+	// tombLife is how long a tuple closed by FINs is remembered, so that its stragglers
+	// are counted as trailing packets instead of starting a bogus midstream flow: Linux's
+	// TIME_WAIT length. After an RST no side keeps state, so stragglers are only awaited
+	// for resetTombLife (Zeek's tcp_reset_delay); later packets are a new connection.
+	tombLife      = 60 * time.Second
+	resetTombLife = 5 * time.Second
 	// tickEvery is how often (in capture time) finished flows are looked for.
 	tickEvery = 250 * time.Millisecond
 )
@@ -51,7 +53,7 @@ func (t *Table) deadline(f *Flow) (time.Time, bool) {
 	switch {
 	case f.closed, !c.FIN.IsZero() && !s.FIN.IsZero():
 		return f.Last.Time.Add(t.Grace), true
-	case f.Established.IsZero() && !f.Midstream && c.SYNs > 0 && s.SYNs == 0 && s.Packets == 0:
+	case f.Established.IsZero() && !f.Midstream && c.SYNs > 0 && c.Packets == c.SYNs && s.SYNs == 0 && s.Packets == 0:
 		// A connect nobody answered: over once the client's next retry is overdue.
 		// (The single-SYN wait is a first retry that never came: its RTO, capped.)
 		return c.LastSYN.Time.Add(NextRetryWithin(lastGap(c, t.SYNWait/2)) + t.Grace), true
@@ -159,7 +161,11 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 		t.Stats.Evicted++
 	}
 	t.Stats.FinishedEarly++
-	until := end.Add(tombLife)
+	life := tombLife
+	if f.closed {
+		life = resetTombLife
+	}
+	until := end.Add(life)
 	t.tombOf[f.key] = until
 	t.tombs = append(t.tombs, tomb{f.key, until})
 	t.done(f)

@@ -53,6 +53,11 @@ type Segment struct {
 	PayloadLen int
 	// Payload is the captured part of the payload (at most PayloadLen bytes).
 	Payload []byte
+	// IPID is the IPv4 header's identification field (0 for IPv6), and Checksum the
+	// TCP header's checksum as captured (0 when the snaplen cut it): with the rest they
+	// tell a packet captured twice from a retransmission (see Dedupe).
+	IPID     uint16
+	Checksum uint16
 
 	// ICMPType and ICMPCode are set for KindICMPError (ICMPv4 or ICMPv6 numbering,
 	// as ICMPv6 says).

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -25,7 +26,28 @@ type Input struct {
 	Packets    int               // frames read, as Wireshark numbers them (pcapng custom blocks count)
 	Truncated  bool              // the file ended (or broke) mid-record: analysed up to the cut
 	Warnings   []string          // one line each, already naming the file and frame
+
+	// TimeStepsBack counts frames whose timestamp was earlier than the previous
+	// frame's. Each such frame is given the previous frame's time, so that time never
+	// runs backwards within a file and no duration comes out negative; frames keep
+	// their file order (as Wireshark and Zeek read them). A step back of ClockStep or
+	// more is taken for a clock step: the frames after it are shifted forward by the
+	// step as well, so the durations around it stay right, and a warning says so.
+	// Smaller steps (a multi-queue "-i any", dumpcap writing several interfaces) only
+	// have the frame concerned raised, without a warning. TimeStepBackMax is the
+	// largest step, at frame TimeStepBackFrame.
+	TimeStepsBack     int
+	TimeStepBackMax   time.Duration
+	TimeStepBackFrame int
+	// SkippedFrames counts frames that could not be read and were skipped (a pcapng
+	// packet block naming an interface its section does not declare); a warning
+	// names the first.
+	SkippedFrames int
 }
+
+// ClockStep is the step back in time from which later frames are shifted too (see
+// Input.TimeStepsBack).
+const ClockStep = time.Second
 
 // readBufferSize is the buffer between the file (or the gzip stream) and pcapgo.
 const readBufferSize = 1 << 20
@@ -55,6 +77,31 @@ type FileSource struct {
 	pkt   Packet
 	frame int
 	done  bool
+
+	rd        *readErrNote // the reader under everything: its I/O error, if any
+	havePrev  bool
+	prevTime  time.Time     // the previous frame's time, as given out
+	timeShift time.Duration // added to every timestamp after a clock step back
+	clockStep struct {      // the first clock step back
+		frame int
+		by    time.Duration
+		n     int
+	}
+}
+
+// readErrNote remembers the first error other than io.EOF its reader returned: an I/O
+// error (a broken pipe, a disk error), as opposed to a format error found in the bytes.
+type readErrNote struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrNote) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // displayName is the file's name in messages.
@@ -97,8 +144,8 @@ func Open(name string, index int) (*FileSource, error) {
 // The caller keeps ownership of r (Close does not close it).
 func OpenReader(name string, r io.Reader, index int) (*FileSource, error) {
 	dn := displayName(name)
-	s := &FileSource{index: index, in: Input{Name: name}}
-	br := bufio.NewReaderSize(r, readBufferSize)
+	s := &FileSource{index: index, in: Input{Name: name}, rd: &readErrNote{r: r}}
+	br := bufio.NewReaderSize(s.rd, readBufferSize)
 	head, err := br.Peek(8) // 4 for the magic, 8 to quote in an error
 	if len(head) == 0 {
 		if err == nil || err == io.EOF {
@@ -261,11 +308,9 @@ func (s *FileSource) Next() (p *Packet, err error) {
 			return nil, s.fail(e)
 		}
 		data = d
-		if ci.Timestamp.IsZero() && s.frame > 0 {
-			// A simple packet block has no timestamp (pcapgo gives year 1): keep the
-			// previous packet's, so that durations and the merge order stay sane.
-			ci.Timestamp = s.pkt.Time
-		}
+		// A simple packet block has no timestamp (pcapgo gives year 1): monotonic
+		// gives it the previous packet's, so that durations and the merge order stay
+		// sane.
 		s.pkt.Time, s.pkt.WireLen = ci.Timestamp, ci.Length
 		if len(ci.AncillaryData) > 0 {
 			lt, _ = ci.AncillaryData[0].(layers.LinkType)
@@ -276,6 +321,7 @@ func (s *FileSource) Next() (p *Packet, err error) {
 		s.frame += s.trk.nextPacket()
 	}
 	s.in.Packets = s.frame
+	s.pkt.Time = s.monotonic(s.pkt.Time)
 	s.pkt.Data = data
 	s.pkt.CaptureLen = len(data)
 	s.pkt.LinkType = lt
@@ -284,10 +330,64 @@ func (s *FileSource) Next() (p *Packet, err error) {
 	return &s.pkt, nil
 }
 
+// monotonic keeps a file's time from running backwards (see Input.TimeStepsBack).
+func (s *FileSource) monotonic(t time.Time) time.Time {
+	if !s.havePrev {
+		s.havePrev = true
+		s.prevTime = t
+		return t
+	}
+	if t.IsZero() {
+		return s.prevTime // a simple packet block: no timestamp of its own
+	}
+	t = t.Add(s.timeShift)
+	if t.Before(s.prevTime) {
+		back := s.prevTime.Sub(t)
+		s.in.TimeStepsBack++
+		if back > s.in.TimeStepBackMax {
+			s.in.TimeStepBackMax, s.in.TimeStepBackFrame = back, s.frame
+		}
+		if back >= ClockStep {
+			s.timeShift += back
+			if s.clockStep.n == 0 {
+				s.clockStep.frame, s.clockStep.by = s.frame, back
+			}
+			s.clockStep.n++
+		}
+		t = s.prevTime
+	}
+	s.prevTime = t
+	return t
+}
+
+// endWarnings adds, once the file is read, the warnings about what was read anyway.
+func (s *FileSource) endWarnings() {
+	dn := displayName(s.in.Name)
+	if s.trk != nil && s.trk.badIface > 0 {
+		t := s.trk
+		s.in.SkippedFrames = t.badIface
+		more := ""
+		if t.badIface > 1 {
+			more = fmt.Sprintf(" (%d such frames in all)", t.badIface)
+		}
+		s.in.Warnings = append(s.in.Warnings, fmt.Sprintf("%s: frame %d: packet block names interface %d, its section declares %d: frame skipped%s",
+			dn, t.badIfaceFirst, t.badIfaceID, t.badIfaceHave, more))
+	}
+	if c := s.clockStep; c.n > 0 {
+		more := ""
+		if c.n > 1 {
+			more = fmt.Sprintf(" (%d clock steps back in all)", c.n)
+		}
+		s.in.Warnings = append(s.in.Warnings, fmt.Sprintf("%s: frame %d: timestamp %.3f s before the previous frame's (a clock step?): later frames shifted forward by it so that durations stay right%s",
+			dn, c.frame, c.by.Seconds(), more))
+	}
+}
+
 // fail ends the file after a read error and returns io.EOF.
 func (s *FileSource) fail(err error) error {
 	s.done = true
 	dn := displayName(s.in.Name)
+	defer s.endWarnings()
 	if err == io.EOF {
 		if s.trk != nil {
 			// Trailing records after the last packet still get frame numbers.
@@ -304,6 +404,10 @@ func (s *FileSource) fail(err error) error {
 	var msg string
 	var ce flate.CorruptInputError
 	switch {
+	case s.rd.err != nil:
+		msg = fmt.Sprintf("%s: read error after frame %d (%v): analysed up to there", dn, n, s.rd.err)
+	case s.trk != nil && s.trk.structErr != "":
+		msg = fmt.Sprintf("%s: %s: analysed up to frame %d", dn, s.trk.structErr, n)
 	case s.in.Gzip && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &ce)):
 		msg = fmt.Sprintf("%s: compressed data broken after frame %d (%v): analysed up to the break", dn, n, err)
 	case s.in.Gzip && errors.Is(err, io.ErrUnexpectedEOF):
@@ -330,15 +434,36 @@ func (s *FileSource) fail(err error) error {
 // PB) and the other records Wireshark shows as frames (custom blocks, systemd journal
 // exports), which pcapgo skips silently. pcapgo reads the same stream in order, so the
 // n-th packet it returns is the n-th packet block seen here.
+//
+// It also checks what pcapgo does not, before pcapgo sees the bytes: a block length
+// that is not a multiple of 4, below 12 or beyond 16 MiB, or that its trailing copy
+// contradicts, ends the stream there with an error (pcapgo would otherwise read on from
+// a wrong offset and turn the bytes that follow into bogus packets or silently swallow
+// them); a packet block that names an interface its section does not declare (pcapgo
+// would stop the whole file there) is turned into a block pcapgo skips, and counted.
 type ngTracker struct {
 	r io.Reader
 
-	hdr     [12]byte
-	hdrN    int
-	skip    uint64 // body bytes of the current block still to stream past
-	big     bool   // current section's byte order
-	broken  bool   // structure made no sense: stop tracking, pcapgo will fail too
-	curType uint32 // type of the block being streamed (valid while skip > 0 or hdrN > 0)
+	state  uint8
+	hdr    [12]byte
+	hdrN   int    // header bytes read (after a cut: how many)
+	body   uint64 // body bytes of the current block still to stream past
+	length uint32 // the current block's total length
+	big    bool   // current section's byte order
+	nIf    int    // interfaces declared so far in the current section
+	out    []byte // checked header or trailer bytes not handed on yet
+	outBuf [12]byte
+	err    error // returned once out is drained: the stream's end or its first error
+	// structErr says what was wrong with the structure ("" when nothing was).
+	structErr string
+	curType   uint32 // type of the block being streamed
+	frames    int    // records pushed (frame numbers as Wireshark counts them)
+
+	// packet blocks naming an interface their section does not declare
+	badIface      int
+	badIfaceFirst int    // frame number of the first
+	badIfaceID    uint32 // the interface it named
+	badIfaceHave  int    // how many its section declared
 
 	// queue of record kinds not yet claimed: recPacket or recOther
 	q    []uint8
@@ -350,72 +475,209 @@ const (
 	recOther
 )
 
-func (t *ngTracker) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if n > 0 && !t.broken {
-		t.scan(p[:n])
+// tracker states: where in a block the stream is
+const (
+	ngHeader  uint8 = iota // at a block's start: its first 12 bytes come next
+	ngBody                 // streaming the body
+	ngTrailer              // the trailing copy of the length comes next
+)
+
+const (
+	ngMinBlock = 12       // type, length, trailing length
+	ngMaxBlock = 16 << 20 // Wireshark's limit too (MAX_BLOCK_SIZE)
+	// ngSkipType replaces the type of a packet block pcapgo must skip: a type reserved
+	// for local use (high bit set), which pcapgo discards unread.
+	ngSkipType = 0xfffffffe
+)
+
+func (t *ngTracker) u32(b []byte) uint32 {
+	if t.big {
+		return binary.BigEndian.Uint32(b)
 	}
-	return n, err
+	return binary.LittleEndian.Uint32(b)
 }
 
-func (t *ngTracker) scan(b []byte) {
-	for len(b) > 0 && !t.broken {
-		if t.skip > 0 {
-			k := uint64(len(b))
-			if k > t.skip {
-				k = t.skip
+func (t *ngTracker) putU32(b []byte, v uint32) {
+	if t.big {
+		binary.BigEndian.PutUint32(b, v)
+	} else {
+		binary.LittleEndian.PutUint32(b, v)
+	}
+}
+
+func (t *ngTracker) Read(p []byte) (int, error) {
+	for {
+		if len(t.out) > 0 {
+			n := copy(p, t.out)
+			t.out = t.out[n:]
+			return n, nil
+		}
+		if t.err != nil {
+			return 0, t.err
+		}
+		if len(p) == 0 {
+			return 0, nil
+		}
+		switch t.state {
+		case ngBody:
+			if t.body == 0 {
+				t.state = ngTrailer
+				continue
 			}
-			t.skip -= k
-			b = b[k:]
-			continue
-		}
-		want := 8
-		if t.hdrN >= 4 && binary.LittleEndian.Uint32(t.hdr[:4]) == 0x0a0d0d0a {
-			want = 12 // a section header: its byte-order magic too
-		}
-		k := copy(t.hdr[t.hdrN:want], b)
-		t.hdrN += k
-		b = b[k:]
-		if t.hdrN < want || (want == 8 && binary.LittleEndian.Uint32(t.hdr[:4]) == 0x0a0d0d0a) {
-			continue
-		}
-		typ := binary.LittleEndian.Uint32(t.hdr[:4])
-		if typ == 0x0a0d0d0a {
-			switch {
-			case binary.BigEndian.Uint32(t.hdr[8:12]) == 0x1a2b3c4d:
-				t.big = true
-			case binary.LittleEndian.Uint32(t.hdr[8:12]) == 0x1a2b3c4d:
-				t.big = false
-			default:
-				t.broken = true
-				return
+			q := p
+			if uint64(len(q)) > t.body {
+				q = q[:t.body]
 			}
-		} else if t.big {
-			typ = binary.BigEndian.Uint32(t.hdr[:4])
-		}
-		var length uint32
-		if t.big {
-			length = binary.BigEndian.Uint32(t.hdr[4:8])
-		} else {
-			length = binary.LittleEndian.Uint32(t.hdr[4:8])
-		}
-		if length < uint32(want) || length%4 != 0 {
-			t.broken = true
-			return
-		}
-		t.curType = typ
-		t.skip = uint64(length) - uint64(want)
-		t.hdrN = 0
-		switch typ {
-		case 2, 3, 6: // obsolete packet, simple packet, enhanced packet
-			t.push(recPacket)
-		case 9, 0x00000bad, 0x40000bad: // systemd journal export, custom blocks
-			t.push(recOther)
+			n, err := t.r.Read(q)
+			t.body -= uint64(n)
+			if err != nil {
+				t.err = err
+			}
+			if n > 0 {
+				return n, nil
+			}
+		case ngTrailer:
+			n, err := io.ReadFull(t.r, t.hdr[:4])
+			if err != nil {
+				t.release(n, err)
+				continue
+			}
+			if v := t.u32(t.hdr[:4]); v != t.length {
+				t.fail(fmt.Sprintf("block length %d, but its trailing copy says %d", t.length, v), true)
+				continue
+			}
+			t.release(4, nil)
+			t.state = ngHeader
+		case ngHeader:
+			n, err := io.ReadFull(t.r, t.hdr[:12])
+			t.hdrN = n
+			if err != nil {
+				if n == 0 && err == io.ErrUnexpectedEOF {
+					err = io.EOF
+				}
+				t.release(n, err)
+				continue
+			}
+			t.header()
 		}
 	}
+}
+
+// release hands on the first n bytes of hdr, then err (nil: go on).
+func (t *ngTracker) release(n int, err error) {
+	k := copy(t.outBuf[:], t.hdr[:n])
+	t.out = t.outBuf[:k]
+	if err != nil {
+		t.err = err
+	}
+}
+
+// fail ends the stream at a block that makes no sense; counted says the block was
+// already numbered (its header was accepted).
+func (t *ngTracker) fail(what string, counted bool) {
+	where := fmt.Sprintf("the block after frame %d", t.frames)
+	switch {
+	case counted && ngIsFrame(t.curType):
+		where = fmt.Sprintf("frame %d", t.frames)
+	case !counted && ngIsFrame(t.curType):
+		where = fmt.Sprintf("frame %d", t.frames+1)
+	}
+	t.structErr = fmt.Sprintf("%s: broken pcapng block (%s)", where, what)
+	t.err = errBrokenBlock
+}
+
+var errBrokenBlock = errors.New("broken pcapng block")
+
+func ngIsFrame(typ uint32) bool {
+	switch typ {
+	case 2, 3, 6, 9, 0x00000bad, 0x40000bad:
+		return true
+	}
+	return false
+}
+
+// header checks the 12 bytes at a block's start and queues them for pcapgo.
+func (t *ngTracker) header() {
+	typ := binary.LittleEndian.Uint32(t.hdr[:4])
+	if typ == 0x0a0d0d0a {
+		switch {
+		case binary.BigEndian.Uint32(t.hdr[8:12]) == 0x1a2b3c4d:
+			t.big = true
+		case binary.LittleEndian.Uint32(t.hdr[8:12]) == 0x1a2b3c4d:
+			t.big = false
+		default:
+			t.curType = typ
+			t.fail("section header with an unknown byte-order magic", false)
+			return
+		}
+		t.nIf = 0
+	} else if t.big {
+		typ = binary.BigEndian.Uint32(t.hdr[:4])
+	}
+	t.curType = typ
+	length := t.u32(t.hdr[4:8])
+	switch {
+	case length%4 != 0:
+		t.fail(fmt.Sprintf("length %d is not a multiple of 4", length), false)
+		return
+	case length < ngMinBlock:
+		t.fail(fmt.Sprintf("length %d is below the minimum of %d", length, ngMinBlock), false)
+		return
+	case length > ngMaxBlock:
+		t.fail(fmt.Sprintf("length %d is beyond %d MiB", length, ngMaxBlock>>20), false)
+		return
+	}
+	t.length = length
+	switch typ {
+	case 1: // interface description
+		t.nIf++
+	case 2, 3, 6: // obsolete packet, simple packet, enhanced packet
+		var id uint32
+		switch typ {
+		case 2:
+			id = uint32(t.u32(t.hdr[8:12]))
+			if t.big {
+				id >>= 16
+			} else {
+				id &= 0xffff
+			}
+		case 6:
+			id = t.u32(t.hdr[8:12])
+		}
+		if int64(id) >= int64(t.nIf) {
+			// pcapgo would stop the file here: make it skip this one block instead.
+			t.putU32(t.hdr[:4], ngSkipType)
+			t.push(recOther)
+			t.badIface++
+			if t.badIface == 1 {
+				t.badIfaceFirst, t.badIfaceID, t.badIfaceHave = t.frames, id, t.nIf
+			}
+			break
+		}
+		t.push(recPacket)
+	case 5: // interface statistics: pcapgo stops at an undeclared interface too
+		if int64(t.u32(t.hdr[8:12])) >= int64(t.nIf) {
+			t.putU32(t.hdr[:4], ngSkipType)
+		}
+	case 9, 0x00000bad, 0x40000bad: // systemd journal export, custom blocks
+		t.push(recOther)
+	}
+	t.release(12, nil)
+	if length == ngMinBlock {
+		// The 4 bytes after the length were the trailing copy.
+		if v := t.u32(t.hdr[8:12]); v != length {
+			t.out = nil
+			t.fail(fmt.Sprintf("block length %d, but its trailing copy says %d", length, v), true)
+		}
+		t.state = ngHeader
+		return
+	}
+	t.body = uint64(length) - 16
+	t.state = ngBody
 }
 
 func (t *ngTracker) push(k uint8) {
+	t.frames++
 	if t.head > 0 && t.head == len(t.q) {
 		t.q, t.head = t.q[:0], 0
 	} else if t.head > 4096 && t.head*2 > len(t.q) {
@@ -437,7 +699,7 @@ func (t *ngTracker) nextPacket() int {
 			return n
 		}
 	}
-	// Tracking lost its way (broken structure): count the packet alone.
+	// Tracking lost its way: count the packet alone.
 	return n + 1
 }
 
@@ -453,18 +715,18 @@ func (t *ngTracker) trailingRecords() int {
 }
 
 // inPacketBlock reports whether the block the stream ended in is a packet block
-// (for the wording of a truncation warning). pcapgo reads ahead of nothing: the last
-// block the tracker started is the one pcapgo was reading when the data ended.
+// (for the wording of a truncation warning): the last block the tracker started is
+// the one pcapgo was reading when the data ended.
 func (t *ngTracker) inPacketBlock() bool {
 	typ := t.curType
-	switch {
-	case t.hdrN >= 4:
+	if t.state == ngHeader {
+		if t.hdrN < 4 {
+			return false
+		}
 		typ = binary.LittleEndian.Uint32(t.hdr[:4])
 		if t.big {
 			typ = binary.BigEndian.Uint32(t.hdr[:4])
 		}
-	case t.hdrN > 0 || t.skip == 0:
-		return false
 	}
 	return typ == 2 || typ == 3 || typ == 6
 }

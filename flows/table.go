@@ -18,7 +18,7 @@ type AppHook interface {
 
 // TableStats counts what the table saw but could not place in a flow.
 type TableStats struct {
-	Segments       int // TCP segments placed in flows
+	Segments       int // TCP segments seen (Trailing of them placed in no flow)
 	ICMPErrors     int // ICMP errors placed in flows
 	ICMPOrphans    int // ICMP errors quoting a segment of no known flow
 	FlowsSplit     int // flows ended by a new SYN on the same tuple (port reuse)
@@ -176,13 +176,18 @@ func (t *Table) Add(seg *Segment) {
 		t.done(f)
 		f = nil
 	}
+	if f != nil && isSYN && f.Midstream && seg.Src == f.Client && f.Sides[FromClient].Packets == 0 {
+		// The reordered SYN of a flow first seen by its SYN-ACK: it was not midstream
+		// (its first packet stays the SYN-ACK, as the capture has it).
+		f.Midstream = false
+		t.Stats.MidstreamFlows--
+	}
 	if f == nil {
 		if until, ok := t.tombOf[k]; ok && until.After(seg.Time) {
 			if !isSYN {
 				// A straggler of a connection already handed over (a retransmitted
 				// FIN, a late ACK): not the start of a new midstream flow.
 				t.Stats.Trailing++
-				t.Stats.Segments-- // counted above, but placed in no flow
 				return
 			}
 			delete(t.tombOf, k)
@@ -205,6 +210,11 @@ func (t *Table) Add(seg *Segment) {
 // startsNewConnection decides whether a SYN on a tuple that already has a flow opens a
 // new connection (port reuse) rather than retransmitting the old one's SYN.
 func startsNewConnection(f *Flow, seg *Segment) bool {
+	if f.closed {
+		// After an RST every SYN is a new attempt, even with the same ISN (a client
+		// retrying a refused connect): VERDICTS.md, and Zeek logs one REJ per attempt.
+		return true
+	}
 	d := FromClient
 	if seg.Src != f.Client {
 		d = FromServer
@@ -212,11 +222,14 @@ func startsNewConnection(f *Flow, seg *Segment) bool {
 	s := &f.Sides[d]
 	if s.SYNs > 0 && seg.Seq == s.ISN {
 		// The same ISN is a retransmission of this connection's SYN, even after an
-		// ICMP error or an RST: a new connect picks a new ISN (RFC 9293 3.4.1).
+		// ICMP error: a new connect picks a new ISN (RFC 9293 3.4.1).
 		return false
 	}
-	if f.closed || f.Midstream {
-		return true
+	if f.Midstream {
+		// A SYN-ACK captured just before its SYN (reordered by the capture): the SYN
+		// it acknowledges belongs to the same connection.
+		srv := &f.Sides[FromServer]
+		return !(d == FromClient && s.Packets == 0 && srv.SYNs > 0 && srv.HaveAck && srv.MaxAck == seg.Seq+1)
 	}
 	if d == FromServer {
 		// A SYN from the server side of a live flow: a simultaneous open, not a new flow.
@@ -275,6 +288,12 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		}
 	}
 
+	if !rst && (syn || seg.PayloadLen > 0) && !f.RST.Packet.IsZero() && f.RST.From == d {
+		// The side that "reset" the connection goes on with it: that RST was not its
+		// own (injected, or out of window, RFC 5961) and ended nothing.
+		f.RST, f.closed = RSTContext{}, false
+		s.RST, s.RSTHasAck = Mark{}, false
+	}
 	var notes uint16
 	key := syn || fin || rst || gap >= t.Idle
 	seqLen := seg.SeqLen()
@@ -296,6 +315,11 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		}
 		f.closed = true
 	case syn:
+		if s.SYNs == 0 && s.Packets > 1 {
+			// The side's first packet was no SYN (an injected or stray RST, say): its
+			// sequence numbers count from the SYN.
+			s.ISN, s.NextSeq = seg.Seq, seg.Seq+1
+		}
 		if s.SYNs < maxSYNTimes {
 			s.SYNTimes[s.SYNs] = seg.Time
 		}
@@ -367,6 +391,16 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		}
 		s.NextSeq = end
 	}
+	if d == FromClient && seg.PayloadLen > 0 && ack && !syn && f.Established.IsZero() && p.SYNs > 0 {
+		// Data acknowledging the server's SYN in any form (a split handshake, a SYN-ACK
+		// whose ISN an injected RST obscured): the connection is established.
+		f.Established = m
+	}
+	if d == FromServer && seg.PayloadLen > 0 && !syn && f.Established.IsZero() && s.SYNs > 0 {
+		// Only the server's half captured: it sends data only on an established
+		// connection, so the handshake completed.
+		f.Established = m
+	}
 	if seg.PayloadLen > 0 && !keepAlive {
 		if s.FirstData.IsZero() {
 			s.FirstData = m
@@ -411,7 +445,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			if !p.FIN.IsZero() && p.FINAcked.IsZero() && seqAfter(a, p.FINSeq) {
 				p.FINAcked = m
 			}
-			if d == FromClient && f.Established.IsZero() && !syn && p.SYNs > 0 && a == p.ISN+1 {
+			if d == FromClient && f.Established.IsZero() && !syn && (p.SYNs > 0 && a == p.ISN+1 || p.SYNs == 0 && s.SYNs > 0) {
+				// The client's ACK of the SYN-ACK; when only the client's half was
+				// captured, its first ACK after the SYN proves the SYN-ACK came.
 				f.Established = m
 				key = true
 			}

@@ -11,5 +11,6 @@ import (
 func JSON(w io.Writer, r *analyzer.Result, _ Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // filters keep their && as typed, ready to paste
 	return enc.Encode(r)
 }

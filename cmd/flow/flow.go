@@ -3,6 +3,7 @@
 package flow
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -294,6 +295,9 @@ func everyPacket(srcs []*flows.FileSource, f *analyzer.Flow, idle time.Duration)
 	}
 	table := flows.NewTable(func(*flows.Flow) {})
 	table.Idle = idle
+	// Within the flow's frames nothing may hand it over early: the second reading
+	// wants every packet of it in its one flow.
+	table.Grace = 100 * 365 * 24 * time.Hour
 	g := &grab{}
 	table.App = g
 	dec := flows.NewDecoder()
@@ -378,10 +382,8 @@ func writeJSON(w io.Writer, f *analyzer.Flow, idle time.Duration) error {
 		ev[k] += e.What
 	}
 	several := len(f.Files) > 1
-	out := struct {
-		*analyzer.Flow
-		Ladder []jsonStep `json:"ladder"`
-	}{Flow: f, Ladder: make([]jsonStep, 0, len(f.Ladder))}
+	var out struct{ Ladder []jsonStep }
+	out.Ladder = make([]jsonStep, 0, len(f.Ladder))
 	for i, s := range f.Ladder {
 		j := jsonStep{Index: s.Index, Frame: s.Frame, Time: s.Time.UTC().Format(time.RFC3339Nano),
 			Rel: round6(s.Time.Sub(f.Start).Seconds()), From: s.From.String(), Len: s.Len, Window: s.Window}
@@ -413,9 +415,32 @@ func writeJSON(w io.Writer, f *analyzer.Flow, idle time.Duration) error {
 		j.Evidence = ev[key{file, s.Frame}]
 		out.Ladder = append(out.Ladder, j)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	// The flow is written by its own MarshalJSON (the contract's fields and formats);
+	// the ladder goes in as one more field at the end.
+	var fb, lb bytes.Buffer
+	for _, x := range []struct {
+		b *bytes.Buffer
+		v any
+	}{{&fb, f}, {&lb, out.Ladder}} {
+		enc := json.NewEncoder(x.b)
+		enc.SetEscapeHTML(false) // filters keep their && as typed
+		if err := enc.Encode(x.v); err != nil {
+			return err
+		}
+	}
+	flow, ladder := bytes.TrimSpace(fb.Bytes()), bytes.TrimSpace(lb.Bytes())
+	doc := make([]byte, 0, len(flow)+len(ladder)+16)
+	doc = append(doc, flow[:len(flow)-1]...)
+	doc = append(doc, `,"ladder":`...)
+	doc = append(doc, ladder...)
+	doc = append(doc, '}')
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, doc, "", "  "); err != nil {
+		return err
+	}
+	buf.WriteByte('\n')
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 func round6(x float64) float64 {

@@ -32,6 +32,22 @@ with the frames that prove it.`,
 	cmd.AddCommand(analyze.NewCmdAnalyze(ios, nil))
 	cmd.AddCommand(flow.NewCmdFlow(ios, nil))
 	cmd.AddCommand(version.NewCmdVersion(ios))
+	// cobra's completion command prints its help and succeeds when given a shell it
+	// does not know; that is bad usage (exit 2) like any other.
+	cmd.InitDefaultCompletionCmd()
+	for _, c := range cmd.Commands() {
+		if c.Name() == "completion" {
+			c.Args = func(c *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return cmdutil.Usagef(fmt.Errorf("completion: unknown shell %q (want bash, zsh, fish or powershell)", args[0]))
+				}
+				return nil
+			}
+			c.RunE = func(c *cobra.Command, args []string) error {
+				return cmdutil.Usagef(fmt.Errorf("completion needs a shell: bash, zsh, fish or powershell"))
+			}
+		}
+	}
 	return cmd
 }
 
@@ -47,10 +63,11 @@ func Execute(args []string, ios *cmdutil.IOStreams) int {
 			err = cmdutil.Usagef(err)
 		}
 		msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
-		fmt.Fprintf(ios.ErrOut, "tcpmortem: %s\n", msg)
 		if cmdutil.ExitCode(err) == cmdutil.ExitUsage {
-			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", c.CommandPath())
+			msg += fmt.Sprintf(" (see '%s --help')", c.CommandPath())
 		}
+		// One line, always: scripts and people read the first line of stderr.
+		fmt.Fprintf(ios.ErrOut, "tcpmortem: %s\n", msg)
 		return cmdutil.ExitCode(err)
 	}
 	return cmdutil.ExitOK

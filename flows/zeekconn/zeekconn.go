@@ -152,7 +152,24 @@ type Conn struct {
 	rows     uint16
 
 	portA, portB uint16
+
+	// earlier are the rows Zeek logged before the current one on this tuple (a restart
+	// after a timer or a reuse), oldest first, at most maxEarlier.
+	earlier []Row
 }
+
+// Row is one conn.log row's state and history.
+type Row struct {
+	ConnState string `json:"conn_state"`
+	History   string `json:"history"`
+}
+
+// maxEarlier bounds the earlier rows a Conn remembers.
+const maxEarlier = 8
+
+// EarlierRows are the conn.log rows Zeek would have written on this tuple before the
+// current one (ConnState and History describe the current one), oldest first.
+func (c *Conn) EarlierRows() []Row { return c.earlier }
 
 // bits
 const (
@@ -244,9 +261,14 @@ func (c *Conn) Add(p Packet) {
 }
 
 func (c *Conn) restart() {
+	earlier := c.earlier
+	if len(earlier) < maxEarlier {
+		// Rare (a timer or a reuse ended Zeek's connection): the allocation is fine.
+		earlier = append(earlier, Row{c.ConnState(), c.History()})
+	}
 	rows, pa, pb, ports := c.rows, c.portA, c.portB, c.bits&bPortsSet
 	*c = Conn{}
-	c.rows, c.portA, c.portB, c.bits = rows, pa, pb, ports
+	c.rows, c.portA, c.portB, c.bits, c.earlier = rows, pa, pb, ports, earlier
 }
 
 // origIdx is the index of Zeek's originator endpoint.

@@ -1,0 +1,108 @@
+package flows
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+)
+
+// DefaultDedupeWindow is how close in time two identical segments must be for the
+// second to count as the same packet captured twice. The two copies of "-i any" on a
+// bridge and its port, or on both ends of a veth pair, are microseconds apart; a real
+// retransmission comes after at least the 200 ms minimum RTO (and carries a new IP ID
+// and, with TCP timestamps, a new checksum).
+const DefaultDedupeWindow = 50 * time.Millisecond
+
+// dedupeSlots is the number of recent segments remembered (a power of two).
+const dedupeSlots = 4096
+
+// dedupeKey is what must be identical for two segments to be one packet: the tuple,
+// sequence and acknowledgment numbers, flags, payload length, IPv4 identification and
+// TCP checksum (for an ICMP error: its type and code and the quoted segment's fields).
+type dedupeKey struct {
+	src, dst netip.AddrPort
+	seq, ack uint32
+	plen     int32
+	flags    uint16
+	ipid     uint16
+	sum      uint16
+	icmp     uint16 // kind, type and code of an ICMP error; 0 for TCP
+}
+
+type dedupeSlot struct {
+	key  dedupeKey
+	t    int64 // capture time, Unix nanoseconds
+	used bool
+}
+
+// Dedupe drops segments captured twice: "tcpdump -i any" sees a packet on a bridge and
+// on its port, or leaving one end of a veth pair and arriving at the other when both
+// ends are in the namespace captured. Without it every segment of such a capture looks
+// retransmitted and every ACK duplicated.
+//
+// It sits between the Decoder and the Table: pass every segment to Keep, in capture
+// order, and add only those it keeps. It remembers the last dedupeSlots segments in a
+// fixed table (one slot per hash, the newest wins), so its memory is bounded and Keep
+// allocates nothing; a copy whose original was pushed out of its slot by an unrelated
+// segment in between is kept (rare: the copies are adjacent in practice).
+type Dedupe struct {
+	// Window is how far apart in capture time the copies may be.
+	Window time.Duration
+	// Dropped counts the copies dropped.
+	Dropped int
+	slots   []dedupeSlot
+}
+
+// NewDedupe makes a filter with the given window (DefaultDedupeWindow when <= 0).
+func NewDedupe(window time.Duration) *Dedupe {
+	if window <= 0 {
+		window = DefaultDedupeWindow
+	}
+	return &Dedupe{Window: window, slots: make([]dedupeSlot, dedupeSlots)}
+}
+
+// Keep reports whether seg is to be passed on: false when it is a copy of a segment
+// seen within the window.
+func (d *Dedupe) Keep(seg *Segment) bool {
+	k := dedupeKey{src: seg.Src, dst: seg.Dst, seq: seg.Seq, ack: seg.Ack, plen: int32(seg.PayloadLen),
+		flags: seg.Flags, ipid: seg.IPID, sum: seg.Checksum}
+	if seg.Kind == KindICMPError {
+		k.icmp = 1<<15 | uint16(seg.ICMPType)<<8 | uint16(seg.ICMPCode)
+		if seg.ICMPv6 {
+			k.icmp |= 1 << 14
+		}
+	}
+	slot := &d.slots[k.hash()&(dedupeSlots-1)]
+	t := seg.Time.UnixNano()
+	if slot.used && slot.key == k {
+		dt := t - slot.t
+		if dt < 0 {
+			dt = -dt
+		}
+		if dt <= int64(d.Window) {
+			d.Dropped++
+			return false
+		}
+	}
+	*slot = dedupeSlot{key: k, t: t, used: true}
+	return true
+}
+
+// hash mixes the key's fields (a multiply-xorshift over 64-bit words).
+func (k *dedupeKey) hash() uint64 {
+	const m = 0x9e3779b97f4a7c15
+	h := uint64(k.seq)<<32 | uint64(k.ack)
+	mix := func(v uint64) {
+		h ^= v
+		h *= m
+		h ^= h >> 29
+	}
+	mix(uint64(k.plen)<<32 | uint64(k.flags)<<16 | uint64(k.ipid))
+	mix(uint64(k.sum)<<48 | uint64(k.icmp)<<32 | uint64(k.src.Port())<<16 | uint64(k.dst.Port()))
+	for _, a := range [2]netip.Addr{k.src.Addr(), k.dst.Addr()} {
+		b := a.As16()
+		mix(binary.LittleEndian.Uint64(b[:8]))
+		mix(binary.LittleEndian.Uint64(b[8:]))
+	}
+	return h
+}
