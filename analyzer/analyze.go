@@ -198,7 +198,8 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 			}
 		}
 		r.Protocol = info.Protocol
-		if r.Protocol == "" {
+		if r.Protocol == "" && f.HandshakeDone() {
+			// Only the port's hint: worth saying for a connection that was made.
 			r.Protocol = info.PortHint
 		}
 		r.HTTP = info.HTTP

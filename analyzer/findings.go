@@ -362,7 +362,10 @@ func findClientTimeouts(fl []Flow, cfg Config) []Finding {
 			sum += fmt.Sprintf(": the client's timeout is %s", dur(st.p50))
 		}
 		next := "the server accepted the connections and read the requests but its application never answered: look for handlers blocked on a resource (a DB pool, a lock, a downstream call)"
-		if serverNeverClosed > 0 {
+		switch {
+		case serverNeverClosed > 0 && len(g) == 1:
+			sum += "; the server never closed it: the application is not returning and not closing"
+		case serverNeverClosed > 0:
 			sum += fmt.Sprintf("; the server never closed %d of them: the application is not returning and not closing", serverNeverClosed)
 		}
 		out = append(out, Finding{Kind: KindClientTimeout, Severity: SevError, Endpoint: k, Summary: sum, Flows: ids(g),

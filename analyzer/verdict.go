@@ -223,7 +223,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		return j
 	}
 	j.verdict = SYNGiveUp
-	how := fmt.Sprintf("no retry in the %s that followed", dur(quiet))
+	how := fmt.Sprintf("no retry came, though the next was due within %s of the last", dur(wait))
 	switch {
 	case !c.RST.IsZero():
 		how = "it then reset the attempt"
