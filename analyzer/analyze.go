@@ -59,16 +59,21 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 
 	// Each flow is judged the moment the table hands it over, and only its result is
 	// kept: the table's memory follows the connections open at once.
-	var all []Flow
+	// Results arrive in chunks so that a growing slice never copies them all again.
+	var chunks [][]Flow
+	const chunkLen = 4096
 	table := flows.NewTable(func(f *flows.Flow) {
 		r := judge(f, f.End, opts.Config, ev)
-		if opts.Ladders != nil && !opts.Ladders(&r) {
-			r.Ladder = nil
+		if opts.Ladders == nil || opts.Ladders(&r) {
+			r.Ladder = f.Ladder.Steps()
 		}
 		if opts.OnFlow != nil && (opts.Keep == nil || opts.Keep(&r)) {
 			opts.OnFlow(&r)
 		}
-		all = append(all, r)
+		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == chunkLen {
+			chunks = append(chunks, make([]Flow, 0, chunkLen))
+		}
+		chunks[len(chunks)-1] = append(chunks[len(chunks)-1], r)
 	})
 	table.Idle = opts.Config.Idle
 	table.SYNWait = opts.Config.SYNRetryWait
@@ -114,8 +119,14 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res.Summary.PeakLiveFlows = table.Stats.PeakLive
 
 	// Flows were judged as the table handed them over; list them by ID.
-	if all == nil {
-		all = []Flow{}
+	n := 0
+	for _, c := range chunks {
+		n += len(c)
+	}
+	all := make([]Flow, 0, n)
+	for i, c := range chunks {
+		all = append(all, c...)
+		chunks[i] = nil
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	for i := range all {
@@ -182,7 +193,6 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 		ZeekHistory:     f.Zeek.History(),
 		ZeekEarlierRows: f.Zeek.EarlierRows(),
 		WiresharkFilter: wiresharkFilter(f),
-		Ladder:          f.Ladder.Steps(),
 		Files:           ev.files,
 	}
 	r.trace = buildTrace(f, end)

@@ -200,7 +200,7 @@ func findCloseWaitLeaks(fl []Flow) []Finding {
 				side = flows.FromClient
 			}
 			for _, sp := range f.trace.states[side] {
-				if sp.state == "CLOSE_WAIT" {
+				if SocketStates[sp.state] == "CLOSE_WAIT" {
 					spans = append(spans, sp)
 				}
 			}

@@ -11,10 +11,19 @@ import (
 // timeWaitLen is how long Linux keeps a socket in TIME_WAIT (TCP_TIMEWAIT_LEN, 60 s).
 const timeWaitLen = 60 * time.Second
 
-// span is one socket's stay in one state.
+// span is one socket's stay in one state, kept small: every flow holds a few.
 type span struct {
-	state    SocketState
-	from, to time.Time
+	from, to int64 // Unix nanoseconds
+	state    uint8 // index in SocketStates
+}
+
+func stateIndex(s SocketState) uint8 {
+	for i, x := range SocketStates {
+		if x == s {
+			return uint8(i)
+		}
+	}
+	panic("unknown socket state " + string(s))
 }
 
 // flowTrace is what the findings and the timeline need of a flow beyond its JSON: the
@@ -74,7 +83,7 @@ func buildTrace(f *flows.Flow, end time.Time) *flowTrace {
 		if from.IsZero() || !to.After(from) && !to.Equal(from) {
 			return
 		}
-		t.states[side] = append(t.states[side], span{st, from, to})
+		t.states[side] = append(t.states[side], span{from.UnixNano(), to.UnixNano(), stateIndex(st)})
 	}
 
 	// Opening.
@@ -255,7 +264,7 @@ func buildTimeline(fl []Flow, end time.Time) []StateSeries {
 			States: map[SocketState][]StatePoint{}, Peak: map[SocketState]StatePoint{}}
 		byState := map[SocketState][]span{}
 		for _, sp := range g.spans {
-			byState[sp.state] = append(byState[sp.state], sp)
+			byState[SocketStates[sp.state]] = append(byState[SocketStates[sp.state]], sp)
 		}
 		for st, spans := range byState {
 			pts, peak := countOverTime(spans, end)
@@ -274,19 +283,19 @@ func buildTimeline(fl []Flow, end time.Time) []StateSeries {
 // Spans that last to the end (or past it) are still open there: no drop is drawn.
 func countOverTime(spans []span, end time.Time) ([]StatePoint, StatePoint) {
 	type edge struct {
-		t time.Time
+		t int64
 		d int
 	}
 	edges := make([]edge, 0, 2*len(spans))
 	for _, s := range spans {
 		edges = append(edges, edge{s.from, +1})
-		if end.IsZero() || s.to.Before(end) {
+		if end.IsZero() || s.to < end.UnixNano() {
 			edges = append(edges, edge{s.to, -1})
 		}
 	}
 	sort.Slice(edges, func(i, j int) bool {
-		if !edges[i].t.Equal(edges[j].t) {
-			return edges[i].t.Before(edges[j].t)
+		if edges[i].t != edges[j].t {
+			return edges[i].t < edges[j].t
 		}
 		return edges[i].d < edges[j].d // a close and an open at once: no false peak
 	})
@@ -295,10 +304,10 @@ func countOverTime(spans []span, end time.Time) ([]StatePoint, StatePoint) {
 	n := 0
 	for i, e := range edges {
 		n += e.d
-		if i+1 < len(edges) && edges[i+1].t.Equal(e.t) {
+		if i+1 < len(edges) && edges[i+1].t == e.t {
 			continue
 		}
-		p := StatePoint{T: e.t.UTC(), N: n}
+		p := StatePoint{T: time.Unix(0, e.t).UTC(), N: n}
 		pts = append(pts, p)
 		if n > peak.N {
 			peak = p

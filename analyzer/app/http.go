@@ -114,7 +114,7 @@ func (hs *httpState) add(e Exchange) int {
 		}
 	}
 	if info.HTTP == nil {
-		info.HTTP = make([]Exchange, 0, 16)
+		info.HTTP = make([]Exchange, 0, 2) // most connections carry one or two exchanges
 	}
 	info.HTTP = append(info.HTTP, e)
 	return hs.base + len(info.HTTP) - 1
