@@ -224,7 +224,24 @@ func findCloseWaitLeaks(fl []Flow) []Finding {
 		}
 		sum := fmt.Sprintf("%s left %s in CLOSE_WAIT (%d still there at capture end, %d later reset)%s",
 			who, plural(len(g), "connection"), still, len(g)-still, trend)
-		out = append(out, Finding{Kind: KindCloseWaitLeak, Severity: SevWarn, Endpoint: ep, Summary: sum, Flows: ids(g),
+		sev := SevWarn
+		if still == 0 {
+			// Every one ended (an RST after the application finally wrote or closed):
+			// CLOSE_WAIT that resolved is late closing, not a leak.
+			var waits []time.Duration
+			for _, f := range g {
+				if f.Facts.FINToRST != nil {
+					waits = append(waits, time.Duration(*f.Facts.FINToRST*float64(time.Second)))
+				}
+			}
+			sev = SevInfo
+			if len(waits) > 0 {
+				st := statsOf(waits)
+				sum = fmt.Sprintf("%s sat in CLOSE_WAIT on %s for %s median (max %s) until an RST ended each: the application closed late, none was left open at capture end",
+					plural(len(g), "connection"), who, dur(st.p50), dur(st.max))
+			}
+		}
+		out = append(out, Finding{Kind: KindCloseWaitLeak, Severity: sev, Endpoint: ep, Summary: sum, Flows: ids(g),
 			Next:    "CLOSE_WAIT is the local application not calling close() after the peer closed: look for connections not released on an error path (unclosed rows, transactions, response bodies) and for handlers blocked forever",
 			Numbers: map[string]float64{"flows": float64(len(g)), "still_open": float64(still), "peak": float64(peak.N)}})
 	}

@@ -508,12 +508,13 @@ func (d *Decoder) fromTCPLayer() bool {
 	s.Flags = uint16(t.Contents[13]) | uint16(t.Contents[12]&1)<<8
 	s.Seq, s.Ack, s.Window = t.Seq, t.Ack, t.Window
 	s.IPID, s.Checksum = d.ipid, t.Checksum
-	if t.SYN {
-		for i := range t.Options {
-			o := &t.Options[i]
-			if o.OptionType == layers.TCPOptionKindWindowScale && len(o.OptionData) == 1 {
-				s.WScale = int8(min(o.OptionData[0], 14)) // RFC 7323: larger means 14
-			}
+	for i := range t.Options {
+		o := &t.Options[i]
+		switch {
+		case o.OptionType == layers.TCPOptionKindWindowScale && len(o.OptionData) == 1 && t.SYN:
+			s.WScale = int8(min(o.OptionData[0], 14)) // RFC 7323: larger means 14
+		case o.OptionType == layers.TCPOptionKindTimestamps && len(o.OptionData) == 8:
+			s.TSval = binary.BigEndian.Uint32(o.OptionData)
 		}
 	}
 	s.PayloadLen = d.ipEnd - start - hdr

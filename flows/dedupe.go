@@ -17,8 +17,12 @@ const DefaultDedupeWindow = 50 * time.Millisecond
 const dedupeSlots = 4096
 
 // dedupeKey is what must be identical for two segments to be one packet: the tuple,
-// sequence and acknowledgment numbers, flags, payload length, IPv4 identification and
-// TCP checksum (for an ICMP error: its type and code and the quoted segment's fields).
+// sequence and acknowledgment numbers, flags, payload length, IPv4 identification, TCP
+// checksum and TCP timestamp (for an ICMP error: its type and code and the quoted
+// segment's fields). The timestamp matters because a capture on the sending host with
+// checksum offload holds only the pseudo-header's sum, the same for every segment of a
+// length, and IPv6 has no identification: a quick retransmission (a tail loss probe
+// can come 10 ms after the original) differs from the original by its TSval alone.
 type dedupeKey struct {
 	src, dst netip.AddrPort
 	seq, ack uint32
@@ -27,6 +31,7 @@ type dedupeKey struct {
 	ipid     uint16
 	sum      uint16
 	icmp     uint16 // kind, type and code of an ICMP error; 0 for TCP
+	tsval    uint32
 }
 
 type dedupeSlot struct {
@@ -65,7 +70,7 @@ func NewDedupe(window time.Duration) *Dedupe {
 // seen within the window.
 func (d *Dedupe) Keep(seg *Segment) bool {
 	k := dedupeKey{src: seg.Src, dst: seg.Dst, seq: seg.Seq, ack: seg.Ack, plen: int32(seg.PayloadLen),
-		flags: seg.Flags, ipid: seg.IPID, sum: seg.Checksum}
+		flags: seg.Flags, ipid: seg.IPID, sum: seg.Checksum, tsval: seg.TSval}
 	if seg.Kind == KindICMPError {
 		k.icmp = 1<<15 | uint16(seg.ICMPType)<<8 | uint16(seg.ICMPCode)
 		if seg.ICMPv6 {
@@ -98,6 +103,7 @@ func (k *dedupeKey) hash() uint64 {
 		h ^= h >> 29
 	}
 	mix(uint64(k.plen)<<32 | uint64(k.flags)<<16 | uint64(k.ipid))
+	mix(uint64(k.tsval))
 	mix(uint64(k.sum)<<48 | uint64(k.icmp)<<32 | uint64(k.src.Port())<<16 | uint64(k.dst.Port()))
 	for _, a := range [2]netip.Addr{k.src.Addr(), k.dst.Addr()} {
 		b := a.As16()

@@ -53,11 +53,14 @@ type Segment struct {
 	PayloadLen int
 	// Payload is the captured part of the payload (at most PayloadLen bytes).
 	Payload []byte
-	// IPID is the IPv4 header's identification field (0 for IPv6), and Checksum the
-	// TCP header's checksum as captured (0 when the snaplen cut it): with the rest they
-	// tell a packet captured twice from a retransmission (see Dedupe).
+	// IPID is the IPv4 header's identification field (0 for IPv6), Checksum the TCP
+	// header's checksum as captured (0 when the snaplen cut it; on the sending host
+	// with checksum offload only the pseudo-header's sum) and TSval the TCP timestamp
+	// option's value (0 without one): with the rest they tell a packet captured twice
+	// from a retransmission (see Dedupe).
 	IPID     uint16
 	Checksum uint16
+	TSval    uint32
 
 	// ICMPType and ICMPCode are set for KindICMPError (ICMPv4 or ICMPv6 numbering,
 	// as ICMPv6 says).

@@ -222,7 +222,7 @@ func FuzzTable(f *testing.F) {
 // sameSegment reports whether two segments are the same packet to Dedupe.
 func sameSegment(a, b *flows.Segment) bool {
 	return a.Kind == b.Kind && a.Src == b.Src && a.Dst == b.Dst && a.Seq == b.Seq && a.Ack == b.Ack &&
-		a.Flags == b.Flags && a.PayloadLen == b.PayloadLen && a.IPID == b.IPID && a.Checksum == b.Checksum &&
+		a.Flags == b.Flags && a.PayloadLen == b.PayloadLen && a.IPID == b.IPID && a.Checksum == b.Checksum && a.TSval == b.TSval &&
 		a.ICMPType == b.ICMPType && a.ICMPCode == b.ICMPCode && a.ICMPv6 == b.ICMPv6
 }
 
