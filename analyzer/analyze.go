@@ -94,6 +94,16 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		return nil, err
 	}
 	first, last, dec := rs.first, rs.last, rs.dec
+	if d := rs.dedupe; d.Dropped > 0 {
+		res.Summary.Warnings = append(res.Summary.Warnings, fmt.Sprintf(
+			"%s: frame %d: %s captured twice (on two interfaces, as tcpdump -i any does on a bridge or veth pair): the copies were dropped",
+			names[d.FirstFile], d.FirstFrame, plural(d.Dropped, "segment")))
+	}
+	if st := dec.Stats(); st.Malformed > 0 {
+		m := st.FirstMalformed
+		res.Summary.Warnings = append(res.Summary.Warnings, fmt.Sprintf(
+			"%s: frame %d: malformed packet (%s): skipped (%d malformed in all)", names[m.File], m.Frame, m.Why, st.Malformed))
+	}
 	table.Flush()
 
 	for _, s := range srcs {
@@ -110,6 +120,9 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	}
 	res.Summary.Start, res.Summary.End = first.UTC(), last.UTC()
 	res.Summary.Skipped = skipped(dec.Stats())
+	if d := rs.dedupe.Dropped; d > 0 {
+		res.Summary.Skipped["captured twice"] = d
+	}
 	if table.Stats.ICMPOrphans > 0 {
 		res.Summary.Skipped["icmp error for no known flow"] = table.Stats.ICMPOrphans
 	}

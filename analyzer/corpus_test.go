@@ -670,6 +670,23 @@ var corpusTsharkExplained = map[string]corpusExplanation{
 	// flow (RSTRH, "Dr" like Zeek's second row). tshark keeps one conversation.
 	"zeek-modbus-and-non-modbus-p502.pcap 192.168.10.111:502 198.74.56.135:60293": {
 		why: "packets 15.6 s after the flow's RST start a second (midstream) connection, as for Zeek"},
+	// arkime-mongo.pcap: every client segment is in the file twice, 12-16 µs apart with
+	// the same IP ID and sequence number (tshark -T fields -e frame.time_relative -e
+	// ip.id -e tcp.seq_raw): one packet captured on two interfaces. We drop the second
+	// copy (summary.skipped "captured twice"); tshark counts both frames.
+	"arkime-mongo.pcap 10.10.10.10:51822 10.10.10.11:27017": {why: "client segments captured twice 16 µs apart (same IP ID): copies dropped"},
+	"arkime-mongo.pcap 10.10.10.12:55582 10.10.10.13:27017": {why: "client segments captured twice 14 µs apart (same IP ID): copies dropped"},
+	"arkime-mongo.pcap 10.10.10.18:64566 10.10.10.19:30000": {why: "client segments captured twice (same IP ID, microseconds apart): copies dropped"},
+	// arkime-tcpseq_synthetic.pcap (hand-made): its frames 16-21 are stamped 27 ms
+	// before the frames above them; flows/source.go keeps time from running backwards by
+	// giving them the previous frame's time, so frames 19 and 20 (the same 4-byte
+	// segment, the same IP ID 1, meant as a retransmission 1 ms later) then share a
+	// timestamp and read as one packet captured twice: the second is dropped. A real
+	// retransmission carries a new IP ID (or TCP timestamp) and is kept.
+	"arkime-tcpseq_synthetic.pcap 10.0.0.5:40003 10.0.0.6:8002": {why: "hand-made retransmission with the same IP ID, its timestamps clamped (they went back 27 ms): taken for a copy"},
+	// zeek-nflog-http.pcap: NFLOG logged the first SYN three times with the same
+	// timestamp and IP ID 0xe8ef (netfilter hooks, not retransmissions): two copies dropped.
+	"zeek-nflog-http.pcap 10.0.2.15:49762 93.184.216.34:80": {why: "NFLOG logged the same SYN three times at one timestamp: 2 copies dropped"},
 	// pop3.pcap: a Windows client retries a refused connect on the same port three
 	// times (frames 1-6: SYN, RST-ACK, three times, the same ISN; again for port 26245
 	// in frames 7-12). VERDICTS.md: a SYN on a tuple whose previous connection was reset

@@ -37,6 +37,13 @@ type batch struct {
 type readStats struct {
 	first, last time.Time
 	dec         *flows.Decoder
+	// dedupe drops a segment captured twice (tcpdump -i any sees a packet on a bridge
+	// and on its port): the table must not take copies for retransmissions.
+	dedupe *flows.Dedupe
+}
+
+func newReadStats() readStats {
+	return readStats{dec: flows.NewDecoder(), dedupe: flows.NewDedupe(flows.DefaultDedupeWindow)}
 }
 
 func (r *readStats) see(t time.Time) {
@@ -50,7 +57,7 @@ func (r *readStats) see(t time.Time) {
 
 // readSequential reads, decodes and tracks on the calling goroutine.
 func readSequential(src flows.PacketSource, table *flows.Table) (readStats, error) {
-	st := readStats{dec: flows.NewDecoder()}
+	st := newReadStats()
 	var seg flows.Segment
 	for {
 		p, err := src.Next()
@@ -62,7 +69,7 @@ func readSequential(src flows.PacketSource, table *flows.Table) (readStats, erro
 		}
 		st.see(p.Time)
 		table.Tick(p.Time)
-		if st.dec.Decode(p, &seg) {
+		if st.dec.Decode(p, &seg) && st.dedupe.Keep(&seg) {
 			table.Add(&seg)
 		}
 	}
@@ -70,7 +77,7 @@ func readSequential(src flows.PacketSource, table *flows.Table) (readStats, erro
 
 // readPipelined reads and decodes on a second goroutine and tracks on this one.
 func readPipelined(src flows.PacketSource, table *flows.Table) (readStats, error) {
-	st := readStats{dec: flows.NewDecoder()}
+	st := newReadStats()
 	free := make(chan *batch, batchesInRing)
 	full := make(chan *batch, batchesInRing)
 	for i := 0; i < batchesInRing; i++ {
@@ -96,7 +103,7 @@ func readPipelined(src flows.PacketSource, table *flows.Table) (readStats, error
 			st.see(p.Time)
 			e := entry{tick: true}
 			e.seg.Time = p.Time
-			if st.dec.Decode(p, &e.seg) {
+			if st.dec.Decode(p, &e.seg) && st.dedupe.Keep(&e.seg) {
 				e.tick = false
 				// The payload aliases the reader's buffer: copy it into the batch.
 				if n := len(e.seg.Payload); n > 0 {

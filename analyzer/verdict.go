@@ -168,8 +168,12 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		}
 		j.facts.RefusedBy = "rst"
 		j.evidence = append(j.evidence, ev.at(c.FirstSYN, "SYN"), ev.at(s.RST, "RST from the server"))
+		after := s.RST.Time.Sub(synBefore(c, s.RST.Time))
+		if after < 0 {
+			after = 0 // the capture put the RST before the SYN it answers
+		}
 		j.summary = fmt.Sprintf("connection to port %d refused: the SYN was answered by RST %s later (%s); nothing listens there",
-			port, dur(s.RST.Time.Sub(synBefore(c, s.RST.Time))), plural(c.SYNs, "SYN"))
+			port, dur(after), plural(c.SYNs, "SYN"))
 		return j
 	}
 	if s.SYNs > 0 {

@@ -95,7 +95,7 @@ type Decoder struct {
 	src     netip.Addr
 	dst     netip.Addr
 	ipid    uint16 // the IPv4 identification of the packet carrying the transport header
-	ipEnd   int // where the IP packet carrying the transport header ends, by its header
+	ipEnd   int    // where the IP packet carrying the transport header ends, by its header
 
 	tcpN, icmpN, fragN, malformedN int
 	firstMalformed                 MalformedFrame

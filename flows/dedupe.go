@@ -10,8 +10,10 @@ import (
 // second to count as the same packet captured twice. The two copies of "-i any" on a
 // bridge and its port, or on both ends of a veth pair, are microseconds apart; a real
 // retransmission comes after at least the 200 ms minimum RTO (and carries a new IP ID
-// and, with TCP timestamps, a new checksum).
-const DefaultDedupeWindow = 50 * time.Millisecond
+// and, with TCP timestamps, a new checksum). The window stays well under a millisecond:
+// hand-made captures repeat a segment with the same IP ID 1 ms later to mean a
+// retransmission, and they should keep meaning it.
+const DefaultDedupeWindow = 800 * time.Microsecond
 
 // dedupeSlots is the number of recent segments remembered (a power of two).
 const dedupeSlots = 4096
@@ -53,9 +55,11 @@ type dedupeSlot struct {
 type Dedupe struct {
 	// Window is how far apart in capture time the copies may be.
 	Window time.Duration
-	// Dropped counts the copies dropped.
-	Dropped int
-	slots   []dedupeSlot
+	// Dropped counts the copies dropped; FirstFile and FirstFrame say where the first
+	// one was (for a warning that names the file and frame).
+	Dropped               int
+	FirstFile, FirstFrame int
+	slots                 []dedupeSlot
 }
 
 // NewDedupe makes a filter with the given window (DefaultDedupeWindow when <= 0).
@@ -85,6 +89,9 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 			dt = -dt
 		}
 		if dt <= int64(d.Window) {
+			if d.Dropped == 0 {
+				d.FirstFile, d.FirstFrame = seg.File, seg.Frame
+			}
 			d.Dropped++
 			return false
 		}
