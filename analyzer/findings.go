@@ -415,7 +415,7 @@ func findAcceptFailures(fl []Flow) []Finding {
 		sum := fmt.Sprintf("%s to %s completed the handshake and were reset on their first request (from %s to %s)",
 			plural(len(g), "connection"), k, clock(g[0].Start), clock(g[len(g)-1].Start))
 		if served > 0 {
-			sum += fmt.Sprintf(", while %d others were served: the process stopped taking connections from its accept queue", served)
+			sum += fmt.Sprintf(", while %d others were served: the listener's process is not taking them from its accept queue (accept failing), or its handler aborts them unanswered", served)
 		} else {
 			sum += ": no connection to it was served"
 		}
