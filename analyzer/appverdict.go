@@ -129,11 +129,7 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 	}
 	if !f.RST.Packet.IsZero() || !s.FIN.IsZero() {
 		// The server (or someone) ended it without a word.
-		m := f.RST.Packet
-		who := "an RST from the " + f.RST.From.String()
-		if m.IsZero() || (!s.FIN.IsZero() && s.FIN.Time.Before(m.Time)) {
-			m, who = s.FIN, "the server's FIN"
-		}
+		m, who := endedBy(f)
 		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(c.LastData.Time)), "server"
 		j.verdict, j.app = RequestUnanswered, a
 		j.summary = fmt.Sprintf("%s and %s; %s ended the connection %s later", sent, answer, who, dur(m.Time.Sub(c.LastData.Time)))
@@ -148,6 +144,17 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 	j.summary = fmt.Sprintf("%s and %s: still open and waiting %s later at capture end (%s); a client without an application timeout hangs here",
 		sent, answer, dur(end.Sub(c.LastData.Time)), ka)
 	return j
+}
+
+// endedBy is what ended a flow the client did not close: the server's FIN or an RST,
+// whichever came first, and how to name it.
+func endedBy(f *flows.Flow) (flows.Mark, string) {
+	s := f.Side(flows.FromServer)
+	m, who := f.RST.Packet, "an RST from the "+f.RST.From.String()
+	if m.IsZero() || (!s.FIN.IsZero() && s.FIN.Time.Before(m.Time)) {
+		m, who = s.FIN, "the server's FIN"
+	}
+	return m, who
 }
 
 // gaveUpClause says how the client ended its wait and how the connection stands after.
@@ -238,11 +245,7 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 		j.summary = fmt.Sprintf("%s never answered; the client gave up after %s and %s%s",
 			req, dur(m.Time.Sub(reqEnd)), gaveUpClause(f, how), tail)
 	} else if s := f.Side(flows.FromServer); !s.FIN.IsZero() || !f.RST.Packet.IsZero() {
-		m := f.RST.Packet
-		who := "an RST from the " + f.RST.From.String()
-		if m.IsZero() || (!s.FIN.IsZero() && s.FIN.Time.Before(m.Time)) {
-			m, who = s.FIN, "the server's FIN"
-		}
+		m, who := endedBy(f)
 		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(reqEnd)), "server"
 		j.summary = fmt.Sprintf("%s never answered; %s ended the connection %s later%s", req, who, dur(m.Time.Sub(reqEnd)), tail)
 	} else {
