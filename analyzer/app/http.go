@@ -35,6 +35,7 @@ const (
 	hClose                  // body delimited by the connection's close
 	hResync                 // lost: waiting for a segment that starts a message
 	hDone                   // no more HTTP on this connection (101, CONNECT tunnel)
+	hBad                    // bytes that break HTTP's framing: no more HTTP this way
 )
 
 type httpState struct {
@@ -129,7 +130,7 @@ func (h *httpDir) cur() *Exchange {
 
 // data parses in-order bytes; b is nil for bytes the reassembler skipped (in a body).
 func (h *httpDir) data(b []byte, n int, m stream.Meta) {
-	if h.state == hDone {
+	if h.state == hDone || h.state == hBad {
 		return
 	}
 	if h.state == hResync {
@@ -165,7 +166,7 @@ func (h *httpDir) data(b []byte, n int, m stream.Meta) {
 		case hClose:
 			h.msgBytes += int64(n)
 			return
-		case hResync, hDone:
+		case hResync, hDone, hBad:
 			return
 		default: // a line state
 			if b == nil {
@@ -247,12 +248,15 @@ func (h *httpDir) gap(n int, m stream.Meta) {
 			e.Gap = true
 		}
 		h.msgBytes += int64(n)
-	case hResync, hDone:
+	case hResync, hDone, hBad:
 	case hStart:
 		if h.inLine && len(h.line) > 0 {
 			// A start line cut short by the gap (a short snaplen keeps just that): read
 			// what it says, then give up on the message.
 			h.partialStart()
+			if h.state == hBad {
+				return
+			}
 		} else if h.d == flows.FromServer {
 			// A response's start is missing: say so on the request it would answer.
 			if e := h.hs.exchange(h.hs.nextResp); e != nil {
@@ -274,6 +278,23 @@ func (h *httpDir) lost() {
 	h.state = hResync
 	h.resetLine()
 	h.ex = -1
+}
+
+// bad gives up on the direction: its captured bytes, contiguous, are not HTTP where a
+// message's framing says they must be (a bad start line or chunk size, often after a
+// wrong Content-Length). The peer's HTTP parser would fail there as well, and where the
+// parser should pick up again is guesswork; guessing at segment starts (as after a gap)
+// would make the result depend on how the sender's bytes were cut into segments. So
+// nothing more is parsed this way: later requests stay unanswered, as they were for the
+// client. The message is cut short but has no Gap (no byte was missing).
+func (h *httpDir) bad() {
+	if e := h.cur(); e != nil {
+		h.cutShort(e)
+	}
+	h.state = hBad
+	h.resetLine()
+	h.ex = -1
+	h.hs.st.stop(h.d)
 }
 
 // cutShort records how far an unfinished message got: an unfinished request's
@@ -360,7 +381,7 @@ func (h *httpDir) endLine(line []byte, full int, lineM, m stream.Meta) {
 	case hChunkSize:
 		size, ok := chunkSize(line)
 		if !ok {
-			h.lost()
+			h.bad()
 			return
 		}
 		if size == 0 {
@@ -383,7 +404,7 @@ func (h *httpDir) endLine(line []byte, full int, lineM, m stream.Meta) {
 func (h *httpDir) requestLine(line []byte, truncated bool) {
 	sp := bytes.IndexByte(line, ' ')
 	if sp <= 0 {
-		h.lost()
+		h.bad()
 		return
 	}
 	method := line[:sp]
@@ -415,12 +436,12 @@ func (h *httpDir) requestLine(line []byte, truncated bool) {
 // statusLine starts a response: HTTP/x.y SP code [SP reason].
 func (h *httpDir) statusLine(line []byte) {
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/")) || line[8] != ' ' {
-		h.lost()
+		h.bad()
 		return
 	}
 	code, err := strconv.Atoi(string(line[9:12]))
 	if err != nil || code < 100 || code > 999 {
-		h.lost()
+		h.bad()
 		return
 	}
 	hs := h.hs

@@ -515,3 +515,39 @@ func TestHTTPConnectTunnel(t *testing.T) {
 		t.Fatalf("%+v", i.HTTP)
 	}
 }
+
+// A response whose Content-Length is longer than its body eats the next status line's
+// start: the client's parser fails there, and so does ours, however the bytes were cut
+// into segments (the next segment starting "HTTP/1." is no reason to pick up again).
+func TestHTTPBadFramingStopsDirection(t *testing.T) {
+	resp := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	bad := "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort"
+	for _, cut := range []bool{false, true} {
+		x := newHarness(t, 8080)
+		for i := 0; i < 4; i++ {
+			x.send(C, fmt.Sprintf("GET /%d HTTP/1.1\r\nHost: h\r\n\r\n", i))
+		}
+		// The same bytes either way: bad's body is "short" and the next status line's "HTTP".
+		if cut {
+			x.send(S, resp+bad+resp[:4])
+			x.send(S, resp[4:])
+			x.send(S, resp)
+			x.send(S, resp)
+		} else {
+			x.send(S, resp+bad+resp+resp+resp)
+		}
+		i := x.info()
+		if i.HTTPRequests != 4 || i.HTTPAnswered != 2 || len(i.HTTP) != 4 {
+			t.Fatalf("cut %v: %d requests, %d answered: %+v", cut, i.HTTPRequests, i.HTTPAnswered, i.HTTP)
+		}
+		if e := i.HTTP[1]; e.Status != 200 || !e.Complete || e.Gap {
+			t.Fatalf("cut %v: second %+v", cut, e)
+		}
+		if e := i.HTTP[2]; e.Status != 0 || e.Gap {
+			t.Fatalf("cut %v: third %+v", cut, e)
+		}
+		if n := int64(len(resp + bad + resp + resp + resp)); i.Bytes[S] != n {
+			t.Fatalf("cut %v: bytes %v, want %d", cut, i.Bytes, n)
+		}
+	}
+}
