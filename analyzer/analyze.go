@@ -191,6 +191,8 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 		LastFrame:  f.Last.Frame,
 		Start:      f.First.Time.UTC(),
 		End:        f.Last.Time.UTC(),
+		StartAt:    Timestamp(f.First.Time),
+		EndAt:      Timestamp(f.Last.Time),
 		Duration:   secs(f.Duration()),
 		Verdict:    j.verdict,
 		Close:      closeShape,

@@ -176,8 +176,10 @@ type Flow struct {
 	FirstFrame    int             `json:"first_frame"`
 	LastFrame     int             `json:"last_frame"`
 	LastFile      string          `json:"last_file,omitempty"` // when the flow ends in another input
-	Start         time.Time       `json:"start"`
-	End           time.Time       `json:"end"`
+	Start         time.Time       `json:"-"`
+	StartAt       Timestamp       `json:"start"` // Start in the contract's format
+	End           time.Time       `json:"-"`
+	EndAt         Timestamp       `json:"end"`
 	Duration      float64         `json:"duration_s"`
 	Verdict       Verdict         `json:"verdict"`
 	Close         Verdict         `json:"close"`
@@ -312,14 +314,32 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-// MarshalJSON writes the flow with its timestamps in the contract's fixed format.
-func (f Flow) MarshalJSON() ([]byte, error) {
+// Timestamp is a time as the JSON contract writes it: RFC 3339, UTC, nine fractional
+// digits. A text marshaller (not a JSON one) keeps encoding cheap: no re-parsing.
+type Timestamp time.Time
+
+// MarshalText writes the timestamp in the contract's fixed format ("" when unset).
+func (t Timestamp) MarshalText() ([]byte, error) { return []byte(jsonTime(time.Time(t))), nil }
+
+// UnmarshalText reads what MarshalText wrote.
+func (t *Timestamp) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*t = Timestamp{}
+		return nil
+	}
+	v, err := time.Parse(time.RFC3339Nano, string(b))
+	*t = Timestamp(v)
+	return err
+}
+
+// UnmarshalJSON reads a flow as the JSON report wrote it, its times included.
+func (f *Flow) UnmarshalJSON(b []byte) error {
 	type plain Flow
-	return marshal(struct {
-		plain
-		Start string `json:"start"`
-		End   string `json:"end"`
-	}{plain(f), jsonTime(f.Start), jsonTime(f.End)})
+	if err := json.Unmarshal(b, (*plain)(f)); err != nil {
+		return err
+	}
+	f.Start, f.End = time.Time(f.StartAt).UTC(), time.Time(f.EndAt).UTC()
+	return nil
 }
 
 // MarshalJSON writes the summary with its timestamps in the contract's fixed format.

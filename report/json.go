@@ -11,8 +11,9 @@ import (
 
 // JSON writes the Result as one JSON document: the contract of ../shared/VERDICTS.md.
 // The document is written piece by piece, one flow at a time, so a capture of hundreds
-// of thousands of flows never needs the whole text in memory at once; the bytes are
-// the same as encoding the Result in one go with two-space indentation.
+// of thousands of flows never needs the whole text in memory at once. Each flow is one
+// line (as in NDJSON: grep finds a flow, and a huge capture is not padded with
+// indentation); the rest is indented by two spaces.
 func JSON(w io.Writer, r *analyzer.Result, _ Options) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var buf bytes.Buffer
@@ -21,7 +22,11 @@ func JSON(w io.Writer, r *analyzer.Result, _ Options) error {
 	// value writes v indented as a member at the given depth (no trailing newline).
 	value := func(v any, prefix string) error {
 		buf.Reset()
-		enc.SetIndent(prefix, "  ")
+		if prefix == "" {
+			enc.SetIndent("", "") // one line
+		} else {
+			enc.SetIndent(prefix, "  ")
+		}
 		if err := enc.Encode(v); err != nil {
 			return err
 		}
@@ -48,7 +53,7 @@ func JSON(w io.Writer, r *analyzer.Result, _ Options) error {
 		bw.WriteString("  \"flows\": [\n")
 		for i := range r.Flows {
 			bw.WriteString("    ")
-			if err := value(&r.Flows[i], "    "); err != nil {
+			if err := value(&r.Flows[i], ""); err != nil {
 				return err
 			}
 			if i < len(r.Flows)-1 {
