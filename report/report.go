@@ -15,6 +15,9 @@ import (
 type Options struct {
 	Color bool // ANSI colour (only on a terminal, never with NO_COLOR)
 	All   bool // text: list every flow, not only the problems
+	// Limit bounds the flow blocks the text report draws (0: no bound); the most
+	// severe come first, the rest are counted.
+	Limit int
 }
 
 // Renderer writes one Result in one format.

@@ -55,17 +55,34 @@ func Text(w io.Writer, r *analyzer.Result, o Options) error {
 	textFindings(tw, r, p)
 	textVerdicts(tw, r, p)
 	hidden := 0
+	var shown []*analyzer.Flow
 	for i := range r.Flows {
 		f := &r.Flows[i]
 		if !o.All && f.Severity == analyzer.SevOK {
 			hidden++
 			continue
 		}
+		shown = append(shown, f)
+	}
+	over := 0
+	if o.Limit > 0 && len(shown) > o.Limit {
+		// A big capture has thousands of problem flows: draw the most severe, in
+		// flow order within a severity, and count the rest.
+		sort.SliceStable(shown, func(i, j int) bool { return shown[i].Severity.Rank() > shown[j].Severity.Rank() })
+		over = len(shown) - o.Limit
+		shown = shown[:o.Limit]
+		sort.SliceStable(shown, func(i, j int) bool { return shown[i].ID < shown[j].ID })
+	}
+	for _, f := range shown {
 		textFlow(tw, f, r.Idle, p)
 	}
 	if len(r.Flows) == 0 && r.Total > 0 {
 		tw.printf("\nNo flow matches the filters (%d flows in all).\n", r.Total)
-	} else if hidden > 0 {
+	}
+	if over > 0 {
+		tw.printf("\n%d more flows are not drawn (--limit 0 draws them all; --verdict, --port, --host narrow the list).\n", over)
+	}
+	if hidden > 0 {
 		tw.printf("\n%d flows that ended normally are not listed (--all lists them).\n", hidden)
 	}
 	return tw.err

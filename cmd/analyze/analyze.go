@@ -33,6 +33,7 @@ type Options struct {
 	NoApp    bool
 	MaxFlows int
 	Workers  int
+	Limit    int
 	Config   analyzer.Config
 }
 
@@ -86,6 +87,7 @@ be read, 2 for bad usage.`,
 	f.UintSliceVar(&ports, "port", nil, "keep flows with this port on either side; repeatable")
 	f.StringArrayVar(&opts.Verdicts, "verdict", nil, "show only flows with this verdict; repeatable")
 	f.BoolVar(&opts.All, "all", false, "text: list flows that ended normally too")
+	f.IntVar(&opts.Limit, "limit", 50, "text: draw at most this many flows, the most severe first (0: all)")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the output (also when NO_COLOR is set)")
 	f.BoolVar(&opts.NoApp, "no-app", false, "TCP verdicts only: do not parse HTTP, TLS, SSH and the other protocols")
 	f.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "goroutines: 1 reads, decodes and tracks on one core; 2 or more read and decode on one, track flows on another (same output)")
@@ -102,6 +104,9 @@ func (o *Options) validate() error {
 	}
 	if o.Idle <= 0 {
 		return cmdutil.Usagef(fmt.Errorf("--idle %s: must be positive", o.Idle))
+	}
+	if o.Limit < 0 {
+		return cmdutil.Usagef(fmt.Errorf("--limit %d: must be 0 (all) or more", o.Limit))
 	}
 	if o.MaxFlows < 0 {
 		return cmdutil.Usagef(fmt.Errorf("--max-flows %d: must be 0 (no limit) or more", o.MaxFlows))
@@ -256,5 +261,5 @@ func Run(o *Options) error {
 		return stream.Finish(res)
 	}
 	color := o.IO.OutTTY && !o.NoColor && os.Getenv("NO_COLOR") == ""
-	return report.Render(o.IO.Out, o.Format, res, report.Options{Color: color, All: o.All})
+	return report.Render(o.IO.Out, o.Format, res, report.Options{Color: color, All: o.All, Limit: o.Limit})
 }
