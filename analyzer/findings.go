@@ -51,7 +51,39 @@ func findings(fl []Flow, cfg Config) []Finding {
 	out = append(out, findAcceptFailures(fl)...)
 	out = append(out, findHalfOpen(fl, cfg)...)
 	out = append(out, findDegradation(fl, cfg)...)
+	byID := make(map[int]*Flow, len(fl))
+	for i := range fl {
+		byID[fl[i].ID] = &fl[i]
+	}
+	for i := range out {
+		if len(out[i].Frames) == 0 {
+			out[i].Frames = proofFrames(out[i].Flows, byID)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity.Rank() > out[j].Severity.Rank() })
+	return out
+}
+
+// maxProofFlows is how many flows lend a finding their decisive frames.
+const maxProofFlows = 3
+
+// proofFrames points at the frames that prove a finding: the decisive frame of each of
+// its first flows (the last piece of each flow's evidence: the FIN, RST or SYN its
+// verdict rests on), named with the flow they belong to.
+func proofFrames(flowIDs []int, byID map[int]*Flow) []Evidence {
+	var out []Evidence
+	for _, id := range flowIDs {
+		f := byID[id]
+		if f == nil || len(f.Evidence) == 0 {
+			continue
+		}
+		e := f.Evidence[len(f.Evidence)-1]
+		e.What = fmt.Sprintf("flow %d: %s", f.ID, e.What)
+		out = append(out, e)
+		if len(out) == maxProofFlows {
+			break
+		}
+	}
 	return out
 }
 

@@ -149,6 +149,17 @@ func textFindings(w *errWriter, r *analyzer.Result, p palette) {
 	w.printf("\n%s\n", p.bold.Sprint("Findings"))
 	for _, f := range r.Findings {
 		w.printf("  %s %s\n", p.sev[f.Severity].Sprintf("[%s]", f.Kind), f.Summary)
+		if len(f.Frames) > 0 {
+			var fr []string
+			for _, e := range f.Frames {
+				at := fmt.Sprintf("frame %d", e.Frame)
+				if e.File != "" {
+					at = e.File + " " + at
+				}
+				fr = append(fr, fmt.Sprintf("%s (%s)", at, e.What))
+			}
+			w.printf("      %s %s\n", p.dim.Sprint("see:"), strings.Join(fr, "; "))
+		}
 		if f.Next != "" {
 			w.printf("      check next: %s\n", f.Next)
 		}
