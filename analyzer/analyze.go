@@ -23,6 +23,8 @@ type Options struct {
 	// Grace is how long an ended connection waits for trailing packets before it is
 	// judged (0: flows.DefaultGrace).
 	Grace time.Duration
+	// Progress, when set, is kept up to date while the captures are read.
+	Progress *Progress
 	// Workers > 1 reads and decodes on one goroutine and tracks flows on another; the
 	// output is the same either way.
 	Workers int
@@ -89,7 +91,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	if opts.Workers > 1 {
 		read = readPipelined
 	}
-	rs, err := read(src, table)
+	rs, err := read(src, table, opts.Progress)
 	if err != nil {
 		return nil, err
 	}

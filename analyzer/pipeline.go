@@ -3,6 +3,7 @@ package analyzer
 import (
 	"errors"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/flows"
@@ -33,6 +34,16 @@ type batch struct {
 	err     error // the reader's error, on the last batch
 }
 
+// Progress is what a long read has done so far, for a progress line; its counters are
+// updated by the read loop and safe to read from another goroutine.
+type Progress struct {
+	Packets   atomic.Int64
+	LiveFlows atomic.Int64
+}
+
+// progressEvery is how many packets pass between two updates of Progress.
+const progressEvery = 1 << 14
+
 // readStats are what the read loop learns besides the segments.
 type readStats struct {
 	first, last time.Time
@@ -56,7 +67,7 @@ func (r *readStats) see(t time.Time) {
 }
 
 // readSequential reads, decodes and tracks on the calling goroutine.
-func readSequential(src flows.PacketSource, table *flows.Table) (readStats, error) {
+func readSequential(src flows.PacketSource, table *flows.Table, pr *Progress) (readStats, error) {
 	st := newReadStats()
 	var seg flows.Segment
 	for {
@@ -72,11 +83,15 @@ func readSequential(src flows.PacketSource, table *flows.Table) (readStats, erro
 		if st.dec.Decode(p, &seg) && st.dedupe.Keep(&seg) {
 			table.Add(&seg)
 		}
+		if pr != nil && p.Frame%progressEvery == 0 {
+			pr.Packets.Store(int64(st.dec.Stats().Total()))
+			pr.LiveFlows.Store(int64(table.Live()))
+		}
 	}
 }
 
 // readPipelined reads and decodes on a second goroutine and tracks on this one.
-func readPipelined(src flows.PacketSource, table *flows.Table) (readStats, error) {
+func readPipelined(src flows.PacketSource, table *flows.Table, pr *Progress) (readStats, error) {
 	st := newReadStats()
 	free := make(chan *batch, batchesInRing)
 	full := make(chan *batch, batchesInRing)
@@ -122,7 +137,13 @@ func readPipelined(src flows.PacketSource, table *flows.Table) (readStats, error
 		}
 	}()
 	var err error
+	packets := int64(0)
 	for b := range full {
+		if pr != nil {
+			packets += int64(len(b.entries))
+			pr.Packets.Store(packets)
+			pr.LiveFlows.Store(int64(table.Live()))
+		}
 		for i := range b.entries {
 			e := &b.entries[i]
 			table.Tick(e.seg.Time)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
@@ -65,6 +66,7 @@ type FileSource struct {
 	in     Input
 	index  int
 	closer io.Closer
+	size   int64 // -1 when unknown
 
 	pcap *pcapgo.Reader
 	ng   *pcapgo.NgReader
@@ -92,17 +94,26 @@ type FileSource struct {
 // readErrNote remembers the first error other than io.EOF its reader returned: an I/O
 // error (a broken pipe, a disk error), as opposed to a format error found in the bytes.
 type readErrNote struct {
-	r   io.Reader
-	err error
+	r    io.Reader
+	err  error
+	read atomic.Int64 // bytes read from the file so far (read by the progress line)
 }
 
 func (e *readErrNote) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)
+	e.read.Add(int64(n))
 	if err != nil && err != io.EOF && e.err == nil {
 		e.err = err
 	}
 	return n, err
 }
+
+// BytesRead is how many bytes of the file (compressed, for gzip) have been read; safe
+// to call from another goroutine while the source is being read.
+func (s *FileSource) BytesRead() int64 { return s.rd.read.Load() }
+
+// Size is the file's size in bytes, or -1 when unknown (stdin, a pipe).
+func (s *FileSource) Size() int64 { return s.size }
 
 // displayName is the file's name in messages.
 func displayName(name string) string {
@@ -137,6 +148,9 @@ func Open(name string, index int) (*FileSource, error) {
 		return nil, err
 	}
 	src.closer = f
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		src.size = st.Size()
+	}
 	return src, nil
 }
 
@@ -144,7 +158,7 @@ func Open(name string, index int) (*FileSource, error) {
 // The caller keeps ownership of r (Close does not close it).
 func OpenReader(name string, r io.Reader, index int) (*FileSource, error) {
 	dn := displayName(name)
-	s := &FileSource{index: index, in: Input{Name: name}, rd: &readErrNote{r: r}}
+	s := &FileSource{index: index, in: Input{Name: name}, rd: &readErrNote{r: r}, size: -1}
 	br := bufio.NewReaderSize(s.rd, readBufferSize)
 	head, err := br.Peek(8) // 4 for the magic, 8 to quote in an error
 	if len(head) == 0 {

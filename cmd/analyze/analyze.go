@@ -250,7 +250,14 @@ func Run(o *Options) error {
 		aopts.OnFlow = stream.Flow
 		aopts.Ladders = func(*analyzer.Flow) bool { return false } // never drawn
 	}
+	stop := func() {}
+	if o.IO.ErrTTY && os.Getenv("CI") == "" {
+		// A progress line for long reads, on a terminal only: never in pipes or CI logs.
+		aopts.Progress = &analyzer.Progress{}
+		stop = startProgress(o.IO.ErrOut, srcs, aopts.Progress)
+	}
 	res, err := analyzer.Analyze(srcs, aopts)
+	stop() // cleared before anything else is written
 	if err != nil {
 		return err
 	}
