@@ -231,7 +231,7 @@ func findCloseWaitLeaks(fl []Flow) []Finding {
 			if role == "client" {
 				side = flows.FromClient
 			}
-			for _, sp := range f.trace.states[side] {
+			for _, sp := range f.trace.spans(side) {
 				if SocketStates[sp.state] == "CLOSE_WAIT" {
 					spans = append(spans, sp)
 				}
@@ -300,7 +300,7 @@ func findSYNDrops(fl []Flow) []Finding {
 					first = fl[i].Start
 				}
 				last = fl[i].Start
-				if fl[i].trace != nil && len(fl[i].trace.states[flows.FromServer]) > 0 && fl[i].Close != HandshakeIncomplete {
+				if fl[i].trace != nil && fl[i].trace.nstates[flows.FromServer] > 0 && fl[i].Close != HandshakeIncomplete {
 					served++
 				}
 			}

@@ -26,11 +26,21 @@ func stateIndex(s SocketState) uint8 {
 	panic("unknown socket state " + string(s))
 }
 
+// maxSpans bounds the states one socket is traced through.
+const maxSpans = 6
+
+// spans are a side's socket states in order.
+func (t *flowTrace) spans(side flows.Direction) []span { return t.states[side][:t.nstates[side]] }
+
 // flowTrace is what the findings and the timeline need of a flow beyond its JSON: the
 // moments that decide its sockets' states, kept as plain values once the flow is freed.
 type flowTrace struct {
 	client, server netip.AddrPort
-	states         [2][]span // per side: the client's socket, the server's socket
+	// states are each side's stays, in order: the client's socket, the server's. A
+	// socket passes through at most five states (SYN_SENT, ESTABLISHED, FIN_WAIT_1,
+	// CLOSING or FIN_WAIT_2, TIME_WAIT), so they fit inline, with no allocation.
+	states  [2][maxSpans]span
+	nstates [2]uint8
 
 	// closeBy is the side whose FIN or RST closed the connection first (-1: none);
 	// closeIdle the silence before it; closeAnswered whether the other side then sent
@@ -83,7 +93,10 @@ func buildTrace(f *flows.Flow, end time.Time) *flowTrace {
 		if from.IsZero() || !to.After(from) && !to.Equal(from) {
 			return
 		}
-		t.states[side] = append(t.states[side], span{from.UnixNano(), to.UnixNano(), stateIndex(st)})
+		if t.nstates[side] < maxSpans {
+			t.states[side][t.nstates[side]] = span{from.UnixNano(), to.UnixNano(), stateIndex(st)}
+			t.nstates[side]++
+		}
 	}
 
 	// Opening.
@@ -235,10 +248,10 @@ func buildTimeline(fl []Flow, end time.Time) []StateSeries {
 		}
 		gs := get(t.server.String(), "server")
 		gs.flows++
-		gs.spans = append(gs.spans, t.states[flows.FromServer]...)
+		gs.spans = append(gs.spans, t.spans(flows.FromServer)...)
 		gc := get(t.client.Addr().Unmap().String(), "client")
 		gc.flows++
-		gc.spans = append(gc.spans, t.states[flows.FromClient]...)
+		gc.spans = append(gc.spans, t.spans(flows.FromClient)...)
 	}
 	var list []*group
 	for _, g := range groups {
