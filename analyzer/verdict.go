@@ -183,7 +183,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		if s.SYNs > 1 {
 			j.evidence = append(j.evidence, ev.at(s.LastSYN, "last SYN-ACK retransmission"))
 		}
-		j.summary = fmt.Sprintf("the server sent SYN-ACK %s", times_(s.SYNs))
+		j.summary = fmt.Sprintf("the server sent SYN-ACK %s", timesWord(s.SYNs))
 		if s.SYNs > 1 {
 			j.summary += fmt.Sprintf(" (gaps %s)", gapList(j.facts.SYNACKGaps))
 		}
@@ -215,7 +215,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		wait = flows.NextRetryWithin(times[len(times)-1].Sub(times[len(times)-2]))
 	}
 	quiet := end.Sub(c.LastSYN.Time)
-	sent := fmt.Sprintf("SYN to %s sent %s", f.Server, times_(c.SYNs))
+	sent := fmt.Sprintf("SYN to %s sent %s", f.Server, timesWord(c.SYNs))
 	if c.SYNs > 1 {
 		sent += fmt.Sprintf(" (gaps %s)", gapList(j.facts.SYNGaps))
 	}
@@ -278,7 +278,7 @@ func synBefore(side *flows.Side, t time.Time) time.Time {
 	return last
 }
 
-func times_(n int) string {
+func timesWord(n int) string {
 	if n == 1 {
 		return "once"
 	}
@@ -359,7 +359,7 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 		then = fmt.Sprintf("then it gave up (nothing more in the %s until capture end)", dur(end.Sub(side.LastRetrans.Time)))
 	}
 	j.summary = fmt.Sprintf("the %s's data was retransmitted %s without being ACKed (last gap %s); %s: the peer or the path was gone",
-		d, times_(side.RetransRun), dur(side.RetransGap), then)
+		d, timesWord(side.RetransRun), dur(side.RetransGap), then)
 	return j
 }
 
