@@ -168,7 +168,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 			Next:    "raise --max-flows (each live flow costs a few KB) for exact verdicts on long-lived connections; a SYN flood or a port scan fills the table with one-packet flows",
 			Numbers: map[string]float64{"evicted": float64(n), "max_flows": float64(opts.MaxFlows)}})
 	}
-	res.Timeline = buildTimeline(all, last)
+	res.Timeline = buildTimeline(twoSided(all), last)
 	return res, nil
 }
 
@@ -183,6 +183,9 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 	info := app.InfoOf(f)
 	j = applyApp(j, f, info, end, ev)
 	j.facts.AppFacts = j.app
+	if d := f.OneSided(); d != flows.NoDirection {
+		j = oneSided(f, d, closeShape, ev)
+	}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	r := Flow{
 		ID:         f.ID,

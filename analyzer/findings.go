@@ -42,7 +42,8 @@ func DefaultFindingConfig() FindingConfig {
 
 // findings draws the conclusions across flows. fl is every flow (not only those the
 // filters keep); cfg the run's thresholds.
-func findings(fl []Flow, cfg Config) []Finding {
+func findings(all []Flow, cfg Config) []Finding {
+	fl := twoSided(all)
 	out := []Finding{}
 	out = append(out, findIdleTimeouts(fl, cfg)...)
 	out = append(out, findCloseWaitLeaks(fl)...)
@@ -61,6 +62,27 @@ func findings(fl []Flow, cfg Config) []Finding {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity.Rank() > out[j].Severity.Rank() })
+	return out
+}
+
+// twoSided leaves out the flows only half captured: they prove nothing about the
+// missing side, so no finding (or state count) may rest on them.
+func twoSided(all []Flow) []Flow {
+	n := 0
+	for i := range all {
+		if all[i].Verdict != OneSided {
+			n++
+		}
+	}
+	if n == len(all) {
+		return all
+	}
+	out := make([]Flow, 0, n)
+	for i := range all {
+		if all[i].Verdict != OneSided {
+			out = append(out, all[i])
+		}
+	}
 	return out
 }
 

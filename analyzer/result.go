@@ -34,13 +34,17 @@ const (
 	CleanClose           Verdict = "clean_close"
 	IdleOpen             Verdict = "idle_open"
 	Open                 Verdict = "open"
+	// OneSided: only one side's packets were captured (the other side's are proven by
+	// the captured side's acknowledgments): nothing can be said of the other side. A
+	// verdict added to VERDICTS.md's list, which allows additions.
+	OneSided Verdict = "one_sided"
 )
 
 // AllVerdicts lists every verdict, most severe first: the order of the verdict table.
 var AllVerdicts = []Verdict{
 	SYNGiveUp, RSTOnFirstData, HTTPUnanswered, RequestUnanswered, ServerSilent, RetransmitGiveUp,
 	FINUnansweredThenRST, FINUnanswered, SYNUnanswered, HandshakeIncomplete, Refused,
-	KeepAliveTimeout, RSTAfterIdle, Reset, IdleOpen, Open, CleanClose,
+	KeepAliveTimeout, RSTAfterIdle, Reset, OneSided, IdleOpen, Open, CleanClose,
 }
 
 // Severity grades a verdict for the reader: ok, info, warn, error.
@@ -71,7 +75,7 @@ func SeverityOf(v Verdict) Severity {
 	switch v {
 	case CleanClose, Open:
 		return SevOK
-	case IdleOpen:
+	case IdleOpen, OneSided:
 		return SevInfo
 	case SYNGiveUp, RSTOnFirstData, HTTPUnanswered, RequestUnanswered, ServerSilent, RetransmitGiveUp:
 		return SevError
@@ -148,6 +152,7 @@ type Facts struct {
 	KeepAliveSeen   *bool     `json:"keepalive_seen,omitempty"`
 	Silent          *float64  `json:"silent_s,omitempty"` // idle_open: silence until capture end
 	TrailingRST     string    `json:"trailing_rst_from,omitempty"`
+	NotCaptured     string    `json:"not_captured,omitempty"` // one_sided: the side none of whose packets are in the capture
 	// The application-level facts, when an application verdict applies.
 	*AppFacts
 }

@@ -499,3 +499,24 @@ func icmpText(typ, code uint8, v6 bool) string {
 	}
 	return fmt.Sprintf("ICMP type %d code %d", typ, code)
 }
+
+// oneSided is the verdict of a flow only half of which was captured: the captured side's
+// acknowledgments prove the other sent packets, none of which is in the file. What the
+// missing side did (answer, close, stay in CLOSE_WAIT) is unknown, so nothing is claimed
+// about it; the close shape still describes the packets that were seen.
+func oneSided(f *flows.Flow, missing flows.Direction, close Verdict, ev *evidenceNamer) judgement {
+	seen := missing.Other()
+	s := f.Side(seen)
+	j := judgement{verdict: OneSided, facts: Facts{NotCaptured: missing.String()}}
+	j.evidence = append(j.evidence, ev.at(f.First, "first packet captured"), ev.at(f.Last, "last packet captured"))
+	what := "sent no FIN or RST"
+	switch {
+	case !s.RST.IsZero():
+		what = fmt.Sprintf("reset it %s after the first packet", dur(s.RST.Time.Sub(f.First.Time)))
+	case !s.FIN.IsZero():
+		what = fmt.Sprintf("closed it (FIN) %s after the first packet", dur(s.FIN.Time.Sub(f.First.Time)))
+	}
+	j.summary = fmt.Sprintf("only the %s's half of this connection was captured (%s, %d bytes; its acknowledgments show the %s sent data that is not in the file: a capture filter, asymmetric routing or a one-way mirror); the %s %s; what the %s did is unknown",
+		seen, plural(s.Packets, "packet"), s.PayloadBytes, missing, seen, what, missing)
+	return j
+}

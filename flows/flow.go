@@ -15,6 +15,9 @@ const (
 	FromServer Direction = 1
 )
 
+// NoDirection is no side at all.
+const NoDirection Direction = 255
+
 // Other is the opposite direction.
 func (d Direction) Other() Direction { return 1 - d }
 
@@ -50,8 +53,11 @@ type Side struct {
 	NextSeq uint32 // highest sequence number sent plus its length
 	MaxAck  uint32 // highest acknowledgment number sent
 	HaveAck bool
-	Window  uint16 // last raw window advertised
-	WScale  int8   // window-scale shift from this side's SYN, -1 when none
+	// AckAdvances counts the times this side acknowledged new bytes from its peer: proof
+	// that the peer sent them, captured or not.
+	AckAdvances int
+	Window      uint16 // last raw window advertised
+	WScale      int8   // window-scale shift from this side's SYN, -1 when none
 
 	SYNs     int // SYN (client) or SYN-ACK (server) segments, retransmissions included
 	SYNTimes [maxSYNTimes]time.Time
@@ -173,6 +179,19 @@ type RSTContext struct {
 
 // Side returns the half of the flow sent by d.
 func (f *Flow) Side(d Direction) *Side { return &f.Sides[d] }
+
+// OneSided names the side none of whose packets were captured although the other
+// side's acknowledgments prove it sent some (a capture filter, asymmetric routing, a
+// one-way mirror), or NoDirection when both were captured or nothing proves otherwise.
+func (f *Flow) OneSided() Direction {
+	for _, d := range []Direction{FromClient, FromServer} {
+		seen, other := &f.Sides[d], &f.Sides[d.Other()]
+		if seen.Packets == 0 && seen.ICMPErrors == 0 && other.AckAdvances > 0 {
+			return d
+		}
+	}
+	return NoDirection
+}
 
 // sinceActive is the silence before t: since the last packet that was not a keepalive,
 // zero when t is the flow's first packet.

@@ -436,6 +436,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		a := seg.Ack
 		pure := seg.PayloadLen == 0 && !syn && !fin
 		if !s.HaveAck || seqAfter(a, s.MaxAck) {
+			if s.HaveAck {
+				s.AckAdvances++
+			}
 			s.HaveAck = true
 			s.MaxAck = a
 			p.RetransRun = 0
