@@ -540,20 +540,34 @@ func findDegradation(fl []Flow, cfg Config) []Finding {
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
-		var waits []timedWait
+		type flowWait struct {
+			timedWait
+			f *Flow
+		}
+		var waits []flowWait
 		var unanswered, resets []time.Time
+		var firstUnanswered, firstReset *Flow
 		for _, f := range g {
 			if f.trace != nil {
-				waits = append(waits, f.trace.waits...)
+				for _, w := range f.trace.waits {
+					waits = append(waits, flowWait{w, f})
+				}
 			}
 			switch f.Verdict {
 			case HTTPUnanswered, RequestUnanswered, ServerSilent:
 				unanswered = append(unanswered, f.Start)
+				if firstUnanswered == nil {
+					firstUnanswered = f
+				}
 			case RSTOnFirstData, Refused, Reset:
 				resets = append(resets, f.Start)
+				if firstReset == nil {
+					firstReset = f
+				}
 			}
 		}
 		sort.Slice(waits, func(i, j int) bool { return waits[i].at.Before(waits[j].at) })
+		var firstSlow *Flow
 		var phases []string
 		var slowAt time.Time
 		nums := map[string]float64{}
@@ -571,7 +585,7 @@ func findDegradation(fl []Flow, cfg Config) []Finding {
 			var worst time.Duration
 			for _, w := range waits {
 				if w.wait > limit && slowAt.IsZero() {
-					slowAt = w.at
+					slowAt, firstSlow = w.at, w.f
 				}
 				if w.wait > worst {
 					worst = w.wait
@@ -606,8 +620,19 @@ func findDegradation(fl []Flow, cfg Config) []Finding {
 		for _, p := range ordered {
 			texts = append(texts, p.text)
 		}
+		// The frames: where each step first shows (the flow that first shows it).
+		var frames []Evidence
+		for _, p := range []struct {
+			f    *Flow
+			what string
+		}{{firstSlow, "first slow response"}, {firstUnanswered, "first unanswered request"}, {firstReset, "first reset or refusal"}} {
+			if p.f != nil {
+				frames = append(frames, Evidence{Frame: p.f.FirstFrame, What: fmt.Sprintf("flow %d: %s", p.f.ID, p.what)})
+			}
+		}
 		out = append(out, Finding{Kind: KindDegradationTimeline, Severity: SevWarn, Endpoint: k,
 			Summary: fmt.Sprintf("%s degraded in this order: %s", k, strings.Join(texts, "; then ")),
+			Frames:  frames,
 			Flows:   ids(g),
 			Next:    "read the server's own metrics and logs at these times: the first step is usually the cause (a pool or queue filling), the later ones its consequences",
 			Numbers: nums})
