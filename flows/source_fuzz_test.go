@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 )
 
 // fuzzSeedMax caps a seed taken from a capture file: the fuzzer mutates small inputs
@@ -50,17 +49,12 @@ func fuzzSeed(tb testing.TB, name string) []byte {
 	return b
 }
 
-// fuzzDeadline is how long one input may take before the target calls it a hang.
-// Real work per input is milliseconds; the margin absorbs a loaded machine.
-const fuzzDeadline = 10 * time.Second
-
 // readAllChecked reads a source to io.EOF checking the reader's invariants: frames
 // strictly increase, Packets counts them, CaptureLen matches the data, the work is
 // bounded by the input's size, and nothing comes after io.EOF. It returns the packets
 // read.
 func readAllChecked(t *testing.T, src *FileSource, inputLen int) int {
 	t.Helper()
-	start := time.Now()
 	n, last := 0, 0
 	// Every record takes at least 12 bytes of the (decompressed) stream; gzip can
 	// expand a byte ~1000 times, so bound by that.
@@ -86,9 +80,6 @@ func readAllChecked(t *testing.T, src *FileSource, inputLen int) int {
 		}
 		if src.Input().Packets != p.Frame {
 			t.Fatalf("frame %d: Input().Packets %d", p.Frame, src.Input().Packets)
-		}
-		if n%1024 == 0 && time.Since(start) > fuzzDeadline {
-			t.Fatalf("hang: %d packets in %v", n, time.Since(start))
 		}
 	}
 	for i := 0; i < 3; i++ {

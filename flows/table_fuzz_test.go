@@ -128,7 +128,6 @@ func FuzzTable(f *testing.F) {
 	f.Add([]byte{0x08, 0, 0, 0, 0, 0x0c, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		segs := genSegments(data, 4000)
-		start := time.Now()
 		handed := map[*flows.Flow]int{}
 		var order []*flows.Flow
 		tbl := flows.NewTable(func(f *flows.Flow) {
@@ -213,9 +212,6 @@ func FuzzTable(f *testing.F) {
 		}
 		if tbl.Stats.Segments+tbl.Stats.ICMPErrors+tbl.Stats.ICMPOrphans != len(segs) {
 			t.Fatalf("stats %+v for %d segments", tbl.Stats, len(segs))
-		}
-		if time.Since(start) > 10*time.Second {
-			t.Fatalf("hang: %d segments took %v", len(segs), time.Since(start))
 		}
 	})
 }

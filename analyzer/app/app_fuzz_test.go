@@ -193,12 +193,8 @@ func FuzzApp(f *testing.F) {
 		f.Add(uint16(0), []byte{0, 200, 1, 200}, []byte(c[0]), []byte(c[1]))
 	}
 	f.Fuzz(func(t *testing.T, port uint16, script, client, server []byte) {
-		start := time.Now()
 		info := appScript(t, port, script, [2][]byte{client, server})
 		checkInfo(t, info, len(script))
-		if time.Since(start) > 10*time.Second {
-			t.Fatalf("hang: %v", time.Since(start))
-		}
 	})
 }
 
