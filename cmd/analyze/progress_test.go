@@ -41,7 +41,16 @@ func TestProgressLine(t *testing.T) {
 	pr.LiveFlows.Store(3)
 	var out lockedBuffer
 	stop := startProgress(&out, []*flows.FileSource{src}, pr)
-	time.Sleep(progressDelay + 700*time.Millisecond)
+	// Wait for the first line (it comes after progressDelay), however slow the machine.
+	for i := 0; i < 200; i++ {
+		time.Sleep(50 * time.Millisecond)
+		out.mu.Lock()
+		drawn := strings.Contains(out.b.String(), "flows open")
+		out.mu.Unlock()
+		if drawn && i*50 > int(progressDelay/time.Millisecond) {
+			break
+		}
+	}
 	stop()
 	s := out.b.String()
 	if !strings.Contains(s, "KB read") || !strings.Contains(s, "3 flows open") || !strings.Contains(s, "100%") {
