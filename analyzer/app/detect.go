@@ -153,11 +153,14 @@ func (dt *detector) finish(st *flowState) {
 // recognise says whether b, the first bytes direction d sent, start a known protocol.
 func recognise(d flows.Direction, b []byte) (match, uint8) {
 	best := no
+	// Candidates are tried in order of precedence. A later one's yes waits while an
+	// earlier one may still match (a TLS record header is 5 bytes; a MySQL error packet
+	// can be recognised in as many): the answer never changes as more bytes arrive.
 	try := func(r match) bool {
 		if r == maybe {
 			best = maybe
 		}
-		return r == yes
+		return r == yes && best != maybe
 	}
 	if d == flows.FromClient {
 		// The HTTP/2 preface looks like an HTTP/1 request line ("PRI * HTTP/2.0"): while
