@@ -64,7 +64,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	// Results arrive in chunks so that a growing slice never copies them all again.
 	var chunks [][]Flow
 	const chunkLen = 4096
-	table := flows.NewTable(func(f *flows.Flow) {
+	judgeOne := func(f *flows.Flow) {
 		r := judge(f, f.End, opts.Config, ev)
 		if opts.Ladders == nil || opts.Ladders(&r) {
 			r.Ladder = f.Ladder.Steps()
@@ -76,6 +76,27 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 			chunks = append(chunks, make([]Flow, 0, chunkLen))
 		}
 		chunks[len(chunks)-1] = append(chunks[len(chunks)-1], r)
+	}
+	// With more than one worker, flows are judged on a goroutine of their own, in the
+	// order the table hands them over (so the output is the same): the table never
+	// touches a flow again once it is handed over.
+	var judged chan *flows.Flow
+	judgeDone := make(chan struct{})
+	if opts.Workers > 1 {
+		judged = make(chan *flows.Flow, 1024)
+		go func() {
+			defer close(judgeDone)
+			for f := range judged {
+				judgeOne(f)
+			}
+		}()
+	}
+	table := flows.NewTable(func(f *flows.Flow) {
+		if judged != nil {
+			judged <- f
+			return
+		}
+		judgeOne(f)
 	})
 	table.Idle = opts.Config.Idle
 	table.SYNWait = opts.Config.SYNRetryWait
@@ -93,6 +114,10 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	}
 	rs, err := read(src, table, opts.Progress)
 	if err != nil {
+		if judged != nil {
+			close(judged)
+			<-judgeDone
+		}
 		return nil, err
 	}
 	first, last, dec := rs.first, rs.last, rs.dec
@@ -107,6 +132,10 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 			"%s: frame %d: malformed packet (%s): skipped (%d malformed in all)", names[m.File], m.Frame, m.Why, st.Malformed))
 	}
 	table.Flush()
+	if judged != nil {
+		close(judged)
+		<-judgeDone
+	}
 
 	for _, s := range srcs {
 		in := s.Input()
