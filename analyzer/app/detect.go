@@ -350,7 +350,7 @@ func httpRequestLine(b []byte) match {
 		i++
 	}
 	if i == len(b) {
-		if i > 0 && i < 20 {
+		if i > 0 && i <= 20 { // a method of up to 20 characters: the space may come next
 			return maybe
 		}
 		return no
