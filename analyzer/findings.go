@@ -47,10 +47,12 @@ func findings(all []Flow, cfg Config) []Finding {
 	out := []Finding{}
 	out = append(out, findIdleTimeouts(fl, cfg)...)
 	out = append(out, findCloseWaitLeaks(fl)...)
-	out = append(out, findSYNDrops(fl)...)
+	// Several findings look at every flow to one server: group them once.
+	_, byServer := groupBy(fl, func(f *Flow) string { return f.Server })
+	out = append(out, findSYNDrops(fl, byServer)...)
 	out = append(out, findClientTimeouts(fl, cfg)...)
-	out = append(out, findAcceptFailures(fl)...)
-	out = append(out, findHalfOpen(fl, cfg)...)
+	out = append(out, findAcceptFailures(fl, byServer)...)
+	out = append(out, findHalfOpen(fl, byServer)...)
 	out = append(out, findDegradation(fl, cfg)...)
 	byID := make(map[int]*Flow, len(fl))
 	for i := range fl {
@@ -303,7 +305,7 @@ func findCloseWaitLeaks(fl []Flow) []Finding {
 }
 
 // findSYNDrops: a listener left SYNs unanswered while (perhaps) accepting others.
-func findSYNDrops(fl []Flow) []Finding {
+func findSYNDrops(fl []Flow, byServer map[string][]*Flow) []Finding {
 	keys, groups := groupBy(fl, func(f *Flow) string {
 		if f.Verdict == SYNGiveUp || f.Verdict == SYNUnanswered {
 			return f.Server
@@ -350,7 +352,7 @@ func findSYNDrops(fl []Flow) []Finding {
 		if served > 0 {
 			sum += fmt.Sprintf(", while %s to it were accepted", plural(served, "other connection"))
 		}
-		sum += "; " + failShare(fl, k, first, last)
+		sum += "; " + failShare(byServer[k], first, last)
 		out = append(out, Finding{Kind: KindSYNDrops, Severity: SevError, Endpoint: k, Summary: sum, Flows: ids(g),
 			Next:    "the listener's accept queue (ss -lnt: Recv-Q against the backlog; nstat ListenOverflows/ListenDrops) or SYN queue (tcp_max_syn_backlog, syncookies) is overflowing, or a firewall drops SYNs: check the backlog and how fast the process accepts",
 			Numbers: nums})
@@ -359,13 +361,12 @@ func findSYNDrops(fl []Flow) []Finding {
 }
 
 // failShare says how the share of failed attempts to a server moved over the capture.
-func failShare(fl []Flow, server string, first, last time.Time) string {
+func failShare(toServer []*Flow, first, last time.Time) string {
 	const buckets = 4
 	span := last.Sub(first)
 	var total, failed [buckets]int
-	for i := range fl {
-		f := &fl[i]
-		if f.Server != server || f.Analysis.Client.SYNs == 0 {
+	for _, f := range toServer {
+		if f.Analysis.Client.SYNs == 0 {
 			continue
 		}
 		b := 0
@@ -450,7 +451,7 @@ func findClientTimeouts(fl []Flow, cfg Config) []Finding {
 
 // findAcceptFailures: connections reset on their first request at a listener that
 // served others: the kernel completed handshakes the process never took.
-func findAcceptFailures(fl []Flow) []Finding {
+func findAcceptFailures(fl []Flow, byServer map[string][]*Flow) []Finding {
 	keys, groups := groupBy(fl, func(f *Flow) string {
 		if f.Verdict == RSTOnFirstData {
 			return f.Server
@@ -461,8 +462,8 @@ func findAcceptFailures(fl []Flow) []Finding {
 	for _, k := range keys {
 		g := groups[k]
 		served := 0
-		for i := range fl {
-			if fl[i].Server == k && fl[i].PayloadBytes.Server > 0 {
+		for _, f := range byServer[k] {
+			if f.PayloadBytes.Server > 0 {
 				served++
 			}
 		}
@@ -482,7 +483,7 @@ func findAcceptFailures(fl []Flow) []Finding {
 
 // findHalfOpen: long-silent established flows with no keepalive: if the peer vanished
 // they hang forever.
-func findHalfOpen(fl []Flow, cfg Config) []Finding {
+func findHalfOpen(fl []Flow, byServer map[string][]*Flow) []Finding {
 	keys, groups := groupBy(fl, func(f *Flow) string {
 		t := f.trace
 		if t == nil || t.keepSeen {
@@ -511,8 +512,8 @@ func findHalfOpen(fl []Flow, cfg Config) []Finding {
 		}
 		st := statsOf(silent)
 		withKA := 0
-		for i := range fl {
-			if fl[i].Server == k && fl[i].trace != nil && fl[i].trace.keepSeen {
+		for _, f := range byServer[k] {
+			if f.trace != nil && f.trace.keepSeen {
 				withKA++
 			}
 		}

@@ -298,16 +298,15 @@ func plural(n int, what string) string {
 // limit) or closed it unread.
 func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) (judgement, bool) {
 	if f.Midstream || f.Established.IsZero() || c.FirstData.IsZero() || !s.FirstData.IsZero() ||
-		s.RST.IsZero() || !s.FIN.IsZero() || !s.RST.Time.After(c.FirstData.Time) && s.RST.Frame != c.FirstData.Frame {
-		return judgement{}, false
+		s.RST.IsZero() || !s.FIN.IsZero() || !s.RST.Time.After(c.FirstData.Time) {
+		return judgement{}, false // the RST must answer data, from a server that sent none
 	}
 	if !c.DataAfterAck.IsZero() && c.DataAfterAck.Time.Before(s.RST.Time) {
 		// The client kept sending after the server acknowledged its first data: the
 		// RST came in the middle of an exchange, not in answer to the first request.
 		return judgement{}, false
 	}
-	if s.RST.Time.Before(c.FirstData.Time) || (!c.FIN.IsZero() && c.FIN.Time.Before(s.RST.Time)) ||
-		(!c.RST.IsZero() && c.RST.Time.Before(s.RST.Time)) {
+	if (!c.FIN.IsZero() && c.FIN.Time.Before(s.RST.Time)) || (!c.RST.IsZero() && c.RST.Time.Before(s.RST.Time)) {
 		return judgement{}, false
 	}
 	j := judgement{verdict: RSTOnFirstData, facts: Facts{

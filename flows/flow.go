@@ -106,7 +106,6 @@ type Side struct {
 	ICMPv6            bool
 	ICMPFrom          netip.Addr // who sent the first ICMP error
 	lastDupAckValue   uint32
-	lastWasKeepAlive  bool
 	lastPureAckWindow uint16
 }
 

@@ -486,7 +486,6 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	if !syn {
 		s.Window = seg.Window
 	}
-	s.lastWasKeepAlive = keepAlive
 	s.Last = m
 	f.Last = m
 	f.lastFrom, f.lastHadData, f.lastGap = d, seg.PayloadLen > 0 || fin, gap
