@@ -3,7 +3,6 @@ package analyzer
 import (
 	"fmt"
 	"net/netip"
-	"sort"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
@@ -29,11 +28,22 @@ type Options struct {
 	// output is the same either way.
 	Workers int
 	// Ladders says which flows keep their packet ladder for rendering; nil keeps every
-	// flow's. A ladder is a few KB: formats that never draw one should keep none.
-	Ladders func(*Flow) bool
-	// OnFlow, when set, sees each flow's result as soon as it is judged, in the order
-	// flows finish (for streaming output); the Result still lists them all by ID.
+	// flow's. A ladder is a few KB: formats that never draw one should keep none, and
+	// say so with NoLadders, which keeps live flows from recording them at all.
+	Ladders   func(*Flow) bool
+	NoLadders bool
+	// OnFlow, when set, sees each kept flow's result as soon as it is judged, in the
+	// order flows finish (for streaming output); OnSkip sees the ID of each flow Keep
+	// refused, so a consumer that puts flows back in ID order knows not to wait for it.
 	OnFlow func(*Flow)
+	OnSkip func(id int)
+	// Retain bounds the full results the Result lists in Flows, for formats that draw
+	// only some flows: 0 lists every flow Keep keeps and Want wants; n > 0 only the n
+	// most severe of those (then the lowest IDs); < 0 none (they went to OnFlow).
+	// Findings, the timeline and the counts cover every flow either way: they are drawn
+	// from a compact record of each flow, not from the full results.
+	Retain int
+	Want   func(*Flow) bool
 }
 
 // evidenceNamer turns flow marks into Evidence, naming the file when there are several.
@@ -59,23 +69,38 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res := &Result{Idle: opts.Config.Idle}
 	res.Summary.Verdicts = map[Verdict]int{}
 
-	// Each flow is judged the moment the table hands it over, and only its result is
-	// kept: the table's memory follows the connections open at once.
-	// Results arrive in chunks so that a growing slice never copies them all again.
-	var chunks [][]Flow
-	const chunkLen = 4096
+	// Each flow is judged the moment the table hands it over; what is kept of it is a
+	// compact record (for the findings, the timeline and the counts) and, for as many
+	// flows as the output draws, the full result: memory follows the connections open
+	// at once, not the size of the capture.
+	recs := newRecords(names)
+	kept := newRetainer(opts.Retain)
+	var t flowTrace // reused: one flow is judged at a time
 	judgeOne := func(f *flows.Flow) {
-		r := judge(f, f.End, opts.Config, ev)
-		if opts.Ladders == nil || opts.Ladders(&r) {
-			r.Ladder = f.Ladder.Steps()
+		r := judge(f, f.End, opts.Config, ev, &t)
+		recs.add(&r, f, &t)
+		res.Summary.Verdicts[r.Verdict]++
+		if opts.Keep != nil && !opts.Keep(&r) {
+			if opts.OnSkip != nil {
+				opts.OnSkip(r.ID)
+			}
+			return
 		}
-		if opts.OnFlow != nil && (opts.Keep == nil || opts.Keep(&r)) {
+		res.Matched++
+		if opts.OnFlow != nil {
 			opts.OnFlow(&r)
 		}
-		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == chunkLen {
-			chunks = append(chunks, make([]Flow, 0, chunkLen))
+		if opts.Want != nil && !opts.Want(&r) {
+			return
 		}
-		chunks[len(chunks)-1] = append(chunks[len(chunks)-1], r)
+		res.Wanted++
+		if opts.Retain < 0 {
+			return
+		}
+		if !opts.NoLadders && (opts.Ladders == nil || opts.Ladders(&r)) {
+			r.Ladder = f.Ladder.Steps()
+		}
+		kept.add(r)
 	}
 	// With more than one worker, flows are judged on a goroutine of their own, in the
 	// order the table hands them over (so the output is the same): the table never
@@ -101,6 +126,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	table.Idle = opts.Config.Idle
 	table.SYNWait = opts.Config.SYNRetryWait
 	table.MaxFlows = opts.MaxFlows
+	table.NoLadders = opts.NoLadders
 	if opts.Grace > 0 {
 		table.Grace = opts.Grace
 	}
@@ -162,33 +188,10 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res.Summary.TrailingPackets = table.Stats.Trailing
 	res.Summary.PeakLiveFlows = table.Stats.PeakLive
 
-	// Flows were judged as the table handed them over; list them by ID.
-	n := 0
-	for _, c := range chunks {
-		n += len(c)
-	}
-	all := make([]Flow, 0, n)
-	for i, c := range chunks {
-		all = append(all, c...)
-		chunks[i] = nil
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
-	for i := range all {
-		res.Summary.Flows++
-		res.Summary.Verdicts[all[i].Verdict]++
-		res.Total++
-	}
-	if opts.Keep == nil {
-		res.Flows = all
-	} else {
-		res.Flows = []Flow{}
-		for i := range all {
-			if opts.Keep(&all[i]) {
-				res.Flows = append(res.Flows, all[i])
-			}
-		}
-	}
-	res.Findings = findings(all, opts.Config)
+	all := recs.all()
+	res.Summary.Flows, res.Total = len(all), len(all)
+	res.Flows = kept.byID()
+	res.Findings = findings(recs, all, opts.Config)
 	if n := table.Stats.Evicted; n > 0 {
 		res.Findings = append(res.Findings, Finding{Kind: KindFlowLimit, Severity: SevWarn, Endpoint: "",
 			Summary: fmt.Sprintf("%s still open when the limit of %d live flows was reached were judged early, as of the moment they were dropped (the longest-silent first)",
@@ -197,12 +200,12 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 			Next:    "raise --max-flows (each live flow costs a few KB) for exact verdicts on long-lived connections; a SYN flood or a port scan fills the table with one-packet flows",
 			Numbers: map[string]float64{"evicted": float64(n), "max_flows": float64(opts.MaxFlows)}})
 	}
-	res.Timeline = buildTimeline(twoSided(all), last)
+	res.Timeline = buildTimeline(recs, twoSided(all), last)
 	return res, nil
 }
 
-// judge builds one flow's result.
-func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
+// judge builds one flow's result, and fills t with what its record needs.
+func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowTrace) Flow {
 	j := classify(f, end, cfg, ev, true)
 	closeShape := j.verdict
 	switch j.verdict {
@@ -244,15 +247,15 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer) Flow {
 		WiresharkFilter: wiresharkFilter(f),
 		Files:           ev.files,
 	}
-	r.trace = buildTrace(f, end)
+	buildTrace(t, f, end)
 	if info != nil {
 		if len(info.HTTP) > 0 {
-			r.trace.waits = r.trace.waits[:0]
+			t.waits = t.waits[:0]
 			gaveUp := firstOf(c.FIN, c.RST)
 			for _, e := range info.HTTP {
 				late := !gaveUp.IsZero() && e.ResponseStart.After(gaveUp.Time)
 				if e.Answered() && !e.RequestEnd.IsZero() && !late {
-					r.trace.waits = append(r.trace.waits, timedWait{e.RequestStart, e.Wait})
+					t.waits = append(t.waits, timedWait{e.RequestStart, e.Wait})
 				}
 			}
 		}

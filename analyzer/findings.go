@@ -40,49 +40,44 @@ func DefaultFindingConfig() FindingConfig {
 	return FindingConfig{MinFlows: 3, TimeoutSpread: 0.05, TimeoutSpreadMin: 50 * time.Millisecond}
 }
 
-// findings draws the conclusions across flows. fl is every flow (not only those the
-// filters keep); cfg the run's thresholds.
-func findings(all []Flow, cfg Config) []Finding {
+// findings draws the conclusions across flows from their records: every flow (not
+// only those the filters keep), in ID order; cfg the run's thresholds.
+func findings(rs *records, all []*record, cfg Config) []Finding {
 	fl := twoSided(all)
+	fc := &findCtx{rs: rs}
 	out := []Finding{}
-	out = append(out, findIdleTimeouts(fl, cfg)...)
-	out = append(out, findCloseWaitLeaks(fl)...)
+	out = append(out, fc.idleTimeouts(fl, cfg)...)
+	out = append(out, fc.closeWaitLeaks(fl)...)
 	// Several findings look at every flow to one server: group them once.
-	_, byServer := groupBy(fl, func(f *Flow) string { return f.Server })
-	out = append(out, findSYNDrops(fl, byServer)...)
-	out = append(out, findClientTimeouts(fl, cfg)...)
-	out = append(out, findAcceptFailures(fl, byServer)...)
-	out = append(out, findHalfOpen(fl, byServer)...)
-	out = append(out, findDegradation(fl, cfg)...)
-	byID := make(map[int]*Flow, len(fl))
-	for i := range fl {
-		byID[fl[i].ID] = &fl[i]
+	_, byServer := groupBy(fl, func(f *record) (endpoint, bool) { return f.server, true })
+	out = append(out, fc.synDrops(fl, byServer)...)
+	out = append(out, fc.clientTimeouts(fl, cfg)...)
+	out = append(out, fc.acceptFailures(fl, byServer)...)
+	out = append(out, fc.halfOpen(fl, byServer)...)
+	out = append(out, fc.degradation(fl, byServer)...)
+	byID := make(map[int]*record, len(fl))
+	for _, f := range fl {
+		byID[int(f.id)] = f
 	}
 	for i := range out {
 		if len(out[i].Frames) == 0 {
-			out[i].Frames = proofFrames(out[i].Flows, byID)
+			out[i].Frames = fc.proofFrames(out[i].Flows, byID)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity.Rank() > out[j].Severity.Rank() })
 	return out
 }
 
+// findCtx is what the findings share: the records' arena and evidence table.
+type findCtx struct{ rs *records }
+
 // twoSided leaves out the flows only half captured: they prove nothing about the
 // missing side, so no finding (or state count) may rest on them.
-func twoSided(all []Flow) []Flow {
-	n := 0
-	for i := range all {
-		if all[i].Verdict != OneSided {
-			n++
-		}
-	}
-	if n == len(all) {
-		return all
-	}
-	out := make([]Flow, 0, n)
-	for i := range all {
-		if all[i].Verdict != OneSided {
-			out = append(out, all[i])
+func twoSided(all []*record) []*record {
+	out := make([]*record, 0, len(all))
+	for _, f := range all {
+		if f.Verdict() != OneSided {
+			out = append(out, f)
 		}
 	}
 	return out
@@ -94,15 +89,18 @@ const maxProofFlows = 3
 // proofFrames points at the frames that prove a finding: the decisive frame of each of
 // its first flows (the last piece of each flow's evidence: the FIN, RST or SYN its
 // verdict rests on), named with the flow they belong to.
-func proofFrames(flowIDs []int, byID map[int]*Flow) []Evidence {
+func (fc *findCtx) proofFrames(flowIDs []int, byID map[int]*record) []Evidence {
 	var out []Evidence
 	for _, id := range flowIDs {
 		f := byID[id]
-		if f == nil || len(f.Evidence) == 0 {
+		if f == nil {
 			continue
 		}
-		e := f.Evidence[len(f.Evidence)-1]
-		e.What = fmt.Sprintf("flow %d: %s", f.ID, e.What)
+		e, ok := fc.rs.evidence(f)
+		if !ok {
+			continue
+		}
+		e.What = fmt.Sprintf("flow %d: %s", f.id, e.What)
 		out = append(out, e)
 		if len(out) == maxProofFlows {
 			break
@@ -124,27 +122,28 @@ func statsOf(d []time.Duration) durationStats {
 	return durationStats{n: len(s), min: s[0], p50: q(0.5), p90: q(0.9), max: s[len(s)-1]}
 }
 
-func ids(fl []*Flow) []int {
+func ids(fl []*record) []int {
 	out := make([]int, len(fl))
 	for i, f := range fl {
-		out[i] = f.ID
+		out[i] = int(f.id)
 	}
 	return out
 }
 
-// groupBy collects flows under a key, keeping keys in order of first appearance.
-func groupBy(fl []Flow, key func(*Flow) string) ([]string, map[string][]*Flow) {
-	var keys []string
-	m := map[string][]*Flow{}
-	for i := range fl {
-		k := key(&fl[i])
-		if k == "" {
+// groupBy collects flows under a key, keeping keys in order of first appearance; a
+// flow the key function refuses (ok false) joins no group.
+func groupBy[K comparable](fl []*record, key func(*record) (K, bool)) ([]K, map[K][]*record) {
+	var keys []K
+	m := map[K][]*record{}
+	for _, f := range fl {
+		k, ok := key(f)
+		if !ok {
 			continue
 		}
-		if _, ok := m[k]; !ok {
+		if _, seen := m[k]; !seen {
 			keys = append(keys, k)
 		}
-		m[k] = append(m[k], &fl[i])
+		m[k] = append(m[k], f)
 	}
 	return keys, m
 }
@@ -159,64 +158,79 @@ func tightSpread(st durationStats, cfg FindingConfig) bool {
 	return st.max-st.min <= limit
 }
 
-// findIdleTimeouts: one side closes (FIN or RST) after a consistent silence, across
+// closeKindName is how a record's closeKind is written.
+func closeKindName(k uint8) string {
+	switch k {
+	case closeFIN:
+		return "FIN"
+	case closeRST:
+		return "RST"
+	}
+	return ""
+}
+
+// idleTimeouts: one side closes (FIN or RST) after a consistent silence, across
 // several flows to the same server: a configured idle timeout, not chance.
-func findIdleTimeouts(fl []Flow, cfg Config) []Finding {
-	fc := cfg.Findings
-	keys, groups := groupBy(fl, func(f *Flow) string {
-		t := f.trace
-		if t == nil || t.closeBy < 0 || t.closeIdleData < cfg.Idle {
-			return ""
+func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
+	type key struct {
+		server endpoint
+		by     int8
+		kind   uint8
+	}
+	fcfg := cfg.Findings
+	keys, groups := groupBy(fl, func(f *record) (key, bool) {
+		if f.closeBy < 0 || f.closeIdleData < cfg.Idle {
+			return key{}, false
 		}
-		switch f.Verdict {
+		switch f.Verdict() {
 		case HTTPUnanswered, RequestUnanswered, ServerSilent:
-			return "" // a close while waiting for an answer is a request timeout (client_timeout), not idle
+			return key{}, false // a close while waiting for an answer is a request timeout (client_timeout), not idle
 		}
-		return fmt.Sprintf("%s|%d|%s", t.server, t.closeBy, t.closeKind)
+		return key{f.server, f.closeBy, f.closeKind}, true
 	})
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
-		if len(g) < fc.MinFlows {
+		if len(g) < fcfg.MinFlows {
 			continue
 		}
 		var idles []time.Duration
 		answered := 0
 		for _, f := range g {
-			idles = append(idles, f.trace.closeIdleData)
-			if f.trace.closeAnswered {
+			idles = append(idles, f.closeIdleData)
+			if f.has(flagCloseAnswered) {
 				answered++
 			}
 		}
 		st := statsOf(idles)
-		if !tightSpread(st, fc) {
+		if !tightSpread(st, fcfg) {
 			continue // closes after varied silences: chance, not a timeout
 		}
-		t := g[0].trace
-		by := flows.Direction(t.closeBy)
-		who := fmt.Sprintf("server %s closes connections", t.server)
+		server, kind := k.server.String(), closeKindName(k.kind)
+		by := flows.Direction(k.by)
+		who := fmt.Sprintf("server %s closes connections", server)
 		if by == flows.FromClient {
-			who = fmt.Sprintf("clients of %s close their connections", t.server)
+			who = fmt.Sprintf("clients of %s close their connections", server)
 		}
 		spread := (st.max - st.min) / 2
 		sum := fmt.Sprintf("%s (%s) after %s idle (%d flows, spread ±%s): an idle timeout",
-			who, t.closeKind, dur(st.p50), len(g), dur(spread))
+			who, kind, dur(st.p50), len(g), dur(spread))
 		next := fmt.Sprintf("the %s's idle timeout (a load balancer, proxy or server setting such as wait_timeout) is %s: keep the other side's idle connections shorter than that (pool max-idle-time)",
 			by, dur(st.p50))
 		sev := SevInfo
 		switch {
-		case t.closeKind == "FIN" && answered < len(g):
+		case kind == "FIN" && answered < len(g):
 			sev = SevWarn
 			sum += fmt.Sprintf("; the %s answered %d of them with its FIN and left %d in CLOSE_WAIT: the local application never closes its side",
 				by.Other(), answered, len(g)-answered)
 			next += fmt.Sprintf(", and find why the %s application does not close connections the peer closed (a connection not released on an error path)", by.Other())
-		case t.closeKind == "FIN":
+		case kind == "FIN":
 			sum += fmt.Sprintf("; the %s answered every one with its FIN", by.Other())
 		default:
 			sum += fmt.Sprintf("; the %s aborted them with RST", by)
 		}
-		out = append(out, Finding{Kind: KindIdleTimeout, Severity: sev, Endpoint: t.server.String(), Summary: sum,
-			Flows: ids(g), Frames: []Evidence{{Frame: g[0].trace.closeAt.Frame, What: fmt.Sprintf("%s %s of flow %d", by, t.closeKind, g[0].ID)}},
+		out = append(out, Finding{Kind: KindIdleTimeout, Severity: sev, Endpoint: server, Summary: sum,
+			Flows: ids(g), Frames: []Evidence{{Frame: int(g[0].closeFrame), What: fmt.Sprintf("%s %s of flow %d", by, kind, g[0].id)}},
 			Next: next,
 			Numbers: map[string]float64{"idle_median_s": secs(st.p50), "idle_min_s": secs(st.min), "idle_max_s": secs(st.max),
 				"flows": float64(len(g)), "answered": float64(answered)}})
@@ -225,29 +239,34 @@ func findIdleTimeouts(fl []Flow, cfg Config) []Finding {
 }
 
 // stuckSide is the side a flow left in CLOSE_WAIT, or "".
-func stuckSide(f *Flow) string {
-	if f.Close == FINUnanswered || f.Close == FINUnansweredThenRST {
-		return f.Facts.Side
+func stuckSide(f *record) string {
+	if c := f.Close(); c == FINUnanswered || c == FINUnansweredThenRST {
+		return f.sideName()
 	}
 	return ""
 }
 
-// findCloseWaitLeaks: a side left connections in CLOSE_WAIT; over time their number
+// closeWaitLeaks: a side left connections in CLOSE_WAIT; over time their number
 // rises when the application leaks them.
-func findCloseWaitLeaks(fl []Flow) []Finding {
-	keys, groups := groupBy(fl, func(f *Flow) string {
+func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
+	type key struct {
+		role string
+		ep   string
+	}
+	keys, groups := groupBy(fl, func(f *record) (key, bool) {
 		switch stuckSide(f) {
 		case "server":
-			return "server|" + f.Server
+			return key{"server", f.server.String()}, true
 		case "client":
-			return "client|" + f.trace.client.Addr().Unmap().String()
+			return key{"client", f.client.addr().Unmap().String()}, true
 		}
-		return ""
+		return key{}, false
 	})
+	closeWait := stateIndex("CLOSE_WAIT")
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
-		role, ep, _ := strings.Cut(k, "|")
+		role, ep := k.role, k.ep
 		var spans []span
 		still := 0
 		for _, f := range g {
@@ -255,12 +274,12 @@ func findCloseWaitLeaks(fl []Flow) []Finding {
 			if role == "client" {
 				side = flows.FromClient
 			}
-			for _, sp := range f.trace.spans(side) {
-				if SocketStates[sp.state] == "CLOSE_WAIT" {
+			for _, sp := range fc.rs.unpack(f).spans[side] {
+				if sp.state == closeWait {
 					spans = append(spans, sp)
 				}
 			}
-			if f.Close == FINUnanswered {
+			if f.Close() == FINUnanswered {
 				still++
 			}
 		}
@@ -286,8 +305,8 @@ func findCloseWaitLeaks(fl []Flow) []Finding {
 			// CLOSE_WAIT that resolved is late closing, not a leak.
 			var waits []time.Duration
 			for _, f := range g {
-				if f.Facts.FINToRST != nil {
-					waits = append(waits, time.Duration(*f.Facts.FINToRST*float64(time.Second)))
+				if !math.IsNaN(f.finToRST) {
+					waits = append(waits, time.Duration(f.finToRST*float64(time.Second)))
 				}
 			}
 			sev = SevInfo
@@ -304,27 +323,25 @@ func findCloseWaitLeaks(fl []Flow) []Finding {
 	return out
 }
 
-// findSYNDrops: a listener left SYNs unanswered while (perhaps) accepting others.
-func findSYNDrops(fl []Flow, byServer map[string][]*Flow) []Finding {
-	keys, groups := groupBy(fl, func(f *Flow) string {
-		if f.Verdict == SYNGiveUp || f.Verdict == SYNUnanswered {
-			return f.Server
-		}
-		return ""
-	})
+// synFailed says whether a flow's SYNs went unanswered.
+func synFailed(f *record) bool { v := f.Verdict(); return v == SYNGiveUp || v == SYNUnanswered }
+
+// synDrops: a listener left SYNs unanswered while (perhaps) accepting others.
+func (fc *findCtx) synDrops(fl []*record, byServer map[endpoint][]*record) []Finding {
+	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) { return f.server, synFailed(f) })
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
 		attempts, served := 0, 0
 		var first, last time.Time
-		for i := range fl {
-			if fl[i].Server == k && fl[i].Facts.SYNCount+fl[i].Analysis.Client.SYNs > 0 {
+		for _, f := range byServer[k] {
+			if f.synCount > 0 || f.has(flagClientSYN) {
 				attempts++
 				if first.IsZero() {
-					first = fl[i].Start
+					first = f.Start()
 				}
-				last = fl[i].Start
-				if fl[i].trace != nil && fl[i].trace.nstates[flows.FromServer] > 0 && fl[i].Close != HandshakeIncomplete {
+				last = f.Start()
+				if f.has(flagServed) && f.Close() != HandshakeIncomplete {
 					served++
 				}
 			}
@@ -333,16 +350,19 @@ func findSYNDrops(fl []Flow, byServer map[string][]*Flow) []Finding {
 		gaps := []float64{}
 		retries := map[int]int{}
 		for _, f := range g {
-			syns += f.Facts.SYNCount
-			if len(f.Facts.SYNGaps) > len(gaps) {
-				gaps = f.Facts.SYNGaps
+			syns += int(f.synCount)
+			if n := int(f.synCount) - 1; n > len(gaps) {
+				if u := fc.rs.unpack(f); len(u.gaps) > len(gaps) {
+					gaps = u.gaps
+				}
 			}
-			if f.Facts.SYNRetries != nil {
-				retries[*f.Facts.SYNRetries]++
+			if f.synRetries >= 0 {
+				retries[int(f.synRetries)]++
 			}
 		}
+		server := k.String()
 		sum := fmt.Sprintf("listener %s left %d of %s unanswered (%d SYNs, %.1f per attempt; back-off %s)",
-			k, len(g), plural(attempts, "connection attempt"), syns, float64(syns)/float64(len(g)), gapList(gaps))
+			server, len(g), plural(attempts, "connection attempt"), syns, float64(syns)/float64(len(g)), gapList(gaps))
 		nums := map[string]float64{"unanswered": float64(len(g)), "attempts": float64(attempts), "syns": float64(syns), "established": float64(served)}
 		if r, n := mode(retries); n > 0 {
 			budget := float64(int(1)<<(r+1) - 1)
@@ -353,7 +373,7 @@ func findSYNDrops(fl []Flow, byServer map[string][]*Flow) []Finding {
 			sum += fmt.Sprintf(", while %s to it were accepted", plural(served, "other connection"))
 		}
 		sum += "; " + failShare(byServer[k], first, last)
-		out = append(out, Finding{Kind: KindSYNDrops, Severity: SevError, Endpoint: k, Summary: sum, Flows: ids(g),
+		out = append(out, Finding{Kind: KindSYNDrops, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
 			Next:    "the listener's accept queue (ss -lnt: Recv-Q against the backlog; nstat ListenOverflows/ListenDrops) or SYN queue (tcp_max_syn_backlog, syncookies) is overflowing, or a firewall drops SYNs: check the backlog and how fast the process accepts",
 			Numbers: nums})
 	}
@@ -361,23 +381,23 @@ func findSYNDrops(fl []Flow, byServer map[string][]*Flow) []Finding {
 }
 
 // failShare says how the share of failed attempts to a server moved over the capture.
-func failShare(toServer []*Flow, first, last time.Time) string {
+func failShare(toServer []*record, first, last time.Time) string {
 	const buckets = 4
 	span := last.Sub(first)
 	var total, failed [buckets]int
 	for _, f := range toServer {
-		if f.Analysis.Client.SYNs == 0 {
+		if !f.has(flagClientSYN) {
 			continue
 		}
 		b := 0
 		if span > 0 {
-			b = int(float64(f.Start.Sub(first)) / float64(span) * buckets)
+			b = int(float64(f.Start().Sub(first)) / float64(span) * buckets)
 			if b >= buckets {
 				b = buckets - 1
 			}
 		}
 		total[b]++
-		if f.Verdict == SYNGiveUp || f.Verdict == SYNUnanswered {
+		if synFailed(f) {
 			failed[b]++
 		}
 	}
@@ -400,35 +420,34 @@ func mode(m map[int]int) (int, int) {
 	return best, n
 }
 
-// findClientTimeouts: requests never answered, and how long their clients waited.
-func findClientTimeouts(fl []Flow, cfg Config) []Finding {
-	keys, groups := groupBy(fl, func(f *Flow) string {
-		if (f.Verdict == HTTPUnanswered || f.Verdict == RequestUnanswered) && f.Facts.AppFacts != nil &&
-			(f.Facts.GaveUpBy == "FIN" || f.Facts.GaveUpBy == "RST") {
-			return f.Server
-		}
-		return ""
+// clientTimeouts: requests never answered, and how long their clients waited.
+func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
+	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) {
+		v := f.Verdict()
+		return f.server, (v == HTTPUnanswered || v == RequestUnanswered) && f.has(flagApp) &&
+			(f.gaveUpBy == gaveUpFIN || f.gaveUpBy == gaveUpRST) && !math.IsNaN(f.wait)
 	})
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
+		server := k.String()
 		var waits []time.Duration
 		serverNeverClosed := 0
 		for _, f := range g {
-			waits = append(waits, time.Duration(*f.Facts.Wait*float64(time.Second)))
-			if f.Close == FINUnanswered || f.Close == FINUnansweredThenRST {
+			waits = append(waits, time.Duration(f.wait*float64(time.Second)))
+			if c := f.Close(); c == FINUnanswered || c == FINUnansweredThenRST {
 				serverNeverClosed++
 			}
 		}
 		st := statsOf(waits)
 		what := "requests"
-		if g[0].Verdict == HTTPUnanswered {
+		if g[0].Verdict() == HTTPUnanswered {
 			what = "HTTP requests"
 		}
 		sum := fmt.Sprintf("%d %s to %s never answered; the client gave up after %s median (p90 %s, max %s)",
-			len(g), what, k, dur(st.p50), dur(st.p90), dur(st.max))
+			len(g), what, server, dur(st.p50), dur(st.p90), dur(st.max))
 		if len(g) == 1 {
-			sum = fmt.Sprintf("1 %s to %s never answered; the client gave up after %s", strings.TrimSuffix(what, "s"), k, dur(st.p50))
+			sum = fmt.Sprintf("1 %s to %s never answered; the client gave up after %s", strings.TrimSuffix(what, "s"), server, dur(st.p50))
 		}
 		if len(g) >= cfg.Findings.MinFlows && tightSpread(st, cfg.Findings) {
 			sum += fmt.Sprintf(": the client's timeout is %s", dur(st.p50))
@@ -440,8 +459,8 @@ func findClientTimeouts(fl []Flow, cfg Config) []Finding {
 		case serverNeverClosed > 0:
 			sum += fmt.Sprintf("; the server never closed %d of them: the application is not returning and not closing", serverNeverClosed)
 		}
-		out = append(out, Finding{Kind: KindClientTimeout, Severity: SevError, Endpoint: k, Summary: sum, Flows: ids(g),
-			Frames: []Evidence{{Frame: g[0].Facts.RequestFrame, What: fmt.Sprintf("first unanswered request (flow %d)", g[0].ID)}},
+		out = append(out, Finding{Kind: KindClientTimeout, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
+			Frames: []Evidence{{Frame: int(g[0].requestFrame), What: fmt.Sprintf("first unanswered request (flow %d)", g[0].id)}},
 			Next:   next,
 			Numbers: map[string]float64{"unanswered": float64(len(g)), "wait_p50_s": secs(st.p50), "wait_p90_s": secs(st.p90),
 				"wait_max_s": secs(st.max), "server_never_closed": float64(serverNeverClosed)}})
@@ -449,62 +468,53 @@ func findClientTimeouts(fl []Flow, cfg Config) []Finding {
 	return out
 }
 
-// findAcceptFailures: connections reset on their first request at a listener that
+// acceptFailures: connections reset on their first request at a listener that
 // served others: the kernel completed handshakes the process never took.
-func findAcceptFailures(fl []Flow, byServer map[string][]*Flow) []Finding {
-	keys, groups := groupBy(fl, func(f *Flow) string {
-		if f.Verdict == RSTOnFirstData {
-			return f.Server
-		}
-		return ""
-	})
+func (fc *findCtx) acceptFailures(fl []*record, byServer map[endpoint][]*record) []Finding {
+	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) { return f.server, f.Verdict() == RSTOnFirstData })
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
+		server := k.String()
 		served := 0
 		for _, f := range byServer[k] {
-			if f.PayloadBytes.Server > 0 {
+			if f.has(flagServerPayload) {
 				served++
 			}
 		}
 		sum := fmt.Sprintf("%s to %s completed the handshake and were reset on their first request (from %s to %s)",
-			plural(len(g), "connection"), k, clock(g[0].Start), clock(g[len(g)-1].Start))
+			plural(len(g), "connection"), server, clock(g[0].Start()), clock(g[len(g)-1].Start()))
 		if served > 0 {
 			sum += fmt.Sprintf(", while %d others were served: the listener's process is not taking them from its accept queue (accept failing), or its handler aborts them unanswered", served)
 		} else {
 			sum += ": no connection to it was served"
 		}
-		out = append(out, Finding{Kind: KindAcceptFailure, Severity: SevError, Endpoint: k, Summary: sum, Flows: ids(g),
+		out = append(out, Finding{Kind: KindAcceptFailure, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
 			Next:    "accept() failing (the fd limit: EMFILE in the logs, ulimit -n, ls /proc/PID/fd | wc -l) or the listener closed with connections queued; check what holds the fds (a pool too small, requests queueing)",
 			Numbers: map[string]float64{"reset": float64(len(g)), "served": float64(served)}})
 	}
 	return out
 }
 
-// findHalfOpen: long-silent established flows with no keepalive: if the peer vanished
+// halfOpen: long-silent established flows with no keepalive: if the peer vanished
 // they hang forever.
-func findHalfOpen(fl []Flow, byServer map[string][]*Flow) []Finding {
-	keys, groups := groupBy(fl, func(f *Flow) string {
-		t := f.trace
-		if t == nil || t.keepSeen {
-			return ""
-		}
-		if f.Verdict == IdleOpen || f.Verdict == ServerSilent {
-			return f.Server
-		}
-		return ""
+func (fc *findCtx) halfOpen(fl []*record, byServer map[endpoint][]*record) []Finding {
+	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) {
+		v := f.Verdict()
+		return f.server, !f.has(flagKeepSeen) && (v == IdleOpen || v == ServerSilent)
 	})
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
+		server := k.String()
 		var silent []time.Duration
 		for _, f := range g {
-			s := f.Facts.Silent
-			if s == nil && f.Facts.AppFacts != nil {
-				s = f.Facts.Wait
+			s := f.silent
+			if math.IsNaN(s) && f.has(flagApp) {
+				s = f.wait
 			}
-			if s != nil {
-				silent = append(silent, time.Duration(*s*float64(time.Second)))
+			if !math.IsNaN(s) {
+				silent = append(silent, time.Duration(s*float64(time.Second)))
 			}
 		}
 		if len(silent) == 0 {
@@ -513,7 +523,7 @@ func findHalfOpen(fl []Flow, byServer map[string][]*Flow) []Finding {
 		st := statsOf(silent)
 		withKA := 0
 		for _, f := range byServer[k] {
-			if f.trace != nil && f.trace.keepSeen {
+			if f.has(flagKeepSeen) {
 				withKA++
 			}
 		}
@@ -522,53 +532,52 @@ func findHalfOpen(fl []Flow, byServer map[string][]*Flow) []Finding {
 			span = dur(st.max)
 		}
 		sum := fmt.Sprintf("%s to %s silent at capture end for %s with no TCP keepalive seen",
-			plural(len(g), "established connection"), k, span)
+			plural(len(g), "established connection"), server, span)
 		if withKA > 0 {
 			sum += fmt.Sprintf(" (%d other connections to it did send keepalives)", withKA)
 		}
 		sum += ": if the peer rebooted or a middlebox dropped the state they are half-open and will hang until an application timeout"
-		out = append(out, Finding{Kind: KindHalfOpenSuspect, Severity: SevInfo, Endpoint: k, Summary: sum, Flows: ids(g),
+		out = append(out, Finding{Kind: KindHalfOpenSuspect, Severity: SevInfo, Endpoint: server, Summary: sum, Flows: ids(g),
 			Next:    "enable TCP keepalive on these sockets (SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT) and an application-level timeout on every read",
 			Numbers: map[string]float64{"flows": float64(len(g)), "silent_max_s": secs(st.max), "with_keepalive": float64(withKA)}})
 	}
 	return out
 }
 
-// findDegradation: for one server, the order in which things went wrong: responses
+// degradation: for one server, the order in which things went wrong: responses
 // slowing, then requests unanswered, then resets or refusals.
-func findDegradation(fl []Flow, cfg Config) []Finding {
-	keys, groups := groupBy(fl, func(f *Flow) string { return f.Server })
+func (fc *findCtx) degradation(fl []*record, byServer map[endpoint][]*record) []Finding {
+	keys, _ := groupBy(fl, func(f *record) (endpoint, bool) { return f.server, true })
 	var out []Finding
 	for _, k := range keys {
-		g := groups[k]
+		g := byServer[k]
+		server := k.String()
 		type flowWait struct {
 			timedWait
-			f *Flow
+			f *record
 		}
 		var waits []flowWait
 		var unanswered, resets []time.Time
-		var firstUnanswered, firstReset *Flow
+		var firstUnanswered, firstReset *record
 		for _, f := range g {
-			if f.trace != nil {
-				for _, w := range f.trace.waits {
-					waits = append(waits, flowWait{w, f})
-				}
+			for _, w := range fc.rs.unpack(f).waits {
+				waits = append(waits, flowWait{w, f})
 			}
-			switch f.Verdict {
+			switch f.Verdict() {
 			case HTTPUnanswered, RequestUnanswered, ServerSilent:
-				unanswered = append(unanswered, f.Start)
+				unanswered = append(unanswered, f.Start())
 				if firstUnanswered == nil {
 					firstUnanswered = f
 				}
 			case RSTOnFirstData, Refused, Reset:
-				resets = append(resets, f.Start)
+				resets = append(resets, f.Start())
 				if firstReset == nil {
 					firstReset = f
 				}
 			}
 		}
 		sort.Slice(waits, func(i, j int) bool { return waits[i].at.Before(waits[j].at) })
-		var firstSlow *Flow
+		var firstSlow *record
 		var phases []string
 		var slowAt time.Time
 		nums := map[string]float64{}
@@ -624,15 +633,15 @@ func findDegradation(fl []Flow, cfg Config) []Finding {
 		// The frames: where each step first shows (the flow that first shows it).
 		var frames []Evidence
 		for _, p := range []struct {
-			f    *Flow
+			f    *record
 			what string
 		}{{firstSlow, "first slow response"}, {firstUnanswered, "first unanswered request"}, {firstReset, "first reset or refusal"}} {
 			if p.f != nil {
-				frames = append(frames, Evidence{Frame: p.f.FirstFrame, What: fmt.Sprintf("flow %d: %s", p.f.ID, p.what)})
+				frames = append(frames, Evidence{Frame: int(p.f.firstFrame), What: fmt.Sprintf("flow %d: %s", p.f.id, p.what)})
 			}
 		}
-		out = append(out, Finding{Kind: KindDegradationTimeline, Severity: SevWarn, Endpoint: k,
-			Summary: fmt.Sprintf("%s degraded in this order: %s", k, strings.Join(texts, "; then ")),
+		out = append(out, Finding{Kind: KindDegradationTimeline, Severity: SevWarn, Endpoint: server,
+			Summary: fmt.Sprintf("%s degraded in this order: %s", server, strings.Join(texts, "; then ")),
 			Frames:  frames,
 			Flows:   ids(g),
 			Next:    "read the server's own metrics and logs at these times: the first step is usually the cause (a pool or queue filling), the later ones its consequences",

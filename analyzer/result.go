@@ -210,9 +210,6 @@ type Flow struct {
 	Ladder []flows.Step `json:"-"`
 	// Files maps a ladder step's file index to its name.
 	Files []string `json:"-"`
-
-	trace *flowTrace // for findings and the timeline
-
 }
 
 // Input is one capture file as the report header describes it.
@@ -293,8 +290,12 @@ type Result struct {
 	Findings []Finding     `json:"findings"`
 	Timeline []StateSeries `json:"timeline"`
 	Summary  Summary       `json:"summary"`
-	// Total is how many flows there were before --host, --port and --verdict filtered.
-	Total int `json:"-"`
+	// Total is how many flows there were before --host, --port and --verdict filtered;
+	// Matched how many those filters kept; Wanted how many of those Options.Want took.
+	// Flows lists them all, or only the most severe when Options.Retain bounds it.
+	Total   int `json:"-"`
+	Matched int `json:"-"`
+	Wanted  int `json:"-"`
 	// Idle is the threshold the run used; the text ladder marks silences this long.
 	Idle time.Duration `json:"-"`
 }

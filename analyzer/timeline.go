@@ -35,7 +35,6 @@ func (t *flowTrace) spans(side flows.Direction) []span { return t.states[side][:
 // flowTrace is what the findings and the timeline need of a flow beyond its JSON: the
 // moments that decide its sockets' states, kept as plain values once the flow is freed.
 type flowTrace struct {
-	client, server netip.AddrPort
 	// states are each side's stays, in order: the client's socket, the server's. A
 	// socket passes through at most five states (SYN_SENT, ESTABLISHED, FIN_WAIT_1,
 	// CLOSING or FIN_WAIT_2, TIME_WAIT), so they fit inline, with no allocation.
@@ -71,8 +70,8 @@ type timedWait struct {
 // buildTrace derives a flow's socket states and closing facts from its marks. The
 // capture shows packets, not sockets: a state starts when the packet that causes it
 // is seen, which on a capture taken at one end is within microseconds of the truth.
-func buildTrace(f *flows.Flow, end time.Time) *flowTrace {
-	t := &flowTrace{client: f.Client, server: f.Server, closeBy: -1}
+func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
+	*t = flowTrace{closeBy: -1, waits: t.waits[:0]}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	t.keepSeen = c.KeepAlives+s.KeepAlives > 0
 	rst := f.RST.Packet
@@ -213,7 +212,6 @@ func buildTrace(f *flows.Flow, end time.Time) *flowTrace {
 	if !c.FirstData.IsZero() && !s.FirstData.IsZero() && s.FirstData.Time.After(c.FirstData.Time) {
 		t.waits = append(t.waits, timedWait{c.FirstData.Time, s.FirstData.Time.Sub(c.FirstData.Time)})
 	}
-	return t
 }
 
 // maxSeriesPoints bounds each state's series in the timeline; beyond it the series is
@@ -225,33 +223,40 @@ const maxTimelineEndpoints = 12
 
 // buildTimeline counts, for each endpoint, its sockets in each state over time.
 // A state still held when the capture ended stays counted to the end of the chart.
-func buildTimeline(fl []Flow, end time.Time) []StateSeries {
+func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
+	type gkey struct {
+		role string
+		ep   endpoint // a server's address and port, a client host's address (port 0)
+	}
 	type group struct {
 		key   string
 		role  string
 		flows int
 		spans []span
 	}
-	groups := map[string]*group{}
-	get := func(key, role string) *group {
-		g := groups[role+" "+key]
+	groups := map[gkey]*group{}
+	get := func(k gkey) *group {
+		g := groups[k]
 		if g == nil {
-			g = &group{key: key, role: role}
-			groups[role+" "+key] = g
+			g = &group{role: k.role}
+			if k.role == "server" {
+				g.key = k.ep.String()
+			} else {
+				g.key = k.ep.addr().Unmap().String()
+			}
+			groups[k] = g
 		}
 		return g
 	}
-	for i := range fl {
-		t := fl[i].trace
-		if t == nil {
-			continue
-		}
-		gs := get(t.server.String(), "server")
+	for _, f := range fl {
+		u := rs.unpack(f)
+		gs := get(gkey{"server", f.server})
 		gs.flows++
-		gs.spans = append(gs.spans, t.spans(flows.FromServer)...)
-		gc := get(t.client.Addr().Unmap().String(), "client")
+		gs.spans = append(gs.spans, u.spans[flows.FromServer]...)
+		// A client host is its address alone (an IPv4-mapped one as the IPv4 it is).
+		gc := get(gkey{"client", endpointOf(netip.AddrPortFrom(f.client.addr().Unmap(), 0))})
 		gc.flows++
-		gc.spans = append(gc.spans, t.spans(flows.FromClient)...)
+		gc.spans = append(gc.spans, u.spans[flows.FromClient]...)
 	}
 	var list []*group
 	for _, g := range groups {

@@ -339,11 +339,11 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, ev *evidence
 		acked = fmt.Sprintf("its kernel ACKed the FIN %s later", dur(closer.FINAcked.Time.Sub(closer.FIN.Time)))
 	}
 	j.summary = fmt.Sprintf("%s %s closed after %s idle; %s, but the %s never sent FIN (CLOSE_WAIT for %s until capture end): the %s application never closed its socket",
-		d, endpoint(f, d), dur(closer.FINIdle), acked, stuck, dur(end.Sub(since)), stuck)
+		d, sideAddr(f, d), dur(closer.FINIdle), acked, stuck, dur(end.Sub(since)), stuck)
 	return j
 }
 
-func endpoint(f *flows.Flow, d flows.Direction) string {
+func sideAddr(f *flows.Flow, d flows.Direction) string {
 	if d == flows.FromClient {
 		return f.Client.String()
 	}
@@ -396,7 +396,7 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 				answered = fmt.Sprintf(", answering %s data sent on the half-closed connection", r.PrevFrom)
 			}
 			j.summary = fmt.Sprintf("%s %s closed after %s idle; the %s never sent FIN (CLOSE_WAIT); %s later an RST from the %s ended the flow%s",
-				d, endpoint(f, d), dur(closer.FINIdle), stuck, dur(r.Packet.Time.Sub(closer.FIN.Time)), r.From, answered)
+				d, sideAddr(f, d), dur(closer.FINIdle), stuck, dur(r.Packet.Time.Sub(closer.FIN.Time)), r.From, answered)
 			return j
 		}
 	}

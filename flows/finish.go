@@ -69,6 +69,11 @@ type pendingEntry struct {
 	f  *Flow
 }
 
+// A flow knows its place in the pending heap (Flow.pendingAt), so a flow finished
+// while queued (evicted, or replaced by a new connection on its tuple) leaves the heap
+// at once: otherwise the heap would hold it, and its memory, until its deadline (a SYN
+// flood would keep millions of evicted flows alive).
+
 // pendingHeap orders ended flows by the moment they may be handed over; ties by ID so
 // the order is the same on every run.
 type pendingHeap []pendingEntry
@@ -80,8 +85,15 @@ func (h pendingHeap) Less(i, j int) bool {
 	}
 	return h[i].f.ID < h[j].f.ID
 }
-func (h pendingHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *pendingHeap) Push(x any)   { *h = append(*h, x.(pendingEntry)) }
+func (h pendingHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].f.pendingAt, h[j].f.pendingAt = i, j
+}
+func (h *pendingHeap) Push(x any) {
+	e := x.(pendingEntry)
+	e.f.pendingAt = len(*h)
+	*h = append(*h, e)
+}
 func (h *pendingHeap) Pop() any {
 	old := *h
 	e := old[len(old)-1]
@@ -98,6 +110,14 @@ func (t *Table) watch(f *Flow) {
 	if at, ok := t.deadline(f); ok {
 		f.queued = true
 		heap.Push(&t.pending, pendingEntry{at, f})
+	}
+}
+
+// unqueue takes a flow out of the pending heap, if it waits there.
+func (t *Table) unqueue(f *Flow) {
+	if f.queued {
+		heap.Remove(&t.pending, f.pendingAt)
+		f.queued = false
 	}
 }
 
@@ -119,9 +139,6 @@ func (t *Table) advance(now time.Time) {
 	for len(t.pending) > 0 && !t.pending[0].at.After(now) {
 		e := heap.Pop(&t.pending).(pendingEntry)
 		f := e.f
-		if f.finished {
-			continue // evicted or replaced while it waited
-		}
 		f.queued = false
 		at, ok := t.deadline(f)
 		if !ok {
@@ -152,6 +169,7 @@ func (t *Table) advance(now time.Time) {
 // finish hands a flow over before the capture's end: ended at end, or evicted because
 // the table is full.
 func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
+	t.unqueue(f)
 	delete(t.live, f.key)
 	t.lruRemove(f)
 	f.finished = true
@@ -206,7 +224,6 @@ func (t *Table) lruRemove(f *Flow) {
 // makeRoom evicts the longest-silent flows until a new one fits under MaxFlows.
 func (t *Table) makeRoom() {
 	for t.MaxFlows > 0 && len(t.live) >= t.MaxFlows && t.lruTail != nil {
-		// A queued flow stays in the heap; finish marks it and the heap skips it.
 		t.finish(t.lruTail, t.now, true)
 	}
 }

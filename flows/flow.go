@@ -150,6 +150,7 @@ type Flow struct {
 	Zeek zeekconn.Conn
 
 	queued, finished bool
+	pendingAt        int // index in Table.pending while queued
 	lruPrev, lruNext *Flow
 	lastStep         Step // the previous packet, kept when a silence follows it
 	lastFrom         Direction

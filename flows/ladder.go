@@ -59,20 +59,33 @@ const (
 // Ladder keeps a bounded selection of a flow's packets: the first ladderHead, the last
 // ladderTail, and up to ladderKey packets that mark the flow's turning points (SYN, FIN,
 // RST, ICMP, first data each way, first retransmission and keepalive, the packets that
-// end a silence). Memory per flow stays constant however long the flow is.
+// end a silence). Memory per flow stays constant however long the flow is. A table
+// whose flows are never drawn (Table.NoLadders) only counts: the 3 KB of steps are
+// allocated on a flow's first packet, and only when they will be read.
 type Ladder struct {
+	*ladderSteps
+	Total int // packets in the flow
+	off   bool
+}
+
+type ladderSteps struct {
 	head  [ladderHead]Step
 	nHead int
 	key   [ladderKey]Step
 	nKey  int
 	tail  [ladderTail]Step
 	nTail int // total pushed to tail; ring index = n % ladderTail
-	Total int // packets in the flow
 }
 
 // Add records a packet; key says whether it is a turning point worth keeping.
 func (l *Ladder) Add(s Step, key bool) {
 	l.Total++
+	if l.off {
+		return
+	}
+	if l.ladderSteps == nil {
+		l.ladderSteps = new(ladderSteps)
+	}
 	if l.nHead < ladderHead {
 		l.head[l.nHead] = s
 		l.nHead++
@@ -90,7 +103,7 @@ func (l *Ladder) Add(s Step, key bool) {
 // Keep marks an already added packet as a turning point, so it survives in the ladder
 // even after the tail moves past it.
 func (l *Ladder) Keep(s Step) {
-	if s.Index < l.nHead || l.nKey == ladderKey || (l.nKey > 0 && l.key[l.nKey-1].Index == s.Index) {
+	if l.ladderSteps == nil || s.Index < l.nHead || l.nKey == ladderKey || (l.nKey > 0 && l.key[l.nKey-1].Index == s.Index) {
 		return
 	}
 	l.key[l.nKey] = s
@@ -99,6 +112,9 @@ func (l *Ladder) Keep(s Step) {
 
 // Steps returns the kept packets in flow order, without duplicates.
 func (l *Ladder) Steps() []Step {
+	if l.ladderSteps == nil {
+		return nil
+	}
 	out := make([]Step, 0, l.nHead+l.nKey+ladderTail)
 	out = append(out, l.head[:l.nHead]...)
 	out = append(out, l.key[:l.nKey]...)

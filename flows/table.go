@@ -59,7 +59,10 @@ type Table struct {
 	// MaxFlows bounds the live flows (0: no bound); past it the longest-silent flow is
 	// handed over as evicted.
 	MaxFlows int
-	Stats    TableStats
+	// NoLadders says no flow's ladder will be read: each flow only counts its packets
+	// (a ladder is 3 KB of a live flow's 7).
+	NoLadders bool
+	Stats     TableStats
 
 	now, nextTick    time.Time
 	pending          pendingHeap
@@ -89,7 +92,9 @@ func (t *Table) Flush() {
 		rest = append(rest, f)
 	}
 	sort.Slice(rest, func(i, j int) bool { return rest[i].ID < rest[j].ID })
+	t.pending = nil
 	for _, f := range rest {
+		f.queued = false
 		delete(t.live, f.key)
 		t.lruRemove(f)
 		f.finished = true
@@ -132,6 +137,7 @@ func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream boo
 	f.firstFromA = seg.Src == client
 	f.Zeek.SetPorts(seg.Src.Port(), seg.Dst.Port())
 	f.Sides[0].WScale, f.Sides[1].WScale = -1, -1
+	f.Ladder.off = t.NoLadders
 	if midstream {
 		t.Stats.MidstreamFlows++
 	}
@@ -169,6 +175,7 @@ func (t *Table) Add(seg *Segment) {
 		f.Replaced = Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
 		f.TupleReused = true
 		reused = true
+		t.unqueue(f)
 		delete(t.live, k)
 		t.lruRemove(f)
 		f.finished = true

@@ -122,8 +122,8 @@ type htmlRow struct {
 
 func buildPage(r *analyzer.Result) *htmlPage {
 	s := r.Summary
-	p := &htmlPage{Inputs: r.Inputs, Summary: s, Shown: len(r.Flows), Total: r.Total,
-		Filtered: len(r.Flows) != r.Total, Reproduce: reproduce(r, "html") + " > report.html"}
+	p := &htmlPage{Inputs: r.Inputs, Summary: s, Shown: matched(r), Total: r.Total,
+		Filtered: matched(r) != r.Total, Reproduce: reproduce(r, "html") + " > report.html"}
 	var names []string
 	for _, in := range r.Inputs {
 		names = append(names, in.Name)
@@ -142,7 +142,7 @@ func buildPage(r *analyzer.Result) *htmlPage {
 
 	// the flows drawn as ladders
 	var drawn []*analyzer.Flow
-	if len(r.Flows) <= htmlAllLadders {
+	if matched(r) <= htmlAllLadders {
 		for i := range r.Flows {
 			drawn = append(drawn, &r.Flows[i])
 		}
@@ -183,12 +183,19 @@ func buildPage(r *analyzer.Result) *htmlPage {
 		p.Findings = append(p.Findings, hf)
 	}
 
+	// The table lists the most severe flows when there are too many for a page (a run
+	// for this format keeps only those: report.Drawn).
+	rows := make([]*analyzer.Flow, len(r.Flows))
 	for i := range r.Flows {
-		if i == htmlMaxRows {
-			p.RowsCut = len(r.Flows) - i
-			break
-		}
-		f := &r.Flows[i]
+		rows[i] = &r.Flows[i]
+	}
+	if len(rows) > htmlMaxRows {
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Severity.Rank() > rows[j].Severity.Rank() })
+		rows = rows[:htmlMaxRows]
+		sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	}
+	p.RowsCut = matched(r) - len(rows)
+	for _, f := range rows {
 		row := htmlRow{Flow: f, Rank: f.Severity.Rank(), Pkts: f.Packets.Client + f.Packets.Server,
 			Bytes: f.PayloadBytes.Client + f.PayloadBytes.Server, Ladder: hasLadder[f.ID],
 			DurText: humanDur(time.Duration(f.Duration * float64(time.Second)))}

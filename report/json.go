@@ -4,74 +4,258 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"os"
+	"sort"
 
 	"github.com/tcpmortem/tcpmortem/analyzer"
 )
 
-// JSON writes the Result as one JSON document: the contract of ../shared/VERDICTS.md.
-// The document is written piece by piece, one flow at a time, so a capture of hundreds
-// of thousands of flows never needs the whole text in memory at once. Each flow is one
-// line (as in NDJSON: grep finds a flow, and a huge capture is not padded with
-// indentation); the rest is indented by two spaces.
+// JSON writes a finished Result as one JSON document: the contract of
+// ../shared/VERDICTS.md. The analyze command streams the same bytes with JSONStream.
 func JSON(w io.Writer, r *analyzer.Result, _ Options) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // filters keep their && as typed, ready to paste
-	// value writes v indented as a member at the given depth (no trailing newline).
-	value := func(v any, prefix string) error {
-		buf.Reset()
-		if prefix == "" {
-			enc.SetIndent("", "") // one line
+	s := NewJSONStream(w)
+	for i := range r.Flows {
+		s.write(&r.Flows[i]) // already in ID order, and perhaps filtered: no reordering
+	}
+	return s.Finish(r)
+}
+
+// JSONStream writes the JSON document while a run goes: the flows first, each the
+// moment every flow with a lower ID has been written, then what only the end of the
+// run knows (inputs, findings, timeline, summary). Flows finish out of order (a
+// long-lived connection is judged long after the short ones that started after it):
+// those waiting for an earlier ID are held, up to jsonHoldBytes, then moved to a
+// temporary file, so memory stays bounded whatever the capture. Each flow is one line
+// (as in NDJSON: grep finds a flow, and a huge capture is not padded with
+// indentation); the rest is indented by two spaces.
+type JSONStream struct {
+	bw      *bufio.Writer
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	started bool
+	flows   int // flows written
+	err     error
+
+	next    int              // the ID the document waits for
+	held    map[int][]byte   // encoded flows waiting for an earlier ID
+	heldLen int              // bytes in held
+	skipped []uint64         // IDs not in the document, a bit each
+	spill   *os.File         // where held flows go past jsonHoldBytes
+	spilled map[int]spillRef // and where each is in it
+	spillAt int64
+}
+
+type spillRef struct {
+	off int64
+	n   int
+}
+
+// jsonHoldBytes bounds the encoded flows held in memory for reordering.
+const jsonHoldBytes = 16 << 20
+
+// NewJSONStream starts a document on w.
+func NewJSONStream(w io.Writer) *JSONStream {
+	s := &JSONStream{bw: bufio.NewWriterSize(w, 1<<20), next: 1, held: map[int][]byte{}, spilled: map[int]spillRef{}}
+	s.enc = json.NewEncoder(&s.buf)
+	s.enc.SetEscapeHTML(false) // filters keep their && as typed, ready to paste
+	return s
+}
+
+// Flow takes a flow as it is judged (fit for analyzer.Options.OnFlow).
+func (s *JSONStream) Flow(f *analyzer.Flow) {
+	if s.err != nil {
+		return
+	}
+	if f.ID == s.next {
+		s.write(f)
+		s.next++
+		s.drain()
+		return
+	}
+	line, err := s.encode(f, "")
+	if err != nil {
+		s.err = err
+		return
+	}
+	s.hold(f.ID, bytes.Clone(line))
+}
+
+// Skip says the flow with this ID is not in the document (fit for
+// analyzer.Options.OnSkip): later flows need not wait for it.
+func (s *JSONStream) Skip(id int) {
+	if id == s.next {
+		s.next++
+		s.drain()
+		return
+	}
+	for len(s.skipped) <= id/64 {
+		s.skipped = append(s.skipped, 0)
+	}
+	s.skipped[id/64] |= 1 << (id % 64)
+}
+
+func (s *JSONStream) isSkipped(id int) bool {
+	return id/64 < len(s.skipped) && s.skipped[id/64]&(1<<(id%64)) != 0
+}
+
+func (s *JSONStream) hold(id int, line []byte) {
+	s.held[id] = line
+	s.heldLen += len(line) + 64 // the map entry too
+	if s.heldLen > jsonHoldBytes {
+		s.spillHeld()
+	}
+}
+
+// spillHeld moves the held flows to the temporary file.
+func (s *JSONStream) spillHeld() {
+	if s.spill == nil {
+		f, err := os.CreateTemp("", "tcpmortem-flows-*.jsonl")
+		if err != nil {
+			s.err = fmt.Errorf("holding flows for the JSON document: %w (set TMPDIR to a writable directory, or use --format ndjson)", err)
+			return
+		}
+		os.Remove(f.Name()) // gone when closed, even if the run is killed
+		s.spill = f
+	}
+	ids := make([]int, 0, len(s.held))
+	for id := range s.held {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids) // read back in this order: sequential on disk
+	w := bufio.NewWriterSize(s.spill, 1<<20)
+	for _, id := range ids {
+		line := s.held[id]
+		if _, err := w.Write(line); err != nil {
+			s.err = err
+			return
+		}
+		s.spilled[id] = spillRef{s.spillAt, len(line)}
+		s.spillAt += int64(len(line))
+		delete(s.held, id)
+	}
+	if err := w.Flush(); err != nil {
+		s.err = err
+		return
+	}
+	s.heldLen = 0
+}
+
+// drain writes the flows that waited for the ones just written.
+func (s *JSONStream) drain() {
+	for s.err == nil {
+		if s.isSkipped(s.next) {
+			s.skipped[s.next/64] &^= 1 << (s.next % 64)
+		} else if line, ok := s.held[s.next]; ok {
+			delete(s.held, s.next)
+			s.heldLen -= len(line) + 64
+			s.line(line)
+		} else if ref, ok := s.spilled[s.next]; ok {
+			delete(s.spilled, s.next)
+			b := make([]byte, ref.n)
+			if _, err := s.spill.ReadAt(b, ref.off); err != nil {
+				s.err = err
+				return
+			}
+			s.line(b)
 		} else {
-			enc.SetIndent(prefix, "  ")
+			return
 		}
-		if err := enc.Encode(v); err != nil {
-			return err
-		}
-		_, err := bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))
-		return err
+		s.next++
 	}
-	member := func(name string, v any, last bool) error {
-		bw.WriteString("  \"" + name + "\": ")
-		if err := value(v, "  "); err != nil {
-			return err
-		}
-		if !last {
-			bw.WriteByte(',')
-		}
-		return bw.WriteByte('\n')
-	}
-	bw.WriteString("{\n")
-	if err := member("inputs", r.Inputs, false); err != nil {
-		return err
-	}
-	if len(r.Flows) == 0 {
-		bw.WriteString("  \"flows\": [],\n")
+}
+
+// encode writes v as JSON, indented as a member at the given depth ("": one line).
+func (s *JSONStream) encode(v any, prefix string) ([]byte, error) {
+	s.buf.Reset()
+	if prefix == "" {
+		s.enc.SetIndent("", "")
 	} else {
-		bw.WriteString("  \"flows\": [\n")
-		for i := range r.Flows {
-			bw.WriteString("    ")
-			if err := value(&r.Flows[i], ""); err != nil {
-				return err
-			}
-			if i < len(r.Flows)-1 {
-				bw.WriteByte(',')
-			}
-			bw.WriteByte('\n')
+		s.enc.SetIndent(prefix, "  ")
+	}
+	if err := s.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(s.buf.Bytes(), "\n"), nil
+}
+
+func (s *JSONStream) write(f *analyzer.Flow) {
+	line, err := s.encode(f, "")
+	if err != nil {
+		s.err = err
+		return
+	}
+	s.line(line)
+}
+
+func (s *JSONStream) line(b []byte) {
+	if !s.started {
+		s.bw.WriteString("{\n  \"flows\": [\n    ")
+		s.started = true
+	} else {
+		s.bw.WriteString(",\n    ")
+	}
+	if _, err := s.bw.Write(b); err != nil && s.err == nil {
+		s.err = err
+	}
+	s.flows++
+}
+
+// Finish writes the flows still held (those whose earlier IDs never came) and the
+// rest of the document from the run's Result.
+func (s *JSONStream) Finish(r *analyzer.Result) error {
+	defer func() {
+		if s.spill != nil {
+			s.spill.Close()
 		}
-		bw.WriteString("  ],\n")
+	}()
+	for s.err == nil && (len(s.held) > 0 || len(s.spilled) > 0) {
+		next := -1
+		for id := range s.held {
+			if next < 0 || id < next {
+				next = id
+			}
+		}
+		for id := range s.spilled {
+			if next < 0 || id < next {
+				next = id
+			}
+		}
+		s.next = next
+		s.drain()
 	}
-	if err := member("findings", r.Findings, false); err != nil {
-		return err
+	if s.err != nil {
+		return s.err
 	}
-	if err := member("timeline", r.Timeline, false); err != nil {
-		return err
+	if !s.started {
+		s.bw.WriteString("{\n  \"flows\": [],\n")
+	} else {
+		s.bw.WriteString("\n  ],\n")
 	}
-	if err := member("summary", r.Summary, true); err != nil {
-		return err
+	member := func(name string, v any, last bool) {
+		if s.err != nil {
+			return
+		}
+		b, err := s.encode(v, "  ")
+		if err != nil {
+			s.err = err
+			return
+		}
+		s.bw.WriteString("  \"" + name + "\": ")
+		s.bw.Write(b)
+		if !last {
+			s.bw.WriteByte(',')
+		}
+		s.bw.WriteByte('\n')
 	}
-	bw.WriteString("}\n")
-	return bw.Flush()
+	member("inputs", r.Inputs, false)
+	member("findings", r.Findings, false)
+	member("timeline", r.Timeline, false)
+	member("summary", r.Summary, true)
+	if s.err != nil {
+		return s.err
+	}
+	s.bw.WriteString("}\n")
+	return s.bw.Flush()
 }

@@ -55,8 +55,8 @@ func mdSummary(w *errWriter, r *analyzer.Result) {
 			s.End.Format("15:04:05.000 MST"), humanDur(s.End.Sub(s.Start)))
 	}
 	w.printf(" **Flows:** %s", plural(s.Flows, "TCP connection"))
-	if len(r.Flows) != r.Total {
-		w.printf(" (%d shown: the others do not match the --host, --port or --verdict filters)", len(r.Flows))
+	if matched(r) != r.Total {
+		w.printf(" (%d shown: the others do not match the --host, --port or --verdict filters)", matched(r))
 	}
 	w.printf(".")
 	// the worst verdicts: those of the two highest severities present
@@ -203,7 +203,7 @@ func worstFlows(r *analyzer.Result, max int) []*analyzer.Flow {
 
 func mdFlows(w *errWriter, r *analyzer.Result, p palette) {
 	worst := worstFlows(r, mdWorstFlows)
-	problems := 0
+	problems := wanted(r) - len(r.Flows) // problem flows the run did not keep in full
 	for i := range r.Flows {
 		if r.Flows[i].Severity != analyzer.SevOK {
 			problems++
@@ -248,7 +248,7 @@ func mdFlows(w *errWriter, r *analyzer.Result, p palette) {
 
 func mdReproduce(w *errWriter, r *analyzer.Result) {
 	w.printf("### How to reproduce\n\n%s", mdCode(reproduce(r, "markdown")))
-	if len(r.Flows) != r.Total {
+	if matched(r) != r.Total {
 		w.printf(" with the same --host, --port and --verdict filters")
 	}
 	w.printf("; every packet of one flow: %s.\n", mdCode("tcpmortem flow FILE... --id N"))

@@ -49,3 +49,29 @@ func Render(w io.Writer, format string, r *analyzer.Result, o Options) error {
 	}
 	return fn(w, r, o)
 }
+
+// Drawn says which full flow results a format draws, for analyzer.Options.Retain and
+// Want: the text report the --limit most severe problem flows (all flows with --all),
+// Markdown its worst flows, HTML its table's rows. A run keeps only those in full.
+func Drawn(format string, o Options) (retain int, want func(*analyzer.Flow) bool) {
+	problem := func(f *analyzer.Flow) bool { return f.Severity != analyzer.SevOK }
+	switch format {
+	case "markdown":
+		return mdWorstFlows, problem
+	case "html":
+		return htmlMaxRows, nil
+	case "text":
+		if o.All {
+			return o.Limit, nil
+		}
+		return o.Limit, problem
+	}
+	return 0, nil
+}
+
+// matched is how many flows passed the --host, --port and --verdict filters: the
+// Result may list only some of them in full.
+func matched(r *analyzer.Result) int { return max(r.Matched, len(r.Flows)) }
+
+// wanted is how many of those the format would draw, were there no bound.
+func wanted(r *analyzer.Result) int { return max(r.Wanted, len(r.Flows)) }

@@ -54,7 +54,9 @@ func Text(w io.Writer, r *analyzer.Result, o Options) error {
 	textHeader(tw, r, p)
 	textFindings(tw, r, p)
 	textVerdicts(tw, r, p)
-	hidden := 0
+	// The run may have kept only the flows this report draws (report.Drawn): the
+	// others are counted from what it says it matched and wanted.
+	hidden := matched(r) - wanted(r) // flows that ended well, never kept
 	var shown []*analyzer.Flow
 	for i := range r.Flows {
 		f := &r.Flows[i]
@@ -64,19 +66,19 @@ func Text(w io.Writer, r *analyzer.Result, o Options) error {
 		}
 		shown = append(shown, f)
 	}
-	over := 0
+	over := wanted(r) - len(r.Flows) // problem flows beyond the bound, never kept
 	if o.Limit > 0 && len(shown) > o.Limit {
 		// A big capture has thousands of problem flows: draw the most severe, in
 		// flow order within a severity, and count the rest.
 		sort.SliceStable(shown, func(i, j int) bool { return shown[i].Severity.Rank() > shown[j].Severity.Rank() })
-		over = len(shown) - o.Limit
+		over += len(shown) - o.Limit
 		shown = shown[:o.Limit]
 		sort.SliceStable(shown, func(i, j int) bool { return shown[i].ID < shown[j].ID })
 	}
 	for _, f := range shown {
 		textFlow(tw, f, r.Idle, p)
 	}
-	if len(r.Flows) == 0 && r.Total > 0 {
+	if matched(r) == 0 && r.Total > 0 {
 		tw.printf("\nNo flow matches the filters (%d flows in all).\n", r.Total)
 	}
 	if over > 0 {

@@ -243,12 +243,20 @@ func Run(o *Options) error {
 	}
 	aopts := analyzer.Options{Config: o.Config, Keep: o.keep(), NoApp: o.NoApp, MaxFlows: o.MaxFlows,
 		Workers: o.Workers, Ladders: o.ladders()}
-	var stream *report.NDJSONStream
-	if o.Format == "ndjson" {
+	// Each format keeps only the full results it draws; the rest of every flow lives on
+	// as a compact record for the findings, the timeline and the counts.
+	var finish func(*analyzer.Result) error
+	switch o.Format {
+	case "ndjson":
 		// one line per flow as soon as it is judged, not the whole run at the end
-		stream = report.NewNDJSONStream(o.IO.Out)
-		aopts.OnFlow = stream.Flow
-		aopts.Ladders = func(*analyzer.Flow) bool { return false } // never drawn
+		stream := report.NewNDJSONStream(o.IO.Out)
+		aopts.OnFlow, aopts.Retain, aopts.NoLadders, finish = stream.Flow, -1, true, stream.Finish
+	case "json":
+		// the document's flows in ID order, written as soon as the order allows
+		stream := report.NewJSONStream(o.IO.Out)
+		aopts.OnFlow, aopts.OnSkip, aopts.Retain, aopts.NoLadders, finish = stream.Flow, stream.Skip, -1, true, stream.Finish
+	default:
+		aopts.Retain, aopts.Want = report.Drawn(o.Format, report.Options{All: o.All, Limit: o.Limit})
 	}
 	stop := func() {}
 	if o.IO.ErrTTY && os.Getenv("CI") == "" {
@@ -264,8 +272,8 @@ func Run(o *Options) error {
 	for _, w := range res.Summary.Warnings {
 		fmt.Fprintf(o.IO.ErrOut, "tcpmortem: warning: %s\n", w)
 	}
-	if stream != nil {
-		return stream.Finish(res)
+	if finish != nil {
+		return finish(res)
 	}
 	color := o.IO.OutTTY && !o.NoColor && os.Getenv("NO_COLOR") == ""
 	return report.Render(o.IO.Out, o.Format, res, report.Options{Color: color, All: o.All, Limit: o.Limit})

@@ -1,0 +1,367 @@
+package analyzer
+
+import (
+	"encoding/binary"
+	"math"
+	"net/netip"
+	"time"
+
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// record is what a run keeps of a flow once its full result has gone to the output:
+// the facts the findings and the timeline read, and nothing else. It holds no pointer
+// (the garbage collector never scans it) and takes 128 bytes, plus its socket states and
+// response times packed into the run's arena (about 80 bytes for a typical
+// connection), so a capture of millions of connections costs little more than the
+// connections open at once.
+type record struct {
+	start int64 // Unix ns of the first packet
+	// Facts the findings read, in seconds as the JSON writes them; NaN when unset.
+	wait, silent, finToRST float64
+	// closeIdleData is the silence before the first close, measured from the last
+	// payload byte either way (see flowTrace).
+	closeIdleData time.Duration
+
+	client, server endpoint
+
+	id, firstFrame, requestFrame, closeFrame uint32
+	evFrame                                  uint32 // the decisive evidence (the last of the verdict's)
+	evRef                                    uint16 // its file and words, in the run's evidence table
+	synCount                                 uint16
+	packed                                   arenaRef
+
+	verdict, close uint8 // indexes in verdictTable
+	synRetries     int8  // the tcp_syn_retries a give-up shows, -1 when none
+	side           uint8 // Facts.Side: sideNone, sideClient, sideServer
+	closeBy        int8  // the side whose FIN or RST closed first, -1 when none
+	closeKind      uint8 // closeNone, closeFIN, closeRST
+	gaveUpBy       uint8 // AppFacts.GaveUpBy: gaveUpOther, gaveUpFIN, gaveUpRST
+	flags          uint8
+}
+
+// endpoint is an address and port without netip's pointer (its zone handle).
+type endpoint struct {
+	ip   [16]byte
+	port uint16
+	is4  bool
+}
+
+func endpointOf(ap netip.AddrPort) endpoint {
+	return endpoint{ip: ap.Addr().As16(), port: ap.Port(), is4: ap.Addr().Is4()}
+}
+
+func (e endpoint) addr() netip.Addr {
+	a := netip.AddrFrom16(e.ip)
+	if e.is4 {
+		a = a.Unmap()
+	}
+	return a
+}
+
+func (e endpoint) addrPort() netip.AddrPort { return netip.AddrPortFrom(e.addr(), e.port) }
+
+// String is what Flow.Client and Flow.Server say.
+func (e endpoint) String() string { return e.addrPort().String() }
+
+const (
+	flagKeepSeen      = 1 << iota // a keepalive either way
+	flagCloseAnswered             // the other side answered the first FIN with its own
+	flagServed                    // the server's socket got past SYN_RECV (it has states)
+	flagServerPayload             // the server sent payload
+	flagClientSYN                 // the client sent a SYN
+	flagApp                       // the verdict carries application facts
+)
+
+const (
+	sideNone uint8 = iota
+	sideClient
+	sideServer
+)
+
+const (
+	closeNone uint8 = iota
+	closeFIN
+	closeRST
+)
+
+const (
+	gaveUpOther uint8 = iota
+	gaveUpFIN
+	gaveUpRST
+)
+
+// verdictTable numbers the verdicts for records.
+var verdictTable, verdictIndex = func() ([]Verdict, map[Verdict]uint8) {
+	m := make(map[Verdict]uint8, len(AllVerdicts))
+	for i, v := range AllVerdicts {
+		m[v] = uint8(i)
+	}
+	return AllVerdicts, m
+}()
+
+func (r *record) Verdict() Verdict { return verdictTable[r.verdict] }
+func (r *record) Close() Verdict   { return verdictTable[r.close] }
+func (r *record) Start() time.Time { return time.Unix(0, r.start).UTC() }
+func (r *record) has(flag uint8) bool {
+	return r.flags&flag != 0
+}
+
+// sideName is Facts.Side as the record keeps it.
+func (r *record) sideName() string {
+	switch r.side {
+	case sideClient:
+		return "client"
+	case sideServer:
+		return "server"
+	}
+	return ""
+}
+
+// optFloat is a *float64 fact as a record keeps it: NaN when unset.
+func optFloat(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// arenaRef locates a record's packed states, waits and SYN gaps in the arena.
+type arenaRef struct{ chunk, pos, n uint32 }
+
+// arena holds the variable parts of every record, packed, in large chunks with no
+// pointers inside: appending never copies what is there.
+type arena struct{ chunks [][]byte }
+
+const arenaChunk = 1 << 20
+
+func (a *arena) add(b []byte) arenaRef {
+	n := len(a.chunks)
+	if n == 0 || len(a.chunks[n-1])+len(b) > cap(a.chunks[n-1]) {
+		a.chunks = append(a.chunks, make([]byte, 0, max(arenaChunk, len(b))))
+		n++
+	}
+	c := a.chunks[n-1]
+	ref := arenaRef{chunk: uint32(n - 1), pos: uint32(len(c)), n: uint32(len(b))}
+	a.chunks[n-1] = append(c, b...)
+	return ref
+}
+
+func (a *arena) get(r arenaRef) []byte {
+	if r.n == 0 {
+		return nil
+	}
+	return a.chunks[r.chunk][r.pos : r.pos+r.n]
+}
+
+// evKey is an Evidence without its frame: few distinct ones exist in a run.
+type evKey struct {
+	file int
+	what string
+}
+
+// records keeps every judged flow's record, by ID, and what they share.
+type records struct {
+	chunks [][]record // record ID lives at chunks[(ID-1)/recordChunk][(ID-1)%recordChunk]
+	arena  arena
+	evs    []evKey
+	evIdx  map[evKey]uint16
+	files  []string
+	buf    []byte // scratch for packing
+	n      int
+}
+
+const recordChunk = 4096
+
+func newRecords(files []string) *records {
+	return &records{evIdx: map[evKey]uint16{}, files: files}
+}
+
+// add keeps the record of a judged flow: its result r (before the output had it) and
+// trace t.
+func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
+	rec := record{
+		start:         f.First.Time.UnixNano(),
+		wait:          math.NaN(),
+		silent:        optFloat(r.Facts.Silent),
+		finToRST:      optFloat(r.Facts.FINToRST),
+		closeIdleData: t.closeIdleData,
+		client:        endpointOf(f.Client),
+		server:        endpointOf(f.Server),
+		id:            uint32(r.ID),
+		firstFrame:    uint32(r.FirstFrame),
+		closeFrame:    uint32(t.closeAt.Frame),
+		synCount:      uint16(min(r.Facts.SYNCount, math.MaxUint16)),
+		verdict:       verdictIndex[r.Verdict],
+		close:         verdictIndex[r.Close],
+		synRetries:    -1,
+		closeBy:       int8(t.closeBy),
+	}
+	if a := r.Facts.AppFacts; a != nil {
+		rec.flags |= flagApp
+		rec.wait = optFloat(a.Wait)
+		rec.requestFrame = uint32(a.RequestFrame)
+		switch a.GaveUpBy {
+		case "FIN":
+			rec.gaveUpBy = gaveUpFIN
+		case "RST":
+			rec.gaveUpBy = gaveUpRST
+		}
+	}
+	if p := r.Facts.SYNRetries; p != nil {
+		rec.synRetries = int8(min(*p, math.MaxInt8))
+	}
+	switch r.Facts.Side {
+	case "client":
+		rec.side = sideClient
+	case "server":
+		rec.side = sideServer
+	}
+	switch t.closeKind {
+	case "FIN":
+		rec.closeKind = closeFIN
+	case "RST":
+		rec.closeKind = closeRST
+	}
+	for _, b := range []struct {
+		on   bool
+		flag uint8
+	}{{t.keepSeen, flagKeepSeen}, {t.closeAnswered, flagCloseAnswered}, {t.nstates[flows.FromServer] > 0, flagServed},
+		{r.PayloadBytes.Server > 0, flagServerPayload}, {r.Analysis.Client.SYNs > 0, flagClientSYN}} {
+		if b.on {
+			rec.flags |= b.flag
+		}
+	}
+	if n := len(r.Evidence); n > 0 {
+		e := r.Evidence[n-1]
+		k := evKey{what: e.What, file: -1}
+		if e.File != "" { // named only when there are several inputs
+			for i, name := range rs.files {
+				if name == e.File {
+					k.file = i
+					break
+				}
+			}
+		}
+		idx, ok := rs.evIdx[k]
+		if !ok && len(rs.evs) < math.MaxUint16 {
+			idx = uint16(len(rs.evs))
+			rs.evs = append(rs.evs, k)
+			rs.evIdx[k] = idx
+			ok = true
+		}
+		if ok {
+			rec.evFrame, rec.evRef = uint32(e.Frame), idx
+		}
+	}
+	rec.packed = rs.pack(t, &rec, r.Facts.SYNGaps)
+
+	id := r.ID
+	if id <= 0 {
+		return
+	}
+	c := (id - 1) / recordChunk
+	for len(rs.chunks) <= c {
+		rs.chunks = append(rs.chunks, nil)
+	}
+	if rs.chunks[c] == nil {
+		rs.chunks[c] = make([]record, recordChunk)
+	}
+	rs.chunks[c][(id-1)%recordChunk] = rec
+	rs.n++
+}
+
+// pack writes a record's variable parts: each side's socket states (state, start
+// from the flow's first packet, length), the response times (request time from the
+// first packet, wait), the SYN back-off gaps (µs), all as varints: exact, and about
+// a tenth of the fixed-size form.
+func (rs *records) pack(t *flowTrace, rec *record, gaps []float64) arenaRef {
+	b := rs.buf[:0]
+	for side := 0; side < 2; side++ {
+		sp := t.spans(flows.Direction(side))
+		b = append(b, byte(len(sp)))
+		for _, s := range sp {
+			b = append(b, s.state)
+			b = binary.AppendVarint(b, s.from-rec.start)
+			b = binary.AppendUvarint(b, uint64(s.to-s.from))
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(t.waits)))
+	for _, w := range t.waits {
+		b = binary.AppendVarint(b, w.at.UnixNano()-rec.start)
+		b = binary.AppendVarint(b, int64(w.wait))
+	}
+	b = binary.AppendUvarint(b, uint64(len(gaps)))
+	for _, g := range gaps {
+		b = binary.AppendVarint(b, int64(math.Round(g*1e6)))
+	}
+	rs.buf = b
+	return rs.arena.add(b)
+}
+
+// unpacked are a record's variable parts, read back.
+type unpacked struct {
+	spans [2][]span
+	waits []timedWait
+	gaps  []float64
+}
+
+func (rs *records) unpack(rec *record) unpacked {
+	var u unpacked
+	b := rs.arena.get(rec.packed)
+	i := 0
+	uv := func() uint64 {
+		v, n := binary.Uvarint(b[i:])
+		i += n
+		return v
+	}
+	sv := func() int64 {
+		v, n := binary.Varint(b[i:])
+		i += n
+		return v
+	}
+	for side := 0; side < 2; side++ {
+		n := int(b[i])
+		i++
+		for k := 0; k < n; k++ {
+			st := b[i]
+			i++
+			from := rec.start + sv()
+			u.spans[side] = append(u.spans[side], span{from: from, to: from + int64(uv()), state: st})
+		}
+	}
+	for n := uv(); n > 0; n-- {
+		at := sv()
+		u.waits = append(u.waits, timedWait{time.Unix(0, rec.start+at), time.Duration(sv())})
+	}
+	for n := uv(); n > 0; n-- {
+		u.gaps = append(u.gaps, float64(sv())/1e6)
+	}
+	return u
+}
+
+// evidence is the record's decisive frame as the findings cite it (ok false: none).
+func (rs *records) evidence(rec *record) (Evidence, bool) {
+	if rec.evFrame == 0 {
+		return Evidence{}, false
+	}
+	k := rs.evs[rec.evRef]
+	e := Evidence{Frame: int(rec.evFrame), What: k.what}
+	if k.file >= 0 && k.file < len(rs.files) {
+		e.File = rs.files[k.file]
+	}
+	return e, true
+}
+
+// all lists the records by ID (pointers into the chunks, which stay where they are).
+func (rs *records) all() []*record {
+	out := make([]*record, 0, rs.n)
+	for _, c := range rs.chunks {
+		for i := range c {
+			if c[i].id != 0 {
+				out = append(out, &c[i])
+			}
+		}
+	}
+	return out
+}
