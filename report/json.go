@@ -38,13 +38,14 @@ type JSONStream struct {
 	flows   int // flows written
 	err     error
 
-	next    int              // the ID the document waits for
-	held    map[int][]byte   // encoded flows waiting for an earlier ID
-	heldLen int              // bytes in held
-	skipped []uint64         // IDs not in the document, a bit each
-	spill   *os.File         // where held flows go past jsonHoldBytes
-	spilled map[int]spillRef // and where each is in it
-	spillAt int64
+	holdBytes int              // jsonHoldBytes, smaller in tests
+	next      int              // the ID the document waits for
+	held      map[int][]byte   // encoded flows waiting for an earlier ID
+	heldLen   int              // bytes in held
+	skipped   []uint64         // IDs not in the document, a bit each
+	spill     *os.File         // where held flows go past jsonHoldBytes
+	spilled   map[int]spillRef // and where each is in it
+	spillAt   int64
 }
 
 type spillRef struct {
@@ -57,7 +58,8 @@ const jsonHoldBytes = 16 << 20
 
 // NewJSONStream starts a document on w.
 func NewJSONStream(w io.Writer) *JSONStream {
-	s := &JSONStream{bw: bufio.NewWriterSize(w, 1<<20), next: 1, held: map[int][]byte{}, spilled: map[int]spillRef{}}
+	s := &JSONStream{bw: bufio.NewWriterSize(w, 1<<20), next: 1, held: map[int][]byte{}, spilled: map[int]spillRef{},
+		holdBytes: jsonHoldBytes}
 	s.enc = json.NewEncoder(&s.buf)
 	s.enc.SetEscapeHTML(false) // filters keep their && as typed, ready to paste
 	return s
@@ -103,7 +105,7 @@ func (s *JSONStream) isSkipped(id int) bool {
 func (s *JSONStream) hold(id int, line []byte) {
 	s.held[id] = line
 	s.heldLen += len(line) + 64 // the map entry too
-	if s.heldLen > jsonHoldBytes {
+	if s.heldLen > s.holdBytes {
 		s.spillHeld()
 	}
 }

@@ -4,19 +4,24 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tcpmortem/tcpmortem/analyzer"
 	"github.com/tcpmortem/tcpmortem/cmd/analyze"
 	"github.com/tcpmortem/tcpmortem/cmd/cmdutil"
 	"github.com/tcpmortem/tcpmortem/cmd/root"
+	"github.com/tcpmortem/tcpmortem/flows"
+	"github.com/tcpmortem/tcpmortem/report"
 )
 
 const (
@@ -515,4 +520,84 @@ func TestAnalyzeOptions(t *testing.T) {
 	if got.Format != "text" || got.Idle != time.Second || got.All || got.NoColor || len(got.Ports)+len(got.Hosts)+len(got.Verdicts) != 0 {
 		t.Errorf("default options %+v", got)
 	}
+}
+
+// TestAnalyzeKeepsOnlyWhatItDraws: the command keeps in full only the flows its format
+// draws (report.Drawn: the --limit most severe for text, the worst for Markdown, the
+// table's rows for HTML) and counts the rest from compact records. Its output must be
+// the very bytes the report renders from a run that kept every flow. s5 has 26 problem
+// flows of three severities, s1 and s3 dozens of flows: small limits make the bounds bite.
+func TestAnalyzeKeepsOnlyWhatItDraws(t *testing.T) {
+	caps := []string{"s1_sidecar_close_wait.pcap", "s3_syn_drops.pcap", "s5_accept_failure.pcap"}
+	for _, c := range caps {
+		path := filepath.Join("..", "..", "testdata", "scenarios", c)
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		for _, args := range [][]string{
+			{"--limit", "3"}, {"--limit", "3", "--all"}, {"--limit", "0"}, {"--limit", "7", "--verdict", "refused"},
+			{"--format", "markdown"}, {"--format", "html"}, {"--format", "json", "--port", "8080"},
+		} {
+			full := append([]string{"analyze", "--no-color", "--workers", "1", "--max-flows", "0"}, args...)
+			code, got, stderr := execute(t, append(full, path)...)
+			if code != 0 {
+				t.Fatalf("%s %v: exit %d: %s", c, args, code, stderr)
+			}
+			want := renderFull(t, path, args)
+			if got != want {
+				t.Errorf("%s %v: the output differs from the report of a run that kept every flow", c, args)
+			}
+		}
+	}
+}
+
+// renderFull renders path as the report package does from a run that kept every flow
+// in full, with the options args name (--format, --limit, --all, --verdict, --port).
+func renderFull(t *testing.T, path string, args []string) string {
+	t.Helper()
+	format, o := "text", report.Options{Limit: 50}
+	var verdict string
+	var port uint16
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "--format":
+			format = args[i+1]
+			i++
+		case "--limit":
+			o.Limit, _ = strconv.Atoi(args[i+1])
+			i++
+		case "--all":
+			o.All = true
+		case "--verdict":
+			verdict = args[i+1]
+			i++
+		case "--port":
+			p, _ := strconv.Atoi(args[i+1])
+			port = uint16(p)
+			i++
+		}
+	}
+	src, err := flows.Open(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	opts := analyzer.Options{Config: analyzer.DefaultConfig(), Workers: 1}
+	if verdict != "" || port != 0 {
+		opts.Keep = func(f *analyzer.Flow) bool {
+			if verdict != "" && string(f.Verdict) != verdict {
+				return false
+			}
+			return port == 0 || strings.HasSuffix(f.Client, fmt.Sprintf(":%d", port)) || strings.HasSuffix(f.Server, fmt.Sprintf(":%d", port))
+		}
+	}
+	res, err := analyzer.Analyze([]*flows.FileSource{src}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := report.Render(&b, format, res, o); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

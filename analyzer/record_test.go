@@ -1,0 +1,128 @@
+package analyzer
+
+import (
+	"errors"
+	"io"
+	"math"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"unsafe"
+
+	"github.com/tcpmortem/tcpmortem/analyzer/app"
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// TestRecordIsCompact: what a run keeps of each finished flow stays within the
+// budget of issue #5 (256 bytes): the fixed part is 128 bytes with no pointer, and the
+// packed part (socket states, response times, SYN gaps) averages well under 128 bytes
+// on every capture of testdata.
+func TestRecordIsCompact(t *testing.T) {
+	if n := unsafe.Sizeof(record{}); n > 128 {
+		t.Errorf("record is %d bytes, want at most 128", n)
+	}
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.pcap*"))
+	total, flowsSeen := 0, 0
+	for _, p := range paths {
+		forEachJudged(t, p, func(r *Flow, f *flows.Flow, tr *flowTrace, rs *records, rec *record) {
+			total += int(rec.packed.n)
+			flowsSeen++
+		})
+	}
+	if flowsSeen == 0 {
+		t.Fatal("no flows")
+	}
+	if avg := float64(total) / float64(flowsSeen); avg > 128 {
+		t.Errorf("packed part averages %.0f bytes over %d flows, want at most 128", avg, flowsSeen)
+	} else {
+		t.Logf("packed part: %.0f bytes per flow on average over %d flows", avg, flowsSeen)
+	}
+}
+
+// TestRecordRoundTrip: a record gives back exactly what the findings and the timeline
+// read of the full result: every socket state, response time and SYN gap, to the
+// nanosecond, and the facts by value.
+func TestRecordRoundTrip(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.pcap*"))
+	for _, p := range paths {
+		forEachJudged(t, p, func(r *Flow, f *flows.Flow, tr *flowTrace, rs *records, rec *record) {
+			u := rs.unpack(rec)
+			for side := 0; side < 2; side++ {
+				want := tr.spans(flows.Direction(side))
+				if len(want) == 0 && len(u.spans[side]) == 0 {
+					continue
+				}
+				if !reflect.DeepEqual(u.spans[side], want) {
+					t.Errorf("%s flow %d: side %d states %v, want %v", p, r.ID, side, u.spans[side], want)
+				}
+			}
+			if len(u.waits) != len(tr.waits) {
+				t.Errorf("%s flow %d: %d waits, want %d", p, r.ID, len(u.waits), len(tr.waits))
+			}
+			for i := range u.waits {
+				if i < len(tr.waits) && (!u.waits[i].at.Equal(tr.waits[i].at) || u.waits[i].wait != tr.waits[i].wait) {
+					t.Errorf("%s flow %d: wait %d is %v, want %v", p, r.ID, i, u.waits[i], tr.waits[i])
+				}
+			}
+			if len(u.gaps) != len(r.Facts.SYNGaps) || len(u.gaps) > 0 && !reflect.DeepEqual(u.gaps, r.Facts.SYNGaps) {
+				t.Errorf("%s flow %d: SYN gaps %v, want %v", p, r.ID, u.gaps, r.Facts.SYNGaps)
+			}
+			if rec.Verdict() != r.Verdict || rec.Close() != r.Close || rec.server.String() != r.Server || rec.client.String() != r.Client {
+				t.Errorf("%s flow %d: record says %s/%s %s→%s, the result %s/%s %s→%s", p, r.ID,
+					rec.Verdict(), rec.Close(), rec.client, rec.server, r.Verdict, r.Close, r.Client, r.Server)
+			}
+			same := func(name string, got float64, want *float64) {
+				if want == nil && !math.IsNaN(got) || want != nil && got != *want {
+					t.Errorf("%s flow %d: %s %v, want %v", p, r.ID, name, got, want)
+				}
+			}
+			same("silent", rec.silent, r.Facts.Silent)
+			same("fin_to_rst", rec.finToRST, r.Facts.FINToRST)
+			if r.Facts.AppFacts != nil {
+				same("wait", rec.wait, r.Facts.Wait)
+			}
+			if e, ok := rs.evidence(rec); ok != (len(r.Evidence) > 0) || ok && e != r.Evidence[len(r.Evidence)-1] {
+				t.Errorf("%s flow %d: evidence %v, want the last of %v", p, r.ID, e, r.Evidence)
+			}
+		})
+	}
+}
+
+// forEachJudged reads a capture and judges each flow as Analyze does, handing the
+// result, the flow, its trace and its record to fn.
+func forEachJudged(t *testing.T, path string, fn func(*Flow, *flows.Flow, *flowTrace, *records, *record)) {
+	t.Helper()
+	src, err := flows.Open(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	names := []string{src.Input().Name}
+	ev := &evidenceNamer{files: names}
+	rs := newRecords(names)
+	cfg := DefaultConfig()
+	table := flows.NewTable(func(f *flows.Flow) {
+		var tr flowTrace
+		r := judge(f, f.End, cfg, ev, &tr)
+		rs.add(&r, f, &tr)
+		c := (r.ID - 1) / recordChunk
+		fn(&r, f, &tr, rs, &rs.chunks[c][(r.ID-1)%recordChunk])
+	})
+	table.App = app.New()
+	dec := flows.NewDecoder()
+	var seg flows.Segment
+	for {
+		p, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		table.Tick(p.Time)
+		if dec.Decode(p, &seg) {
+			table.Add(&seg)
+		}
+	}
+	table.Flush()
+}
