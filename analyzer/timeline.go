@@ -1,7 +1,9 @@
 package analyzer
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 	"sort"
 	"time"
 
@@ -311,11 +313,11 @@ func countOverTime(spans []span, end time.Time) ([]StatePoint, StatePoint) {
 			edges = append(edges, edge{s.to, -1})
 		}
 	}
-	sort.Slice(edges, func(i, j int) bool {
-		if edges[i].t != edges[j].t {
-			return edges[i].t < edges[j].t
+	slices.SortFunc(edges, func(a, b edge) int {
+		if a.t != b.t {
+			return cmp.Compare(a.t, b.t)
 		}
-		return edges[i].d < edges[j].d // a close and an open at once: no false peak
+		return cmp.Compare(a.d, b.d) // a close and an open at once: no false peak
 	})
 	var pts []StatePoint
 	var peak StatePoint

@@ -62,7 +62,9 @@ type Table struct {
 	// NoLadders says no flow's ladder will be read: each flow only counts its packets
 	// (a ladder is 3 KB of a live flow's 7).
 	NoLadders bool
-	Stats     TableStats
+
+	step  Step // the packet being placed (see track)
+	Stats TableStats
 
 	now, nextTick    time.Time
 	pending          pendingHeap
@@ -512,7 +514,10 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		Truncated: len(seg.Payload) < seg.PayloadLen,
 	})
 
-	step := Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, Time: seg.Time, From: d,
+	// The step lives in the table, not on the stack: the application layer is handed a
+	// pointer to it through an interface, which would move it to the heap every packet.
+	step := &t.step
+	*step = Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, Time: seg.Time, From: d,
 		Flags: flags, Seq: seg.Seq - s.ISN, Len: seg.PayloadLen, Window: seg.Window, Notes: notes}
 	if ack && p.HaveISN {
 		step.Ack = seg.Ack - p.ISN
@@ -524,10 +529,10 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		// Keep the packet before the silence too, so the ladder shows both ends of it.
 		f.Ladder.Keep(f.lastStep)
 	}
-	f.Ladder.Add(step, key)
-	f.lastStep = step
+	f.Ladder.Add(*step, key)
+	f.lastStep = *step
 
 	if t.App != nil && seg.PayloadLen > 0 {
-		t.App.Segment(f, d, seg, &step)
+		t.App.Segment(f, d, seg, step)
 	}
 }
