@@ -90,7 +90,15 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		return ts
 	}
 	add := func(side flows.Direction, st SocketState, from, to time.Time) {
-		to = stop(to)
+		switch {
+		case st != "TIME_WAIT":
+			to = stop(to)
+		case !rst.IsZero() && rst.Time.Before(to):
+			to = rst.Time
+			// Otherwise TIME_WAIT lasts its 60 s, however soon the flow was handed
+			// over (a closed flow is judged 2 s after its last packet); the timeline
+			// stops it at the capture's end.
+		}
 		if from.IsZero() || !to.After(from) && !to.Equal(from) {
 			return
 		}

@@ -22,6 +22,8 @@ const (
 	// for resetTombLife (Zeek's tcp_reset_delay); later packets are a new connection.
 	tombLife      = 60 * time.Second
 	resetTombLife = 5 * time.Second
+	// minTombs is the fewest tombstones kept whatever --max-flows says.
+	minTombs = 1 << 16
 	// tickEvery is how often (in capture time) finished flows are looked for.
 	tickEvery = 250 * time.Millisecond
 )
@@ -103,13 +105,20 @@ func (h *pendingHeap) Pop() any {
 }
 
 // watch queues a flow that may have ended.
+// A queued flow whose deadline comes sooner (a connect queued on its SYN's retry
+// deadline that then closed cleanly) moves up: otherwise it would stay live seconds
+// past its grace, and a busy listener's table would fill with finished connections.
+// A deadline that moves later is found when the old one comes (see advance).
 func (t *Table) watch(f *Flow) {
-	if f.queued {
-		return
-	}
-	if at, ok := t.deadline(f); ok {
+	at, ok := t.deadline(f)
+	switch {
+	case !ok:
+	case !f.queued:
 		f.queued = true
 		heap.Push(&t.pending, pendingEntry{at, f})
+	case at.Before(t.pending[f.pendingAt].at):
+		t.pending[f.pendingAt].at = at
+		heap.Fix(&t.pending, f.pendingAt)
 	}
 }
 
@@ -186,6 +195,16 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 	until := end.Add(life)
 	t.tombOf[f.key] = until
 	t.tombs = append(t.tombs, tomb{f.key, until})
+	// Tombstones are bounded like live flows: a SYN flood of random tuples would
+	// otherwise leave one per SYN for a minute of capture. Past the bound the oldest
+	// are forgotten early; a straggler of theirs then starts a midstream flow.
+	for limit := max(t.MaxFlows, minTombs); t.tombHead < len(t.tombs) &&
+		(len(t.tombOf) > limit || len(t.tombs)-t.tombHead > 2*limit); t.tombHead++ {
+		tb := t.tombs[t.tombHead]
+		if until, ok := t.tombOf[tb.key]; ok && until.Equal(tb.until) {
+			delete(t.tombOf, tb.key)
+		}
+	}
 	t.done(f)
 }
 
