@@ -340,6 +340,27 @@ func (rs *records) unpack(rec *record) unpacked {
 	return u
 }
 
+// spansOf appends one side's socket states to buf, reading nothing else.
+func (rs *records) spansOf(rec *record, side flows.Direction, buf []span) []span {
+	b := rs.arena.get(rec.packed)
+	i := 0
+	for sd := flows.FromClient; sd <= side; sd++ {
+		n := int(b[i])
+		i++
+		for k := 0; k < n; k++ {
+			st := b[i]
+			d, m := binary.Varint(b[i+1:])
+			l, m2 := binary.Uvarint(b[i+1+m:])
+			i += 1 + m + m2
+			if sd == side {
+				from := rec.start + d
+				buf = append(buf, span{from: from, to: from + int64(l), state: st})
+			}
+		}
+	}
+	return buf
+}
+
 // evidence is the record's decisive frame as the findings cite it (ok false: none).
 func (rs *records) evidence(rec *record) (Evidence, bool) {
 	if rec.evFrame == 0 {

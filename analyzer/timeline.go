@@ -1,7 +1,6 @@
 package analyzer
 
 import (
-	"cmp"
 	"net/netip"
 	"slices"
 	"sort"
@@ -233,44 +232,56 @@ const maxTimelineEndpoints = 12
 
 // buildTimeline counts, for each endpoint, its sockets in each state over time.
 // A state still held when the capture ended stays counted to the end of the chart.
+// It reads the records twice (which endpoints are busiest, then each one's states)
+// and holds one endpoint's edges at a time: a capture of millions of connections
+// charts in the memory of its busiest endpoint's, not of all the spans at once.
 func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
 	type gkey struct {
 		role string
 		ep   endpoint // a server's address and port, a client host's address (port 0)
 	}
 	type group struct {
+		gkey
 		key   string
-		role  string
 		flows int
-		spans []span
+		spans bool // any span to chart
 	}
-	groups := map[gkey]*group{}
-	get := func(k gkey) *group {
-		g := groups[k]
-		if g == nil {
-			g = &group{role: k.role}
-			if k.role == "server" {
-				g.key = k.ep.String()
-			} else {
-				g.key = k.ep.addr().Unmap().String()
-			}
-			groups[k] = g
+	keyOf := func(f *record, role string) gkey {
+		if role == "server" {
+			return gkey{role, f.server}
 		}
-		return g
-	}
-	for _, f := range fl {
-		u := rs.unpack(f)
-		gs := get(gkey{"server", f.server})
-		gs.flows++
-		gs.spans = append(gs.spans, u.spans[flows.FromServer]...)
 		// A client host is its address alone (an IPv4-mapped one as the IPv4 it is).
-		gc := get(gkey{"client", endpointOf(netip.AddrPortFrom(f.client.addr().Unmap(), 0))})
-		gc.flows++
-		gc.spans = append(gc.spans, u.spans[flows.FromClient]...)
+		return gkey{role, endpointOf(netip.AddrPortFrom(f.client.addr().Unmap(), 0))}
+	}
+	sides := [2]struct {
+		role string
+		side flows.Direction
+	}{{"server", flows.FromServer}, {"client", flows.FromClient}}
+	groups := map[gkey]*group{}
+	var buf []span
+	for _, f := range fl {
+		for _, sd := range sides {
+			k := keyOf(f, sd.role)
+			g := groups[k]
+			if g == nil {
+				g = &group{gkey: k}
+				if k.role == "server" {
+					g.key = k.ep.String()
+				} else {
+					g.key = k.ep.addr().String()
+				}
+				groups[k] = g
+			}
+			g.flows++
+			if !g.spans {
+				buf = rs.spansOf(f, sd.side, buf[:0])
+				g.spans = len(buf) > 0
+			}
+		}
 	}
 	var list []*group
 	for _, g := range groups {
-		if len(g.spans) > 0 {
+		if g.spans {
 			list = append(list, g)
 		}
 	}
@@ -287,82 +298,110 @@ func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
 		list = list[:maxTimelineEndpoints]
 	}
 	out := []StateSeries{}
+	edges := make([][]int64, len(SocketStates))
 	for _, g := range list {
+		for i := range edges {
+			edges[i] = edges[i][:0]
+		}
+		side := flows.FromServer
+		if g.role == "client" {
+			side = flows.FromClient
+		}
+		for _, f := range fl {
+			if keyOf(f, g.role) != g.gkey {
+				continue
+			}
+			buf = rs.spansOf(f, side, buf[:0])
+			for _, sp := range buf {
+				edges[sp.state] = appendEdges(edges[sp.state], sp, end)
+			}
+		}
 		ss := StateSeries{Endpoint: g.key, Role: g.role, Flows: g.flows,
 			States: map[SocketState][]StatePoint{}, Peak: map[SocketState]StatePoint{}}
-		byState := map[SocketState][]span{}
-		for _, sp := range g.spans {
-			byState[SocketStates[sp.state]] = append(byState[SocketStates[sp.state]], sp)
-		}
-		for st, spans := range byState {
-			pts, peak := countOverTime(spans, end)
+		for st := range edges {
+			if len(edges[st]) == 0 {
+				continue
+			}
+			slices.Sort(edges[st])
+			pts, peak := countEdges(edges[st], maxSeriesPoints)
 			if peak.N == 0 {
 				continue // only instants: nothing to chart
 			}
-			ss.States[st] = thin(pts, maxSeriesPoints)
-			ss.Peak[st] = peak
+			ss.States[SocketStates[st]] = pts
+			ss.Peak[SocketStates[st]] = peak
 		}
 		out = append(out, ss)
 	}
 	return out
 }
 
+// An edge is a span's start or end as one sortable number: its time in ns, doubled,
+// plus one for a start, so that at the same instant a close sorts before an open (no
+// false peak).
+func appendEdges(edges []int64, s span, end time.Time) []int64 {
+	edges = append(edges, s.from*2+1)
+	// A span that lasts to the end (or past it) is still open there: no drop is drawn.
+	if end.IsZero() || s.to < end.UnixNano() {
+		edges = append(edges, s.to*2)
+	}
+	return edges
+}
+
 // countOverTime turns spans into a step series of how many were open, and its peak.
-// Spans that last to the end (or past it) are still open there: no drop is drawn.
 func countOverTime(spans []span, end time.Time) ([]StatePoint, StatePoint) {
-	type edge struct {
-		t int64
-		d int
-	}
-	edges := make([]edge, 0, 2*len(spans))
+	edges := make([]int64, 0, 2*len(spans))
 	for _, s := range spans {
-		edges = append(edges, edge{s.from, +1})
-		if end.IsZero() || s.to < end.UnixNano() {
-			edges = append(edges, edge{s.to, -1})
+		edges = appendEdges(edges, s, end)
+	}
+	slices.Sort(edges)
+	return countEdges(edges, 0)
+}
+
+// countEdges turns sorted edges into a step series (a point per instant where the
+// count changes) and its peak. With max > 0 and more instants than that, the series is
+// thinned as it is made, as thin does: each run of instants becomes one point at the
+// run's first instant with the run's highest count, and the last point is kept.
+func countEdges(edges []int64, max int) ([]StatePoint, StatePoint) {
+	instants := 0
+	for i, e := range edges {
+		if i+1 == len(edges) || edges[i+1]>>1 != e>>1 {
+			instants++
 		}
 	}
-	slices.SortFunc(edges, func(a, b edge) int {
-		if a.t != b.t {
-			return cmp.Compare(a.t, b.t)
-		}
-		return cmp.Compare(a.d, b.d) // a close and an open at once: no false peak
-	})
-	var pts []StatePoint
-	var peak StatePoint
-	n := 0
+	per := 1
+	if max > 0 && instants > max {
+		per = (instants + max - 1) / max
+	}
+	pts := make([]StatePoint, 0, min(instants, instants/per+2))
+	var peak, run, last StatePoint
+	n, k := 0, 0
 	for i, e := range edges {
-		n += e.d
-		if i+1 < len(edges) && edges[i+1].t == e.t {
+		if e&1 == 1 {
+			n++
+		} else {
+			n--
+		}
+		t := e >> 1
+		if i+1 < len(edges) && edges[i+1]>>1 == t {
 			continue
 		}
-		p := StatePoint{T: time.Unix(0, e.t).UTC(), N: n}
-		pts = append(pts, p)
+		p := StatePoint{T: time.Unix(0, t).UTC(), N: n}
 		if n > peak.N {
 			peak = p
 		}
+		if k%per == 0 {
+			run = p
+		} else if p.N > run.N {
+			run.N = p.N
+		}
+		k++
+		if k%per == 0 || k == instants {
+			pts = append(pts, run)
+		}
+		last = p
+	}
+	if per > 1 && len(pts) > 0 && !pts[len(pts)-1].T.Equal(last.T) {
+		pts = append(pts, last)
 	}
 	return pts, peak
-}
-
-// thin keeps at most max points of a step series, keeping each bucket's highest.
-func thin(pts []StatePoint, max int) []StatePoint {
-	if len(pts) <= max {
-		return pts
-	}
-	out := make([]StatePoint, 0, max+1)
-	per := (len(pts) + max - 1) / max
-	for i := 0; i < len(pts); i += per {
-		best := pts[i]
-		for j := i; j < i+per && j < len(pts); j++ {
-			if pts[j].N > best.N {
-				best = pts[j]
-			}
-		}
-		best.T = pts[i].T
-		out = append(out, best)
-	}
-	if last := pts[len(pts)-1]; out[len(out)-1].T != last.T {
-		out = append(out, last)
-	}
-	return out
 }
