@@ -34,6 +34,7 @@ type JSONStream struct {
 	bw      *bufio.Writer
 	buf     bytes.Buffer
 	enc     *json.Encoder
+	flowBuf []byte // one flow's line, reused
 	started bool
 	flows   int // flows written
 	err     error
@@ -76,7 +77,7 @@ func (s *JSONStream) Flow(f *analyzer.Flow) {
 		s.drain()
 		return
 	}
-	line, err := s.encode(f, "")
+	line, err := s.encodeFlow(f)
 	if err != nil {
 		s.err = err
 		return
@@ -183,12 +184,20 @@ func (s *JSONStream) encode(v any, prefix string) ([]byte, error) {
 }
 
 func (s *JSONStream) write(f *analyzer.Flow) {
-	line, err := s.encode(f, "")
+	line, err := s.encodeFlow(f)
 	if err != nil {
 		s.err = err
 		return
 	}
 	s.line(line)
+}
+
+// encodeFlow writes a flow as one line of JSON, the bytes encoding/json would write,
+// by hand (jsonflow.go), into a buffer reused from flow to flow: valid until the next call.
+func (s *JSONStream) encodeFlow(f *analyzer.Flow) ([]byte, error) {
+	var err error
+	s.flowBuf, err = appendFlowErr(s.flowBuf[:0], f)
+	return s.flowBuf, err
 }
 
 func (s *JSONStream) line(b []byte) {
