@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -19,6 +20,7 @@ type NDJSONStream struct {
 	w     io.Writer
 	err   error
 	flows int
+	buf   []byte
 }
 
 // NewNDJSONStream starts a stream on w.
@@ -27,7 +29,18 @@ func NewNDJSONStream(w io.Writer) *NDJSONStream { return &NDJSONStream{w: w} }
 // Flow writes one flow's line; fit for analyzer.Options.OnFlow. After the first write
 // error (a closed pipe) it writes nothing more; Err and Finish report that error.
 func (s *NDJSONStream) Flow(f *analyzer.Flow) {
-	s.line(f)
+	if s.err != nil {
+		return
+	}
+	// The same encoder as the JSON document's flows: the same bytes (filters keep
+	// their && as typed), without reflection.
+	b, err := appendFlowErr(s.buf[:0], f)
+	if err != nil {
+		s.err = err
+		return
+	}
+	s.buf = append(b, '\n')
+	_, s.err = s.w.Write(s.buf)
 	s.flows++
 }
 
@@ -61,12 +74,23 @@ func (s *NDJSONStream) line(v any) {
 	if s.err != nil {
 		return
 	}
-	b, err := json.Marshal(v)
+	b, err := marshalNoEscape(v)
 	if err != nil {
 		s.err = err
 		return
 	}
 	_, s.err = s.w.Write(append(b, '\n'))
+}
+
+// marshalNoEscape is json.Marshal without HTML escaping, as the JSON document writes.
+func marshalNoEscape(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 // NDJSON renders a finished Result as the stream would have: every flow's line, then
