@@ -65,8 +65,9 @@ type nonTCPKey struct {
 // Decoder turns Packets into Segments. It is not safe for concurrent use; use one per
 // goroutine.
 //
-// The common path decodes with gopacket's DecodingLayerParser into layers allocated
-// once here, and allocates nothing per packet. What still allocates: gopacket's error
+// The common packet, a plain TCP segment, is decoded by hand (fastpath.go); the rest
+// with gopacket's DecodingLayerParser into layers allocated once here. Neither
+// allocates per packet. What still allocates on the gopacket path: gopacket's error
 // values on broken headers (fmt.Errorf), MPTCP options (gopacket allocates a struct per
 // MPTCP option), the first packet with more than four TCP options or with IPv4 options
 // (the layer's option slice grows once and is then reused), and the first count of each
@@ -96,6 +97,10 @@ type Decoder struct {
 	dst     netip.Addr
 	ipid    uint16 // the IPv4 identification of the packet carrying the transport header
 	ipEnd   int    // where the IP packet carrying the transport header ends, by its header
+
+	// noFast turns the hand-written fast path off (fastpath.go), so that tests can hold
+	// it against the gopacket path.
+	noFast bool
 
 	tcpN, icmpN, fragN, malformedN int
 	firstMalformed                 MalformedFrame
@@ -162,6 +167,9 @@ func (d *Decoder) Decode(p *Packet, seg *Segment) (ok bool) {
 	}()
 	data := p.Data
 	d.wireEnd = max(p.WireLen, len(data)) // p.Data starts at offset 0
+	if !d.noFast && d.fast(p.LinkType, data) {
+		return true
+	}
 	switch p.LinkType {
 	case layers.LinkTypeEthernet:
 		return d.parse(d.pEth, layers.LayerTypeEthernet, data)
@@ -484,12 +492,16 @@ func (d *Decoder) ipContext(n int) bool {
 // setEnd sets where the IP packet ends from its declared total length; a length of 0
 // (TSO), shorter than the header, or beyond the frame's wire length falls back to
 // what the frame holds.
-func (d *Decoder) setEnd(start, total, hdr int) {
+func (d *Decoder) setEnd(start, total, hdr int) { d.ipEnd = d.endOf(start, total, hdr) }
+
+// endOf is setEnd's rule without setting anything (the fast path must leave the
+// decoder as it found it when it gives up).
+func (d *Decoder) endOf(start, total, hdr int) int {
 	end := start + total
 	if total == 0 || total < hdr || end > d.wireEnd {
 		end = d.wireEnd
 	}
-	d.ipEnd = end
+	return end
 }
 
 // fromTCPLayer fills the segment from a TCP header gopacket decoded in full.
