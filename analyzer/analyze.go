@@ -303,7 +303,9 @@ func sideStats(s *flows.Side) SideStats {
 }
 
 // wiresharkFilter is a display filter that selects the flow's packets; when its tuple
-// carried other connections too, a frame range narrows it to this one.
+// carried other connections too, a frame range narrows it to this one. A flow handed
+// over before the capture's end gets the range too: a later connection may reuse its
+// tuple, and by then its result is out (the filter must not depend on how soon).
 func wiresharkFilter(f *flows.Flow) string {
 	ipf := "ip.addr"
 	if f.Client.Addr().Is6() && !f.Client.Addr().Is4In6() {
@@ -321,7 +323,7 @@ func wiresharkFilter(f *flows.Flow) string {
 	} else {
 		s += fmt.Sprintf(" && tcp.port==%d && tcp.port==%d", f.Client.Port(), f.Server.Port())
 	}
-	if f.TupleReused && f.First.File == f.Last.File {
+	if (f.TupleReused || f.FinishedEarly) && f.First.File == f.Last.File {
 		s += fmt.Sprintf(" && frame.number>=%d && frame.number<=%d", f.First.Frame, f.Last.Frame)
 	}
 	return s

@@ -184,6 +184,7 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 	f.finished = true
 	f.End = end
 	f.Evicted = evicted
+	f.FinishedEarly = true
 	if evicted {
 		t.Stats.Evicted++
 	}

@@ -136,6 +136,9 @@ type Flow struct {
 	// end, the moment an ended connection's grace ran out, the SYN that replaced it, or
 	// the moment it was evicted.
 	End time.Time
+	// FinishedEarly says the table handed the flow over before the capture's end (it
+	// ended, or was evicted): a later connection may still reuse its tuple.
+	FinishedEarly bool
 	// Evicted says the table dropped the flow while it was still open, to stay within
 	// its --max-flows bound: its verdict describes it as of that moment.
 	Evicted bool

@@ -400,7 +400,9 @@ func TestJSONTimestampsHaveNineDigits(t *testing.T) {
 // `tshark -r FILE -Y "<filter>"` while this test was written (tshark 4.0.17); frames is
 // the number of frames tshark listed, first and last the first and last frame numbers
 // it printed. The test cannot run tshark (CI may not have it): it pins the filter that
-// was checked and compares tshark's count with the flow's own packet count.
+// was checked and compares tshark's count with the flow's own packet count. A flow that
+// ended before the capture did carries its frame range (its tuple could be reused by a
+// later connection); tshark selected the same frames with and without it.
 type wiresharkCase struct {
 	id                  int
 	filter              string
@@ -411,17 +413,17 @@ var wiresharkCases = map[string][]wiresharkCase{
 	// tshark -r demo.pcapng -Y '<filter>' lists frames 8..20 (13 frames) for flow 1,
 	// 23..24 for flow 2, and so on: the same frame numbers as `tshark -r demo.pcapng`.
 	"demo/demo.pcapng": {
-		{1, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==33856 && tcp.port==8080", 13, 8, 20},
-		{2, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==41344 && tcp.port==8081", 2, 23, 24},
-		{3, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==60784 && tcp.port==8443", 6, 26, 64},
+		{1, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==33856 && tcp.port==8080 && frame.number>=8 && frame.number<=20", 13, 8, 20},
+		{2, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==41344 && tcp.port==8081 && frame.number>=23 && frame.number<=24", 2, 23, 24},
+		{3, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==60784 && tcp.port==8443 && frame.number>=26 && frame.number<=64", 6, 26, 64},
 		{4, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==33858 && tcp.port==8080", 9, 27, 35},
 		{5, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==33860 && tcp.port==8080", 7, 37, 58},
-		{6, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==33870 && tcp.port==8080", 8, 42, 63},
+		{6, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==33870 && tcp.port==8080 && frame.number>=42 && frame.number<=63", 8, 42, 63},
 		{7, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==33876 && tcp.port==8080", 7, 49, 55},
 		{8, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==54062 && tcp.port==8080", 10, 66, 75},
 	},
 	"link/ipv6.pcap": {
-		{1, "ipv6.addr==fd77::1 && ipv6.addr==fd77::2 && tcp.port==36948 && tcp.port==8080", 13, 4, 16},
+		{1, "ipv6.addr==fd77::1 && ipv6.addr==fd77::2 && tcp.port==36948 && tcp.port==8080 && frame.number>=4 && frame.number<=16", 13, 4, 16},
 		{2, "ipv6.addr==fd77::1 && ipv6.addr==fd77::2 && tcp.port==36954 && tcp.port==8080", 9, 17, 25},
 		{3, "ipv6.addr==fd77::1 && ipv6.addr==fd77::2 && tcp.port==53134 && tcp.port==81", 2, 33, 34},
 	},
@@ -437,15 +439,17 @@ var wiresharkCases = map[string][]wiresharkCase{
 	},
 	// Two interfaces (pcapng): frame numbers count the packets of both.
 	"link/two_ifaces.pcapng": {
-		{1, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==47466 && tcp.port==8080", 13, 4, 16},
-		{2, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==52200 && tcp.port==81", 2, 20, 21},
-		{3, "ip.addr==10.78.0.1 && ip.addr==10.78.0.2 && tcp.port==39882 && tcp.port==8080", 13, 22, 34},
+		{1, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==47466 && tcp.port==8080 && frame.number>=4 && frame.number<=16", 13, 4, 16},
+		{2, "ip.addr==10.77.0.1 && ip.addr==10.77.0.2 && tcp.port==52200 && tcp.port==81 && frame.number>=20 && frame.number<=21", 2, 20, 21},
+		{3, "ip.addr==10.78.0.1 && ip.addr==10.78.0.2 && tcp.port==39882 && tcp.port==8080 && frame.number>=22 && frame.number<=34", 13, 22, 34},
 		{4, "ip.addr==10.78.0.1 && ip.addr==10.78.0.2 && tcp.port==60044 && tcp.port==81", 2, 39, 40},
 	},
-	// Loopback: one address, so ip.addr once.
+	// Loopback: one address, so ip.addr once. Flows 1 and 4 ended (FIN both ways)
+	// long before the capture did: a later connection could have reused their tuples,
+	// so their filters carry their frame range (tshark -Y selects the same 10 and 9).
 	"scenarios/s1_sidecar_close_wait.pcap": {
-		{1, "ip.addr==127.0.0.1 && tcp.port==37960 && tcp.port==8280", 10, 1, 10},
-		{4, "ip.addr==127.0.0.1 && tcp.port==38004 && tcp.port==8280", 9, 31, 188},
+		{1, "ip.addr==127.0.0.1 && tcp.port==37960 && tcp.port==8280 && frame.number>=1 && frame.number<=10", 10, 1, 10},
+		{4, "ip.addr==127.0.0.1 && tcp.port==38004 && tcp.port==8280 && frame.number>=31 && frame.number<=188", 9, 31, 188},
 		{25, "ip.addr==127.0.0.1 && tcp.port==38192 && tcp.port==8280", 7, 172, 184},
 	},
 }
