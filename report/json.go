@@ -47,6 +47,7 @@ type JSONStream struct {
 	spill     *os.File         // where held flows go past jsonHoldBytes
 	spilled   map[int]spillRef // and where each is in it
 	spillAt   int64
+	readBuf   []byte // a spilled flow read back
 }
 
 type spillRef struct {
@@ -156,7 +157,10 @@ func (s *JSONStream) drain() {
 			s.line(line)
 		} else if ref, ok := s.spilled[s.next]; ok {
 			delete(s.spilled, s.next)
-			b := make([]byte, ref.n)
+			if cap(s.readBuf) < ref.n {
+				s.readBuf = make([]byte, ref.n)
+			}
+			b := s.readBuf[:ref.n]
 			if _, err := s.spill.ReadAt(b, ref.off); err != nil {
 				s.err = err
 				return
