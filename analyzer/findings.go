@@ -552,53 +552,61 @@ func (fc *findCtx) degradation(fl []*record, byServer map[endpoint][]*record) []
 	for _, k := range keys {
 		g := byServer[k]
 		server := k.String()
-		type flowWait struct {
-			timedWait
-			f *record
-		}
-		var waits []flowWait
-		var unanswered, resets []time.Time
+		// Two passes over the server's response times instead of sorting them all (a
+		// capture of a million requests to one server would hold them all): the
+		// earliest three give the base, then the earliest one past the limit is where
+		// responses slowed.
+		var early [3]timedWait // the earliest response times, in time order
+		nWaits := 0
+		var buf []timedWait
+		nUnanswered, nResets := 0, 0
 		var firstUnanswered, firstReset *record
 		for _, f := range g {
-			for _, w := range fc.rs.unpack(f).waits {
-				waits = append(waits, flowWait{w, f})
+			buf = fc.rs.waitsOf(f, buf[:0])
+			for _, w := range buf {
+				i := min(nWaits, len(early))
+				for i > 0 && w.at.Before(early[i-1].at) {
+					if i < len(early) {
+						early[i] = early[i-1]
+					}
+					i--
+				}
+				if i < len(early) {
+					early[i] = w
+				}
+				nWaits++
 			}
 			switch f.Verdict() {
 			case HTTPUnanswered, RequestUnanswered, ServerSilent:
-				unanswered = append(unanswered, f.Start())
+				nUnanswered++
 				if firstUnanswered == nil {
 					firstUnanswered = f
 				}
 			case RSTOnFirstData, Refused, Reset:
-				resets = append(resets, f.Start())
+				nResets++
 				if firstReset == nil {
 					firstReset = f
 				}
 			}
 		}
-		sort.Slice(waits, func(i, j int) bool { return waits[i].at.Before(waits[j].at) })
 		var firstSlow *record
 		var phases []string
 		var slowAt time.Time
 		nums := map[string]float64{}
-		if len(waits) >= 4 {
-			base := waits[0].wait
-			for _, w := range waits[1:3] {
-				if w.wait < base {
-					base = w.wait
-				}
-			}
+		if nWaits >= 4 {
+			base := min(early[0].wait, early[1].wait, early[2].wait)
 			limit := 4 * base
 			if limit < base+50*time.Millisecond {
 				limit = base + 50*time.Millisecond
 			}
 			var worst time.Duration
-			for _, w := range waits {
-				if w.wait > limit && slowAt.IsZero() {
-					slowAt, firstSlow = w.at, w.f
-				}
-				if w.wait > worst {
-					worst = w.wait
+			for _, f := range g {
+				buf = fc.rs.waitsOf(f, buf[:0])
+				for _, w := range buf {
+					if w.wait > limit && (slowAt.IsZero() || w.at.Before(slowAt)) {
+						slowAt, firstSlow = w.at, f
+					}
+					worst = max(worst, w.wait)
 				}
 			}
 			if !slowAt.IsZero() {
@@ -614,13 +622,15 @@ func (fc *findCtx) degradation(fl []*record, byServer map[endpoint][]*record) []
 		if !slowAt.IsZero() {
 			ordered = append(ordered, phase{slowAt, phases[0]})
 		}
-		if len(unanswered) > 0 {
-			ordered = append(ordered, phase{unanswered[0], fmt.Sprintf("requests went unanswered from %s (%d)", clock(unanswered[0]), len(unanswered))})
-			nums["unanswered_from"] = float64(unanswered[0].UnixNano()) / 1e9
+		if nUnanswered > 0 {
+			at := firstUnanswered.Start() // flows are in ID order: the first started first
+			ordered = append(ordered, phase{at, fmt.Sprintf("requests went unanswered from %s (%d)", clock(at), nUnanswered)})
+			nums["unanswered_from"] = float64(at.UnixNano()) / 1e9
 		}
-		if len(resets) > 0 {
-			ordered = append(ordered, phase{resets[0], fmt.Sprintf("connections were reset or refused from %s (%d)", clock(resets[0]), len(resets))})
-			nums["resets_from"] = float64(resets[0].UnixNano()) / 1e9
+		if nResets > 0 {
+			at := firstReset.Start()
+			ordered = append(ordered, phase{at, fmt.Sprintf("connections were reset or refused from %s (%d)", clock(at), nResets)})
+			nums["resets_from"] = float64(at.UnixNano()) / 1e9
 		}
 		if len(ordered) < 2 {
 			continue

@@ -340,6 +340,31 @@ func (rs *records) unpack(rec *record) unpacked {
 	return u
 }
 
+// waitsOf appends the record's response times to buf, reading nothing else.
+func (rs *records) waitsOf(rec *record, buf []timedWait) []timedWait {
+	b := rs.arena.get(rec.packed)
+	i := 0
+	for side := 0; side < 2; side++ { // skip the states
+		n := int(b[i])
+		i++
+		for k := 0; k < n; k++ {
+			_, m := binary.Varint(b[i+1:])
+			_, m2 := binary.Uvarint(b[i+1+m:])
+			i += 1 + m + m2
+		}
+	}
+	n, m := binary.Uvarint(b[i:])
+	i += m
+	for ; n > 0; n-- {
+		at, m := binary.Varint(b[i:])
+		i += m
+		w, m2 := binary.Varint(b[i:])
+		i += m2
+		buf = append(buf, timedWait{time.Unix(0, rec.start+at), time.Duration(w)})
+	}
+	return buf
+}
+
 // spansOf appends one side's socket states to buf, reading nothing else.
 func (rs *records) spansOf(rec *record, side flows.Direction, buf []span) []span {
 	b := rs.arena.get(rec.packed)

@@ -39,13 +39,14 @@ type JSONStream struct {
 	flows   int // flows written
 	err     error
 
-	holdBytes int              // jsonHoldBytes, smaller in tests
-	next      int              // the ID the document waits for
-	held      map[int][]byte   // encoded flows waiting for an earlier ID
-	heldLen   int              // bytes in held
-	skipped   []uint64         // IDs not in the document, a bit each
-	spill     *os.File         // where held flows go past jsonHoldBytes
-	spilled   map[int]spillRef // and where each is in it
+	holdBytes int            // jsonHoldBytes, smaller in tests
+	next      int            // the ID the document waits for
+	held      map[int][]byte // encoded flows waiting for an earlier ID
+	heldLen   int            // bytes in held
+	skipped   []uint64       // IDs not in the document, a bit each
+	spill     *os.File       // where held flows go past jsonHoldBytes
+	spilled   []spillRef     // and where each is in it, by ID (n 0: not spilled)
+	nSpilled  int
 	spillAt   int64
 	readBuf   []byte // a spilled flow read back
 }
@@ -60,7 +61,7 @@ const jsonHoldBytes = 16 << 20
 
 // NewJSONStream starts a document on w.
 func NewJSONStream(w io.Writer) *JSONStream {
-	s := &JSONStream{bw: bufio.NewWriterSize(w, 1<<20), next: 1, held: map[int][]byte{}, spilled: map[int]spillRef{},
+	s := &JSONStream{bw: bufio.NewWriterSize(w, 1<<20), next: 1, held: map[int][]byte{},
 		holdBytes: jsonHoldBytes}
 	s.enc = json.NewEncoder(&s.buf)
 	s.enc.SetEscapeHTML(false) // filters keep their && as typed, ready to paste
@@ -135,7 +136,11 @@ func (s *JSONStream) spillHeld() {
 			s.err = err
 			return
 		}
+		for len(s.spilled) <= id {
+			s.spilled = append(s.spilled, spillRef{})
+		}
 		s.spilled[id] = spillRef{s.spillAt, len(line)}
+		s.nSpilled++
 		s.spillAt += int64(len(line))
 		delete(s.held, id)
 	}
@@ -155,8 +160,10 @@ func (s *JSONStream) drain() {
 			delete(s.held, s.next)
 			s.heldLen -= len(line) + 64
 			s.line(line)
-		} else if ref, ok := s.spilled[s.next]; ok {
-			delete(s.spilled, s.next)
+		} else if s.next < len(s.spilled) && s.spilled[s.next].n > 0 {
+			ref := s.spilled[s.next]
+			s.spilled[s.next] = spillRef{}
+			s.nSpilled--
 			if cap(s.readBuf) < ref.n {
 				s.readBuf = make([]byte, ref.n)
 			}
@@ -225,16 +232,17 @@ func (s *JSONStream) Finish(r *analyzer.Result) error {
 			s.spill.Close()
 		}
 	}()
-	for s.err == nil && (len(s.held) > 0 || len(s.spilled) > 0) {
+	for s.err == nil && (len(s.held) > 0 || s.nSpilled > 0) {
 		next := -1
 		for id := range s.held {
 			if next < 0 || id < next {
 				next = id
 			}
 		}
-		for id := range s.spilled {
-			if next < 0 || id < next {
+		for id := s.next; id < len(s.spilled) && (next < 0 || id < next); id++ {
+			if s.spilled[id].n > 0 {
 				next = id
+				break
 			}
 		}
 		s.next = next

@@ -264,6 +264,11 @@ func Run(o *Options) error {
 		aopts.Progress = &analyzer.Progress{}
 		stop = startProgress(o.IO.ErrOut, srcs, aopts.Progress)
 	}
+	if os.Getenv("GOGC") == "" {
+		stopGC := make(chan struct{})
+		defer close(stopGC)
+		go tuneGC(stopGC)
+	}
 	res, err := analyzer.Analyze(srcs, aopts)
 	stop() // cleared before anything else is written
 	if err != nil {
