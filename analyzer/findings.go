@@ -49,7 +49,7 @@ func findings(rs *records, all []*record, cfg Config) []Finding {
 	out = append(out, fc.idleTimeouts(fl, cfg)...)
 	out = append(out, fc.closeWaitLeaks(fl)...)
 	// Several findings look at every flow to one server: group them once.
-	_, byServer := groupBy(fl, func(f *record) (endpoint, bool) { return f.server, true })
+	_, byServer := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), true })
 	out = append(out, fc.synDrops(fl, byServer)...)
 	out = append(out, fc.clientTimeouts(fl, cfg)...)
 	out = append(out, fc.acceptFailures(fl, byServer)...)
@@ -186,7 +186,7 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 		case HTTPUnanswered, RequestUnanswered, ServerSilent:
 			return key{}, false // a close while waiting for an answer is a request timeout (client_timeout), not idle
 		}
-		return key{f.server, f.closeBy, f.closeKind}, true
+		return key{fc.rs.server(f), f.closeBy, f.closeKind}, true
 	})
 	var out []Finding
 	for _, k := range keys {
@@ -256,7 +256,7 @@ func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
 	keys, groups := groupBy(fl, func(f *record) (key, bool) {
 		switch stuckSide(f) {
 		case "server":
-			return key{"server", f.server.String()}, true
+			return key{"server", fc.rs.server(f).String()}, true
 		case "client":
 			return key{"client", f.client.addr().Unmap().String()}, true
 		}
@@ -305,8 +305,8 @@ func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
 			// CLOSE_WAIT that resolved is late closing, not a leak.
 			var waits []time.Duration
 			for _, f := range g {
-				if !math.IsNaN(f.finToRST) {
-					waits = append(waits, time.Duration(f.finToRST*float64(time.Second)))
+				if !math.IsNaN(fc.rs.optOf(f).finToRST) {
+					waits = append(waits, time.Duration(fc.rs.optOf(f).finToRST*float64(time.Second)))
 				}
 			}
 			sev = SevInfo
@@ -328,7 +328,7 @@ func synFailed(f *record) bool { v := f.Verdict(); return v == SYNGiveUp || v ==
 
 // synDrops: a listener left SYNs unanswered while (perhaps) accepting others.
 func (fc *findCtx) synDrops(fl []*record, byServer map[endpoint][]*record) []Finding {
-	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) { return f.server, synFailed(f) })
+	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), synFailed(f) })
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
@@ -424,8 +424,8 @@ func mode(m map[int]int) (int, int) {
 func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) {
 		v := f.Verdict()
-		return f.server, (v == HTTPUnanswered || v == RequestUnanswered) && f.has(flagApp) &&
-			(f.gaveUpBy == gaveUpFIN || f.gaveUpBy == gaveUpRST) && !math.IsNaN(f.wait)
+		return fc.rs.server(f), (v == HTTPUnanswered || v == RequestUnanswered) && f.has(flagApp) &&
+			(f.gaveUpBy == gaveUpFIN || f.gaveUpBy == gaveUpRST) && !math.IsNaN(fc.rs.optOf(f).wait)
 	})
 	var out []Finding
 	for _, k := range keys {
@@ -434,7 +434,7 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 		var waits []time.Duration
 		serverNeverClosed := 0
 		for _, f := range g {
-			waits = append(waits, time.Duration(f.wait*float64(time.Second)))
+			waits = append(waits, time.Duration(fc.rs.optOf(f).wait*float64(time.Second)))
 			if c := f.Close(); c == FINUnanswered || c == FINUnansweredThenRST {
 				serverNeverClosed++
 			}
@@ -460,7 +460,7 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 			sum += fmt.Sprintf("; the server never closed %d of them: the application is not returning and not closing", serverNeverClosed)
 		}
 		out = append(out, Finding{Kind: KindClientTimeout, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
-			Frames: []Evidence{{Frame: int(g[0].requestFrame), What: fmt.Sprintf("first unanswered request (flow %d)", g[0].id)}},
+			Frames: []Evidence{{Frame: int(fc.rs.optOf(g[0]).requestFrame), What: fmt.Sprintf("first unanswered request (flow %d)", g[0].id)}},
 			Next:   next,
 			Numbers: map[string]float64{"unanswered": float64(len(g)), "wait_p50_s": secs(st.p50), "wait_p90_s": secs(st.p90),
 				"wait_max_s": secs(st.max), "server_never_closed": float64(serverNeverClosed)}})
@@ -471,7 +471,7 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 // acceptFailures: connections reset on their first request at a listener that
 // served others: the kernel completed handshakes the process never took.
 func (fc *findCtx) acceptFailures(fl []*record, byServer map[endpoint][]*record) []Finding {
-	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) { return f.server, f.Verdict() == RSTOnFirstData })
+	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), f.Verdict() == RSTOnFirstData })
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
@@ -501,7 +501,7 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer map[endpoint][]*record)
 func (fc *findCtx) halfOpen(fl []*record, byServer map[endpoint][]*record) []Finding {
 	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) {
 		v := f.Verdict()
-		return f.server, !f.has(flagKeepSeen) && (v == IdleOpen || v == ServerSilent)
+		return fc.rs.server(f), !f.has(flagKeepSeen) && (v == IdleOpen || v == ServerSilent)
 	})
 	var out []Finding
 	for _, k := range keys {
@@ -509,9 +509,10 @@ func (fc *findCtx) halfOpen(fl []*record, byServer map[endpoint][]*record) []Fin
 		server := k.String()
 		var silent []time.Duration
 		for _, f := range g {
-			s := f.silent
+			o := fc.rs.optOf(f)
+			s := o.silent
 			if math.IsNaN(s) && f.has(flagApp) {
-				s = f.wait
+				s = o.wait
 			}
 			if !math.IsNaN(s) {
 				silent = append(silent, time.Duration(s*float64(time.Second)))
@@ -547,7 +548,7 @@ func (fc *findCtx) halfOpen(fl []*record, byServer map[endpoint][]*record) []Fin
 // degradation: for one server, the order in which things went wrong: responses
 // slowing, then requests unanswered, then resets or refusals.
 func (fc *findCtx) degradation(fl []*record, byServer map[endpoint][]*record) []Finding {
-	keys, _ := groupBy(fl, func(f *record) (endpoint, bool) { return f.server, true })
+	keys, _ := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), true })
 	var out []Finding
 	for _, k := range keys {
 		g := byServer[k]

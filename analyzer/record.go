@@ -11,25 +11,24 @@ import (
 
 // record is what a run keeps of a flow once its full result has gone to the output:
 // the facts the findings and the timeline read, and nothing else. It holds no pointer
-// (the garbage collector never scans it) and takes 128 bytes, plus its socket states and
-// response times packed into the run's arena (about 80 bytes for a typical
+// (the garbage collector never scans it) and takes 88 bytes, plus its socket states and
+// response times packed into the run's arena (about 70 bytes for a typical
 // connection), so a capture of millions of connections costs little more than the
 // connections open at once.
 type record struct {
 	start int64 // Unix ns of the first packet
-	// Facts the findings read, in seconds as the JSON writes them; NaN when unset.
-	wait, silent, finToRST float64
 	// closeIdleData is the silence before the first close, measured from the last
 	// payload byte either way (see flowTrace).
 	closeIdleData time.Duration
 
-	client, server endpoint
+	client endpoint
+	srv    uint32 // the server's endpoint, in the run's table of servers (few: shared)
 
-	id, firstFrame, requestFrame, closeFrame uint32
-	evFrame                                  uint32 // the decisive evidence (the last of the verdict's)
-	evRef                                    uint16 // its file and words, in the run's evidence table
-	synCount                                 uint16
-	packed                                   arenaRef
+	id, firstFrame, closeFrame uint32
+	evFrame                    uint32 // the decisive evidence (the last of the verdict's)
+	evRef                      uint16 // its file and words, in the run's evidence table
+	synCount                   uint16
+	packed                     arenaRef
 
 	verdict, close uint8 // indexes in verdictTable
 	synRetries     int8  // the tcp_syn_retries a give-up shows, -1 when none
@@ -38,7 +37,23 @@ type record struct {
 	closeKind      uint8 // closeNone, closeFIN, closeRST
 	gaveUpBy       uint8 // AppFacts.GaveUpBy: gaveUpOther, gaveUpFIN, gaveUpRST
 	flags          uint8
+	opt            uint8 // which of optFacts the packed part holds
 }
+
+// optFacts are the facts few flows have, packed after the states when set: the wait
+// of an unanswered request (and the frame of that request), the silence of an idle
+// flow, the time from an unanswered FIN to the RST. NaN (0 for the frame) when unset.
+type optFacts struct {
+	wait, silent, finToRST float64
+	requestFrame           uint32
+}
+
+const (
+	optWait = 1 << iota
+	optSilent
+	optFINToRST
+	optRequestFrame
+)
 
 // endpoint is an address and port without netip's pointer (its zone handle).
 type endpoint struct {
@@ -162,32 +177,38 @@ type evKey struct {
 
 // records keeps every judged flow's record, by ID, and what they share.
 type records struct {
-	chunks [][]record // record ID lives at chunks[(ID-1)/recordChunk][(ID-1)%recordChunk]
-	arena  arena
-	evs    []evKey
-	evIdx  map[evKey]uint16
-	files  []string
-	buf    []byte // scratch for packing
-	n      int
+	chunks  [][]record // record ID lives at chunks[(ID-1)/recordChunk][(ID-1)%recordChunk]
+	arena   arena
+	servers []endpoint
+	srvIdx  map[endpoint]uint32
+	evs     []evKey
+	evIdx   map[evKey]uint16
+	files   []string
+	buf     []byte // scratch for packing
+	n       int
 }
 
 const recordChunk = 4096
 
 func newRecords(files []string) *records {
-	return &records{evIdx: map[evKey]uint16{}, files: files}
+	return &records{evIdx: map[evKey]uint16{}, files: files, srvIdx: map[endpoint]uint32{}}
 }
 
 // add keeps the record of a judged flow: its result r (before the output had it) and
 // trace t.
 func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
+	server := endpointOf(f.Server)
+	srv, ok := rs.srvIdx[server]
+	if !ok {
+		srv = uint32(len(rs.servers))
+		rs.servers = append(rs.servers, server)
+		rs.srvIdx[server] = srv
+	}
 	rec := record{
 		start:         f.First.Time.UnixNano(),
-		wait:          math.NaN(),
-		silent:        optFloat(r.Facts.Silent),
-		finToRST:      optFloat(r.Facts.FINToRST),
 		closeIdleData: t.closeIdleData,
 		client:        endpointOf(f.Client),
-		server:        endpointOf(f.Server),
+		srv:           srv,
 		id:            uint32(r.ID),
 		firstFrame:    uint32(r.FirstFrame),
 		closeFrame:    uint32(t.closeAt.Frame),
@@ -197,10 +218,11 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		synRetries:    -1,
 		closeBy:       int8(t.closeBy),
 	}
+	opt := optFacts{wait: math.NaN(), silent: optFloat(r.Facts.Silent), finToRST: optFloat(r.Facts.FINToRST)}
 	if a := r.Facts.AppFacts; a != nil {
 		rec.flags |= flagApp
-		rec.wait = optFloat(a.Wait)
-		rec.requestFrame = uint32(a.RequestFrame)
+		opt.wait = optFloat(a.Wait)
+		opt.requestFrame = uint32(a.RequestFrame)
 		switch a.GaveUpBy {
 		case "FIN":
 			rec.gaveUpBy = gaveUpFIN
@@ -254,7 +276,7 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 			rec.evFrame, rec.evRef = uint32(e.Frame), idx
 		}
 	}
-	rec.packed = rs.pack(t, &rec, r.Facts.SYNGaps)
+	rec.packed = rs.pack(t, &rec, r.Facts.SYNGaps, opt)
 
 	id := r.ID
 	if id <= 0 {
@@ -275,7 +297,7 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 // from the flow's first packet, length), the response times (request time from the
 // first packet, wait), the SYN back-off gaps (µs), all as varints: exact, and about
 // a tenth of the fixed-size form.
-func (rs *records) pack(t *flowTrace, rec *record, gaps []float64) arenaRef {
+func (rs *records) pack(t *flowTrace, rec *record, gaps []float64, opt optFacts) arenaRef {
 	b := rs.buf[:0]
 	for side := 0; side < 2; side++ {
 		sp := t.spans(flows.Direction(side))
@@ -295,6 +317,16 @@ func (rs *records) pack(t *flowTrace, rec *record, gaps []float64) arenaRef {
 	for _, g := range gaps {
 		b = binary.AppendVarint(b, int64(math.Round(g*1e6)))
 	}
+	for i, v := range [...]float64{opt.wait, opt.silent, opt.finToRST} {
+		if !math.IsNaN(v) {
+			rec.opt |= 1 << i
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+	}
+	if opt.requestFrame != 0 {
+		rec.opt |= optRequestFrame
+		b = binary.AppendUvarint(b, uint64(opt.requestFrame))
+	}
 	rs.buf = b
 	return rs.arena.add(b)
 }
@@ -304,6 +336,7 @@ type unpacked struct {
 	spans [2][]span
 	waits []timedWait
 	gaps  []float64
+	opt   optFacts
 }
 
 func (rs *records) unpack(rec *record) unpacked {
@@ -337,8 +370,36 @@ func (rs *records) unpack(rec *record) unpacked {
 	for n := uv(); n > 0; n-- {
 		u.gaps = append(u.gaps, float64(sv())/1e6)
 	}
+	u.opt = readOpt(rec, b[i:])
 	return u
 }
+
+// readOpt reads the optional facts that end a record's packed part.
+func readOpt(rec *record, b []byte) optFacts {
+	o := optFacts{wait: math.NaN(), silent: math.NaN(), finToRST: math.NaN()}
+	for i, v := range [...]*float64{&o.wait, &o.silent, &o.finToRST} {
+		if rec.opt&(1<<i) != 0 {
+			*v = math.Float64frombits(binary.LittleEndian.Uint64(b))
+			b = b[8:]
+		}
+	}
+	if rec.opt&optRequestFrame != 0 {
+		f, _ := binary.Uvarint(b)
+		o.requestFrame = uint32(f)
+	}
+	return o
+}
+
+// optOf reads a record's optional facts alone.
+func (rs *records) optOf(rec *record) optFacts {
+	if rec.opt == 0 {
+		return readOpt(rec, nil)
+	}
+	return rs.unpack(rec).opt
+}
+
+// server is the record's server endpoint.
+func (rs *records) server(rec *record) endpoint { return rs.servers[rec.srv] }
 
 // waitsOf appends the record's response times to buf, reading nothing else.
 func (rs *records) waitsOf(rec *record, buf []timedWait) []timedWait {

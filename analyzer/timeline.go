@@ -248,7 +248,7 @@ func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
 	}
 	keyOf := func(f *record, role string) gkey {
 		if role == "server" {
-			return gkey{role, f.server}
+			return gkey{role, rs.server(f)}
 		}
 		// A client host is its address alone (an IPv4-mapped one as the IPv4 it is).
 		return gkey{role, endpointOf(netip.AddrPortFrom(f.client.addr().Unmap(), 0))}
