@@ -339,113 +339,115 @@ type unpacked struct {
 	opt   optFacts
 }
 
-func (rs *records) unpack(rec *record) unpacked {
-	var u unpacked
-	b := rs.arena.get(rec.packed)
-	i := 0
-	uv := func() uint64 {
-		v, n := binary.Uvarint(b[i:])
-		i += n
-		return v
-	}
-	sv := func() int64 {
-		v, n := binary.Varint(b[i:])
-		i += n
-		return v
-	}
-	for side := 0; side < 2; side++ {
-		n := int(b[i])
-		i++
-		for k := 0; k < n; k++ {
-			st := b[i]
-			i++
-			from := rec.start + sv()
-			u.spans[side] = append(u.spans[side], span{from: from, to: from + int64(uv()), state: st})
-		}
-	}
-	for n := uv(); n > 0; n-- {
-		at := sv()
-		u.waits = append(u.waits, timedWait{time.Unix(0, rec.start+at), time.Duration(sv())})
-	}
-	for n := uv(); n > 0; n-- {
-		u.gaps = append(u.gaps, float64(sv())/1e6)
-	}
-	u.opt = readOpt(rec, b[i:])
-	return u
+// packedReader reads a record's packed part in the order pack wrote it: the client's
+// states, the server's, the response times, the SYN gaps, the optional facts. Each
+// part is read into the caller's buffer, or skipped (nil callbacks cost no copy).
+type packedReader struct {
+	rec *record
+	b   []byte
+	i   int
 }
 
-// readOpt reads the optional facts that end a record's packed part.
-func readOpt(rec *record, b []byte) optFacts {
-	o := optFacts{wait: math.NaN(), silent: math.NaN(), finToRST: math.NaN()}
-	for i, v := range [...]*float64{&o.wait, &o.silent, &o.finToRST} {
-		if rec.opt&(1<<i) != 0 {
-			*v = math.Float64frombits(binary.LittleEndian.Uint64(b))
-			b = b[8:]
+func (rs *records) reader(rec *record) *packedReader {
+	return &packedReader{rec: rec, b: rs.arena.get(rec.packed)}
+}
+
+func (r *packedReader) uv() uint64 {
+	v, n := binary.Uvarint(r.b[r.i:])
+	r.i += n
+	return v
+}
+
+func (r *packedReader) sv() int64 {
+	v, n := binary.Varint(r.b[r.i:])
+	r.i += n
+	return v
+}
+
+// spans reads one side's states, appending them to buf unless keep is false.
+func (r *packedReader) spans(buf []span, keep bool) []span {
+	n := int(r.b[r.i])
+	r.i++
+	for k := 0; k < n; k++ {
+		st := r.b[r.i]
+		r.i++
+		from := r.rec.start + r.sv()
+		to := from + int64(r.uv())
+		if keep {
+			buf = append(buf, span{from: from, to: to, state: st})
 		}
 	}
-	if rec.opt&optRequestFrame != 0 {
-		f, _ := binary.Uvarint(b)
-		o.requestFrame = uint32(f)
+	return buf
+}
+
+func (r *packedReader) waits(buf []timedWait) []timedWait {
+	for n := r.uv(); n > 0; n-- {
+		at := r.sv()
+		buf = append(buf, timedWait{time.Unix(0, r.rec.start+at), time.Duration(r.sv())})
+	}
+	return buf
+}
+
+func (r *packedReader) gaps(buf []float64) []float64 {
+	for n := r.uv(); n > 0; n-- {
+		buf = append(buf, float64(r.sv())/1e6)
+	}
+	return buf
+}
+
+func (r *packedReader) opt() optFacts {
+	o := optFacts{wait: math.NaN(), silent: math.NaN(), finToRST: math.NaN()}
+	for i, v := range [...]*float64{&o.wait, &o.silent, &o.finToRST} {
+		if r.rec.opt&(1<<i) != 0 {
+			*v = math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.i:]))
+			r.i += 8
+		}
+	}
+	if r.rec.opt&optRequestFrame != 0 {
+		o.requestFrame = uint32(r.uv())
 	}
 	return o
 }
 
-// optOf reads a record's optional facts alone.
+func (rs *records) unpack(rec *record) unpacked {
+	var u unpacked
+	r := rs.reader(rec)
+	u.spans[0] = r.spans(nil, true)
+	u.spans[1] = r.spans(nil, true)
+	u.waits = r.waits(nil)
+	u.gaps = r.gaps(nil)
+	u.opt = r.opt()
+	return u
+}
+
+// spansOf appends one side's socket states to buf, reading nothing else.
+func (rs *records) spansOf(rec *record, side flows.Direction, buf []span) []span {
+	r := rs.reader(rec)
+	buf = r.spans(buf, side == flows.FromClient)
+	if side == flows.FromServer {
+		buf = r.spans(buf, true)
+	}
+	return buf
+}
+
+// waitsOf appends the record's response times to buf.
+func (rs *records) waitsOf(rec *record, buf []timedWait) []timedWait {
+	r := rs.reader(rec)
+	r.spans(nil, false)
+	r.spans(nil, false)
+	return r.waits(buf)
+}
+
+// optOf reads a record's optional facts.
 func (rs *records) optOf(rec *record) optFacts {
 	if rec.opt == 0 {
-		return readOpt(rec, nil)
+		return optFacts{wait: math.NaN(), silent: math.NaN(), finToRST: math.NaN()}
 	}
 	return rs.unpack(rec).opt
 }
 
 // server is the record's server endpoint.
 func (rs *records) server(rec *record) endpoint { return rs.servers[rec.srv] }
-
-// waitsOf appends the record's response times to buf, reading nothing else.
-func (rs *records) waitsOf(rec *record, buf []timedWait) []timedWait {
-	b := rs.arena.get(rec.packed)
-	i := 0
-	for side := 0; side < 2; side++ { // skip the states
-		n := int(b[i])
-		i++
-		for k := 0; k < n; k++ {
-			_, m := binary.Varint(b[i+1:])
-			_, m2 := binary.Uvarint(b[i+1+m:])
-			i += 1 + m + m2
-		}
-	}
-	n, m := binary.Uvarint(b[i:])
-	i += m
-	for ; n > 0; n-- {
-		at, m := binary.Varint(b[i:])
-		i += m
-		w, m2 := binary.Varint(b[i:])
-		i += m2
-		buf = append(buf, timedWait{time.Unix(0, rec.start+at), time.Duration(w)})
-	}
-	return buf
-}
-
-// spansOf appends one side's socket states to buf, reading nothing else.
-func (rs *records) spansOf(rec *record, side flows.Direction, buf []span) []span {
-	b := rs.arena.get(rec.packed)
-	i := 0
-	for sd := flows.FromClient; sd <= side; sd++ {
-		n := int(b[i])
-		i++
-		for k := 0; k < n; k++ {
-			st := b[i]
-			d, m := binary.Varint(b[i+1:])
-			l, m2 := binary.Uvarint(b[i+1+m:])
-			i += 1 + m + m2
-			if sd == side {
-				from := rec.start + d
-				buf = append(buf, span{from: from, to: from + int64(l), state: st})
-			}
-		}
-	}
-	return buf
-}
 
 // evidence is the record's decisive frame as the findings cite it (ok false: none).
 func (rs *records) evidence(rec *record) (Evidence, bool) {
