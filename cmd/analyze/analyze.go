@@ -37,8 +37,9 @@ type Options struct {
 	Config   analyzer.Config
 }
 
-// DefaultMaxFlows bounds the live flows to about 1 GiB of tracking state (a live flow
-// costs 7 to 10 KB: its two sides, its ladder, its Zeek and application state).
+// DefaultMaxFlows bounds the live flows to under 1 GiB of tracking state (a live flow
+// costs 4 to 9 KB: its two sides, its Zeek and application state, and its 3 KB ladder
+// when the format draws ladders; TestHostileLiveFlowCost measures it).
 const DefaultMaxFlows = 100000
 
 // NewCmdAnalyze builds `tcpmortem analyze`; runF replaces the run in tests.
