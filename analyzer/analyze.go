@@ -2,7 +2,7 @@ package analyzer
 
 import (
 	"fmt"
-	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
@@ -307,26 +307,32 @@ func sideStats(s *flows.Side) SideStats {
 // over before the capture's end gets the range too: a later connection may reuse its
 // tuple, and by then its result is out (the filter must not depend on how soon).
 func wiresharkFilter(f *flows.Flow) string {
-	ipf := "ip.addr"
+	// Built by appending, not fmt: it is made for every flow of a capture.
+	ipf := "ip.addr=="
 	if f.Client.Addr().Is6() && !f.Client.Addr().Is4In6() {
-		ipf = "ipv6.addr"
+		ipf = "ipv6.addr=="
 	}
-	addr := func(a netip.Addr) string { return a.Unmap().String() }
-	var s string
-	if f.Client.Addr() == f.Server.Addr() {
-		s = fmt.Sprintf("%s==%s", ipf, addr(f.Client.Addr()))
-	} else {
-		s = fmt.Sprintf("%s==%s && %s==%s", ipf, addr(f.Client.Addr()), ipf, addr(f.Server.Addr()))
+	b := make([]byte, 0, 128)
+	b = append(b, ipf...)
+	b = f.Client.Addr().Unmap().AppendTo(b)
+	if f.Client.Addr() != f.Server.Addr() {
+		b = append(b, " && "...)
+		b = append(b, ipf...)
+		b = f.Server.Addr().Unmap().AppendTo(b)
 	}
-	if f.Client.Port() == f.Server.Port() {
-		s += fmt.Sprintf(" && tcp.port==%d", f.Client.Port())
-	} else {
-		s += fmt.Sprintf(" && tcp.port==%d && tcp.port==%d", f.Client.Port(), f.Server.Port())
+	b = append(b, " && tcp.port=="...)
+	b = strconv.AppendUint(b, uint64(f.Client.Port()), 10)
+	if f.Client.Port() != f.Server.Port() {
+		b = append(b, " && tcp.port=="...)
+		b = strconv.AppendUint(b, uint64(f.Server.Port()), 10)
 	}
 	if (f.TupleReused || f.FinishedEarly) && f.First.File == f.Last.File {
-		s += fmt.Sprintf(" && frame.number>=%d && frame.number<=%d", f.First.Frame, f.Last.Frame)
+		b = append(b, " && frame.number>="...)
+		b = strconv.AppendInt(b, int64(f.First.Frame), 10)
+		b = append(b, " && frame.number<="...)
+		b = strconv.AppendInt(b, int64(f.Last.Frame), 10)
 	}
-	return s
+	return string(b)
 }
 
 // linkTypeName is a link type as people know it, with its number.
