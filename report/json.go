@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"sort"
@@ -49,6 +48,7 @@ type JSONStream struct {
 	nSpilled  int
 	spillAt   int64
 	readBuf   []byte // a spilled flow read back
+	noSpill   bool   // no temporary file: hold in memory
 }
 
 type spillRef struct {
@@ -113,12 +113,17 @@ func (s *JSONStream) hold(id int, line []byte) {
 	}
 }
 
-// spillHeld moves the held flows to the temporary file.
+// spillHeld moves the held flows to the temporary file. When there is no writable
+// temporary directory (or it fills up), they stay in memory: a correct document in more
+// memory beats an error after hours of reading.
 func (s *JSONStream) spillHeld() {
+	if s.noSpill {
+		return
+	}
 	if s.spill == nil {
 		f, err := os.CreateTemp("", "tcpmortem-flows-*.jsonl")
 		if err != nil {
-			s.err = fmt.Errorf("holding flows for the JSON document: %w (set TMPDIR to a writable directory, or use --format ndjson)", err)
+			s.noSpill = true
 			return
 		}
 		os.Remove(f.Name()) // gone when closed, even if the run is killed
@@ -129,25 +134,26 @@ func (s *JSONStream) spillHeld() {
 		ids = append(ids, id)
 	}
 	sort.Ints(ids) // read back in this order: sequential on disk
-	w := bufio.NewWriterSize(s.spill, 1<<20)
+	w := bufio.NewWriterSize(io.NewOffsetWriter(s.spill, s.spillAt), 1<<20)
+	at := s.spillAt
+	for _, id := range ids {
+		w.Write(s.held[id])
+	}
+	if err := w.Flush(); err != nil {
+		s.noSpill = true // what was written past spillAt is never read
+		return
+	}
 	for _, id := range ids {
 		line := s.held[id]
-		if _, err := w.Write(line); err != nil {
-			s.err = err
-			return
-		}
 		for len(s.spilled) <= id {
 			s.spilled = append(s.spilled, spillRef{})
 		}
-		s.spilled[id] = spillRef{s.spillAt, len(line)}
+		s.spilled[id] = spillRef{at, len(line)}
 		s.nSpilled++
-		s.spillAt += int64(len(line))
+		at += int64(len(line))
 		delete(s.held, id)
 	}
-	if err := w.Flush(); err != nil {
-		s.err = err
-		return
-	}
+	s.spillAt = at
 	s.heldLen = 0
 }
 

@@ -117,3 +117,36 @@ func TestJSONStreamReorders(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONStreamWithoutTempDir: with no writable temporary directory the flows waiting
+// for an earlier ID stay in memory, and the document is still whole and in order.
+func TestJSONStreamWithoutTempDir(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "gone"))
+	src, err := flows.Open(filepath.Join("..", "testdata", "scenarios", "s1_sidecar_close_wait.pcap"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := analyzer.Analyze([]*flows.FileSource{src}, analyzer.Options{Config: analyzer.DefaultConfig(), NoLadders: true})
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got bytes.Buffer
+	if err := JSON(&want, res, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewJSONStream(&got)
+	s.holdBytes = 1 // every held flow would spill
+	for i := len(res.Flows) - 1; i >= 0; i-- {
+		s.Flow(&res.Flows[i])
+	}
+	if err := s.Finish(res); err != nil {
+		t.Fatalf("Finish: %v", err)
+	}
+	if !s.noSpill || s.spill != nil {
+		t.Errorf("a temporary file was made in a directory that does not exist")
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Errorf("the document held in memory differs from the one-shot one")
+	}
+}
