@@ -601,3 +601,28 @@ func renderFull(t *testing.T, path string, args []string) string {
 	}
 	return b.String()
 }
+
+// TestAnalyzeWorkersSameBytes: the command's own output paths (the JSON document
+// streamed in ID order, NDJSON streamed as flows finish, the text report from the
+// flows it keeps) give the same bytes with 1, 2 and 4 workers, on captures with port
+// reuse (port_reuse: three connections on one tuple; many_small_http: 100 connections
+// reusing ports) and with flows that finish out of order (s5).
+func TestAnalyzeWorkersSameBytes(t *testing.T) {
+	for _, c := range []string{"link/port_reuse.pcap", "app/many_small_http.pcap", "scenarios/s5_accept_failure.pcap"} {
+		path := filepath.Join("..", "..", "testdata", c)
+		for _, format := range []string{"json", "ndjson", "text"} {
+			var first string
+			for _, w := range []string{"1", "2", "4"} {
+				code, out, stderr := execute(t, "analyze", "--no-color", "--format", format, "--workers", w, path)
+				if code != 0 {
+					t.Fatalf("%s %s --workers %s: exit %d: %s", c, format, w, code, stderr)
+				}
+				if w == "1" {
+					first = out
+				} else if out != first {
+					t.Errorf("%s %s: --workers %s writes other bytes than --workers 1", c, format, w)
+				}
+			}
+		}
+	}
+}
