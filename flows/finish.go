@@ -200,7 +200,7 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 	// otherwise leave one per SYN for a minute of capture. Past the bound the oldest
 	// are forgotten early; a straggler of theirs then starts a midstream flow.
 	for limit := max(t.MaxFlows, minTombs); t.tombHead < len(t.tombs) &&
-		(len(t.tombOf) > limit || len(t.tombs)-t.tombHead > 2*limit); t.tombHead++ {
+		(len(t.tombOf) > limit || len(t.tombs)-t.tombHead > limit); t.tombHead++ {
 		tb := t.tombs[t.tombHead]
 		if until, ok := t.tombOf[tb.key]; ok && until.Equal(tb.until) {
 			delete(t.tombOf, tb.key)

@@ -57,7 +57,7 @@ type spillRef struct {
 }
 
 // jsonHoldBytes bounds the encoded flows held in memory for reordering.
-const jsonHoldBytes = 16 << 20
+const jsonHoldBytes = 4 << 20
 
 // NewJSONStream starts a document on w.
 func NewJSONStream(w io.Writer) *JSONStream {
