@@ -191,7 +191,8 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	all := recs.all()
 	res.Summary.Flows, res.Total = len(all), len(all)
 	res.Flows = kept.byID()
-	res.Findings = findings(recs, all, opts.Config)
+	seen := twoSided(all) // a half-captured flow proves nothing about the missing side
+	res.Findings = findings(recs, seen, opts.Config)
 	if n := table.Stats.Evicted; n > 0 {
 		res.Findings = append(res.Findings, Finding{Kind: KindFlowLimit, Severity: SevWarn, Endpoint: "",
 			Summary: fmt.Sprintf("%s still open when the limit of %d live flows was reached were judged early, as of the moment they were dropped (the longest-silent first)",
@@ -200,7 +201,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 			Next:    "raise --max-flows (each live flow costs a few KB) for exact verdicts on long-lived connections; a SYN flood or a port scan fills the table with one-packet flows",
 			Numbers: map[string]float64{"evicted": float64(n), "max_flows": float64(opts.MaxFlows)}})
 	}
-	res.Timeline = buildTimeline(recs, twoSided(all), last)
+	res.Timeline = buildTimeline(recs, seen, last)
 	return res, nil
 }
 

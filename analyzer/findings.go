@@ -40,21 +40,21 @@ func DefaultFindingConfig() FindingConfig {
 	return FindingConfig{MinFlows: 3, TimeoutSpread: 0.05, TimeoutSpreadMin: 50 * time.Millisecond}
 }
 
-// findings draws the conclusions across flows from their records: every flow (not
-// only those the filters keep), in ID order; cfg the run's thresholds.
-func findings(rs *records, all []*record, cfg Config) []Finding {
-	fl := twoSided(all)
+// findings draws the conclusions across flows from their records: every flow the
+// capture shows both sides of (twoSided; not only those the filters keep), in ID
+// order; cfg the run's thresholds.
+func findings(rs *records, fl []*record, cfg Config) []Finding {
 	fc := &findCtx{rs: rs}
 	out := []Finding{}
 	out = append(out, fc.idleTimeouts(fl, cfg)...)
 	out = append(out, fc.closeWaitLeaks(fl)...)
 	// Several findings look at every flow to one server: group them once.
-	_, byServer := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), true })
+	servers, byServer := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), true })
 	out = append(out, fc.synDrops(fl, byServer)...)
 	out = append(out, fc.clientTimeouts(fl, cfg)...)
 	out = append(out, fc.acceptFailures(fl, byServer)...)
 	out = append(out, fc.halfOpen(fl, byServer)...)
-	out = append(out, fc.degradation(fl, byServer)...)
+	out = append(out, fc.degradation(servers, byServer)...)
 	byID := make(map[int]*record, len(fl))
 	for _, f := range fl {
 		byID[int(f.id)] = f
@@ -547,8 +547,7 @@ func (fc *findCtx) halfOpen(fl []*record, byServer map[endpoint][]*record) []Fin
 
 // degradation: for one server, the order in which things went wrong: responses
 // slowing, then requests unanswered, then resets or refusals.
-func (fc *findCtx) degradation(fl []*record, byServer map[endpoint][]*record) []Finding {
-	keys, _ := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), true })
+func (fc *findCtx) degradation(keys []endpoint, byServer map[endpoint][]*record) []Finding {
 	var out []Finding
 	for _, k := range keys {
 		g := byServer[k]

@@ -341,7 +341,7 @@ type unpacked struct {
 
 // packedReader reads a record's packed part in the order pack wrote it: the client's
 // states, the server's, the response times, the SYN gaps, the optional facts. Each
-// part is read into the caller's buffer, or skipped (nil callbacks cost no copy).
+// part is appended to the caller's buffer, or skipped (keep false: no copy).
 type packedReader struct {
 	rec *record
 	b   []byte
@@ -380,17 +380,22 @@ func (r *packedReader) spans(buf []span, keep bool) []span {
 	return buf
 }
 
-func (r *packedReader) waits(buf []timedWait) []timedWait {
+func (r *packedReader) waits(buf []timedWait, keep bool) []timedWait {
 	for n := r.uv(); n > 0; n-- {
-		at := r.sv()
-		buf = append(buf, timedWait{time.Unix(0, r.rec.start+at), time.Duration(r.sv())})
+		at, w := r.sv(), r.sv()
+		if keep {
+			buf = append(buf, timedWait{time.Unix(0, r.rec.start+at), time.Duration(w)})
+		}
 	}
 	return buf
 }
 
-func (r *packedReader) gaps(buf []float64) []float64 {
+func (r *packedReader) gaps(buf []float64, keep bool) []float64 {
 	for n := r.uv(); n > 0; n-- {
-		buf = append(buf, float64(r.sv())/1e6)
+		g := r.sv()
+		if keep {
+			buf = append(buf, float64(g)/1e6)
+		}
 	}
 	return buf
 }
@@ -414,8 +419,8 @@ func (rs *records) unpack(rec *record) unpacked {
 	r := rs.reader(rec)
 	u.spans[0] = r.spans(nil, true)
 	u.spans[1] = r.spans(nil, true)
-	u.waits = r.waits(nil)
-	u.gaps = r.gaps(nil)
+	u.waits = r.waits(nil, true)
+	u.gaps = r.gaps(nil, true)
 	u.opt = r.opt()
 	return u
 }
@@ -435,15 +440,19 @@ func (rs *records) waitsOf(rec *record, buf []timedWait) []timedWait {
 	r := rs.reader(rec)
 	r.spans(nil, false)
 	r.spans(nil, false)
-	return r.waits(buf)
+	return r.waits(buf, true)
 }
 
-// optOf reads a record's optional facts.
+// optOf reads a record's optional facts, skipping the rest.
 func (rs *records) optOf(rec *record) optFacts {
-	if rec.opt == 0 {
-		return optFacts{wait: math.NaN(), silent: math.NaN(), finToRST: math.NaN()}
+	r := rs.reader(rec)
+	if rec.opt != 0 {
+		r.spans(nil, false)
+		r.spans(nil, false)
+		r.waits(nil, false)
+		r.gaps(nil, false)
 	}
-	return rs.unpack(rec).opt
+	return r.opt()
 }
 
 // server is the record's server endpoint.
