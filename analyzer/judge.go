@@ -1,0 +1,142 @@
+package analyzer
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/tcpmortem/tcpmortem/analyzer/app"
+	"github.com/tcpmortem/tcpmortem/flows"
+)
+
+// judge builds one flow's result, and fills t with what its record needs.
+func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowTrace) Flow {
+	j := classify(f, end, cfg, ev, true)
+	closeShape := j.verdict
+	switch j.verdict {
+	case RSTOnFirstData, RetransmitGiveUp, KeepAliveTimeout:
+		closeShape = classify(f, end, cfg, ev, false).verdict
+	}
+	info := app.InfoOf(f)
+	j = applyApp(j, f, info, end, ev)
+	j.facts.AppFacts = j.app
+	if d := f.OneSided(); d != flows.NoDirection {
+		j = oneSided(f, d, closeShape, ev)
+	}
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	r := Flow{
+		ID:         f.ID,
+		Client:     f.Client.String(),
+		Server:     f.Server.String(),
+		File:       ev.files[f.First.File],
+		FirstFrame: f.First.Frame,
+		LastFrame:  f.Last.Frame,
+		Start:      f.First.Time.UTC(),
+		End:        f.Last.Time.UTC(),
+		StartAt:    Timestamp(f.First.Time),
+		EndAt:      Timestamp(f.Last.Time),
+		Duration:   secs(f.Duration()),
+		Verdict:    j.verdict,
+		Close:      closeShape,
+		Midstream:  f.Midstream,
+		Summary:    j.summary,
+		Facts:      j.facts,
+		Evidence:   j.evidence,
+		// An ICMP error about one side's segment travels the other way.
+		Packets:         Pair[int]{c.Packets + s.ICMPErrors, s.Packets + c.ICMPErrors},
+		PayloadBytes:    Pair[int64]{c.PayloadBytes, s.PayloadBytes},
+		Analysis:        Pair[SideStats]{sideStats(c), sideStats(s)},
+		ZeekConnState:   f.Zeek.ConnState(),
+		ZeekHistory:     f.Zeek.History(),
+		ZeekEarlierRows: f.Zeek.EarlierRows(),
+		WiresharkFilter: wiresharkFilter(f),
+		Files:           ev.files,
+	}
+	buildTrace(t, f, end)
+	if info != nil {
+		if len(info.HTTP) > 0 {
+			t.waits = t.waits[:0]
+			gaveUp := firstOf(c.FIN, c.RST)
+			for _, e := range info.HTTP {
+				late := !gaveUp.IsZero() && e.ResponseStart.After(gaveUp.Time)
+				if e.Answered() && !e.RequestEnd.IsZero() && !late {
+					t.waits = append(t.waits, timedWait{e.RequestStart, e.Wait})
+				}
+			}
+		}
+		r.Protocol = info.Protocol
+		if r.Protocol == "" && f.HandshakeDone() {
+			// Only the port's hint: worth saying for a connection that was made.
+			r.Protocol = info.PortHint
+		}
+		r.HTTP = info.HTTP
+		rest := *info
+		rest.HTTP = nil
+		r.App = &rest
+	}
+	if f.Last.File != f.First.File {
+		r.LastFile = ev.files[f.Last.File]
+	}
+	// A mark never set (a SYN the capture missed) is no evidence.
+	ev0 := r.Evidence[:0]
+	for _, e := range r.Evidence {
+		if e.Frame > 0 {
+			ev0 = append(ev0, e)
+		}
+	}
+	r.Evidence = ev0
+	if r.Evidence == nil {
+		r.Evidence = []Evidence{}
+	}
+	r.Severity = SeverityOf(r.Verdict)
+	if f.Midstream {
+		r.Summary += " [capture started mid-connection; client inferred from the ports]"
+	}
+	if f.Evicted {
+		r.Summary += fmt.Sprintf(" [judged early, as of %s: dropped from the table when --max-flows was reached]", clock(f.End))
+	}
+	return r
+}
+
+func sideStats(s *flows.Side) SideStats {
+	return SideStats{
+		Retransmissions: s.Retransmissions, OutOfOrder: s.OutOfOrder, DupAcks: s.DupAcks,
+		KeepAlives: s.KeepAlives, KeepAliveACKs: s.KeepAliveACKs, ZeroWindows: s.ZeroWindows,
+		ZeroWindowProbes: s.ZeroWindowProbes, WindowFull: s.WindowFull,
+		SYNs: s.SYNs, FINs: s.FINs, RSTs: s.RSTs,
+	}
+}
+
+// wiresharkFilter is a display filter that selects the flow's packets; when its tuple
+// carried other connections too, a frame range narrows it to this one. A flow handed
+// over before the capture's end gets the range too: a later connection may reuse its
+// tuple, and by then its result is out (the filter must not depend on how soon).
+func wiresharkFilter(f *flows.Flow) string {
+	// Built by appending, not fmt: it is made for every flow of a capture.
+	ipf := "ip.addr=="
+	if f.Client.Addr().Is6() && !f.Client.Addr().Is4In6() {
+		ipf = "ipv6.addr=="
+	}
+	b := make([]byte, 0, 128)
+	b = append(b, ipf...)
+	b = f.Client.Addr().Unmap().AppendTo(b)
+	if f.Client.Addr() != f.Server.Addr() {
+		b = append(b, " && "...)
+		b = append(b, ipf...)
+		b = f.Server.Addr().Unmap().AppendTo(b)
+	}
+	b = append(b, " && tcp.port=="...)
+	b = strconv.AppendUint(b, uint64(f.Client.Port()), 10)
+	if f.Client.Port() != f.Server.Port() {
+		b = append(b, " && tcp.port=="...)
+		b = strconv.AppendUint(b, uint64(f.Server.Port()), 10)
+	}
+	if (f.TupleReused || f.FinishedEarly) && f.First.File == f.Last.File {
+		b = append(b, " && frame.number>="...)
+		b = strconv.AppendInt(b, int64(f.First.Frame), 10)
+		b = append(b, " && frame.number<="...)
+		b = strconv.AppendInt(b, int64(f.Last.Frame), 10)
+	}
+	return string(b)
+}
+
