@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tcpmortem/tcpmortem/analyzer/app"
 	"github.com/tcpmortem/tcpmortem/flows"
 )
 
@@ -23,8 +22,10 @@ type Options struct {
 	Grace time.Duration
 	// Progress, when set, is kept up to date while the captures are read.
 	Progress *Progress
-	// Workers > 1 reads and decodes on one goroutine and tracks flows on another; the
-	// output is the same either way.
+	// Workers is how many goroutines track flows. The flow table is split into shards by
+	// tuple hash and the shards are spread over the workers; with more than one, reading
+	// and decoding run on a goroutine of their own and judging on the caller's. The
+	// output is the same whatever the count (see pipeline.go).
 	Workers int
 	// Ladders says which flows keep their packet ladder for rendering; nil keeps every
 	// flow's. A ladder is a few KB: formats that never draw one should keep none, and
@@ -101,48 +102,15 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		}
 		kept.add(r)
 	}
-	// With more than one worker, flows are judged on a goroutine of their own, in the
-	// order the table hands them over (so the output is the same): the table never
-	// touches a flow again once it is handed over.
-	var judged chan *flows.Flow
-	judgeDone := make(chan struct{})
-	if opts.Workers > 1 {
-		judged = make(chan *flows.Flow, 1024)
-		go func() {
-			defer close(judgeDone)
-			for f := range judged {
-				judgeOne(f)
-			}
-		}()
-	}
-	table := flows.NewTable(func(f *flows.Flow) {
-		if judged != nil {
-			judged <- f
-			return
-		}
-		judgeOne(f)
-	})
-	table.Idle = opts.Config.Idle
-	table.SYNWait = opts.Config.SYNRetryWait
-	table.MaxFlows = opts.MaxFlows
-	table.NoLadders = opts.NoLadders
-	if opts.Grace > 0 {
-		table.Grace = opts.Grace
-	}
-	if !opts.NoApp {
-		table.App = app.New()
-	}
+	shards := newShardSet(opts, opts.Workers)
+	m := &merger{judge: judgeOne}
 	src := flows.Merge(srcs)
 	read := readSequential
 	if opts.Workers > 1 {
 		read = readPipelined
 	}
-	rs, err := read(src, table, opts.Progress)
+	rs, err := read(src, shards, m, opts.Progress)
 	if err != nil {
-		if judged != nil {
-			close(judged)
-			<-judgeDone
-		}
 		return nil, err
 	}
 	first, last, dec := rs.first, rs.last, rs.dec
@@ -155,11 +123,6 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		m := st.FirstMalformed
 		res.Summary.Warnings = append(res.Summary.Warnings, fmt.Sprintf(
 			"%s: frame %d: malformed packet (%s): skipped (%d malformed in all)", names[m.File], m.Frame, m.Why, st.Malformed))
-	}
-	table.Flush()
-	if judged != nil {
-		close(judged)
-		<-judgeDone
 	}
 
 	for _, s := range srcs {
@@ -179,20 +142,20 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	if d := rs.dedupe.Dropped; d > 0 {
 		res.Summary.Skipped["captured twice"] = d
 	}
-	if table.Stats.ICMPOrphans > 0 {
-		res.Summary.Skipped["icmp error for no known flow"] = table.Stats.ICMPOrphans
+	if rs.table.ICMPOrphans > 0 {
+		res.Summary.Skipped["icmp error for no known flow"] = rs.table.ICMPOrphans
 	}
-	res.Summary.TCPSegments = table.Stats.Segments - table.Stats.Trailing
-	res.Summary.Evicted = table.Stats.Evicted
-	res.Summary.TrailingPackets = table.Stats.Trailing
-	res.Summary.PeakLiveFlows = table.Stats.PeakLive
+	res.Summary.TCPSegments = rs.table.Segments - rs.table.Trailing
+	res.Summary.Evicted = rs.table.Evicted
+	res.Summary.TrailingPackets = rs.table.Trailing
+	res.Summary.PeakLiveFlows = rs.table.PeakLive
 
 	all := recs.all()
 	res.Summary.Flows, res.Total = len(all), len(all)
 	res.Flows = kept.byID()
 	seen := twoSided(all) // a half-captured flow proves nothing about the missing side
 	res.Findings = findings(recs, seen, opts.Config)
-	if n := table.Stats.Evicted; n > 0 {
+	if n := rs.table.Evicted; n > 0 {
 		res.Findings = append(res.Findings, Finding{Kind: KindFlowLimit, Severity: SevWarn, Endpoint: "",
 			Summary: fmt.Sprintf("%s still open when the limit of %d live flows was reached were judged early, as of the moment they were dropped (the longest-silent first)",
 				plural(n, "flow"), opts.MaxFlows),

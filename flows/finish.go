@@ -76,8 +76,8 @@ type pendingEntry struct {
 // at once: otherwise the heap would hold it, and its memory, until its deadline (a SYN
 // flood would keep millions of evicted flows alive).
 
-// pendingHeap orders ended flows by the moment they may be handed over; ties by ID so
-// the order is the same on every run.
+// pendingHeap orders ended flows by the moment they may be handed over; ties by the
+// order the flows began, so the order is the same on every run.
 type pendingHeap []pendingEntry
 
 func (h pendingHeap) Len() int { return len(h) }
@@ -85,7 +85,7 @@ func (h pendingHeap) Less(i, j int) bool {
 	if !h[i].at.Equal(h[j].at) {
 		return h[i].at.Before(h[j].at)
 	}
-	return h[i].f.ID < h[j].f.ID
+	return h[i].f.order < h[j].f.order
 }
 func (h pendingHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
@@ -159,6 +159,7 @@ func (t *Table) advance(now time.Time) {
 			heap.Push(&t.pending, pendingEntry{at, f})
 			continue
 		}
+		f.Due = e.at
 		t.finish(f, at, false)
 	}
 	for t.tombHead < len(t.tombs) && !t.tombs[t.tombHead].until.After(now) {
@@ -199,7 +200,7 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 	// Tombstones are bounded like live flows: a SYN flood of random tuples would
 	// otherwise leave one per SYN for a minute of capture. Past the bound the oldest
 	// are forgotten early; a straggler of theirs then starts a midstream flow.
-	for limit := max(t.MaxFlows, minTombs); t.tombHead < len(t.tombs) &&
+	for limit := t.tombLimit(); t.tombHead < len(t.tombs) &&
 		(len(t.tombOf) > limit || len(t.tombs)-t.tombHead > limit); t.tombHead++ {
 		tb := t.tombs[t.tombHead]
 		if until, ok := t.tombOf[tb.key]; ok && until.Equal(tb.until) {
@@ -207,6 +208,14 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 		}
 	}
 	t.done(f)
+}
+
+// tombLimit is how many tombstones the table keeps at most.
+func (t *Table) tombLimit() int {
+	if t.tombMax > 0 {
+		return t.tombMax
+	}
+	return max(t.MaxFlows, minTombs)
 }
 
 // The live flows form a list by last activity, most recent first, so the table can

@@ -142,6 +142,12 @@ type Flow struct {
 	// Evicted says the table dropped the flow while it was still open, to stay within
 	// its --max-flows bound: its verdict describes it as of that moment.
 	Evicted bool
+	// Seq is the position of the flow's first packet in the input, set by whoever feeds
+	// the table (see Table.OnNew), and Due the deadline the flow waited for when its end
+	// handed it over. When several tables each track a share of the tuples, these put
+	// their flows back in the order one table would have handed them over.
+	Seq int64
+	Due time.Time
 
 	// Ladder keeps a bounded selection of the flow's packets for the report: the first,
 	// the last, and the ones verdicts rest on.
@@ -154,6 +160,7 @@ type Flow struct {
 
 	queued, finished bool
 	pendingAt        int // index in Table.pending while queued
+	order            int // creation order within its table: ties in the pending heap
 	lruPrev, lruNext *Flow
 	lastStep         Step // the previous packet, kept when a silence follows it
 	lastFrom         Direction

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"sort"
 	"time"
@@ -38,6 +39,22 @@ func keyOf(x, y netip.AddrPort) tupleKey {
 	return tupleKey{y, x}
 }
 
+// ShardOf spreads tuples over n tables: both directions of a tuple (and the ICMP errors
+// that quote it) land on the same one.
+func ShardOf(seg *Segment, n int) int {
+	x := endpointHash(seg.Src) + endpointHash(seg.Dst) // + is symmetric
+	x ^= x >> 29
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 32
+	return int((x >> 32) * uint64(n) >> 32)
+}
+
+func endpointHash(a netip.AddrPort) uint64 {
+	b := a.Addr().As16()
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	return ((hi*0x9e3779b97f4a7c15)^lo^uint64(a.Port())<<17)*0x94d049bb133111eb ^ uint64(a.Port())
+}
+
 // Table rebuilds TCP connections from segments in one pass, in capture order, never
 // reading ahead. A flow is handed to the done callback once it has ended (see
 // finish.go), when a new connection replaces it on the same tuple, when MaxFlows forces
@@ -62,6 +79,11 @@ type Table struct {
 	// NoLadders says no flow's ladder will be read: each flow only counts its packets
 	// (a ladder is 3 KB of a live flow's 7).
 	NoLadders bool
+	// OnNew, when set, sees each flow the moment it is created (before its first
+	// segment is placed).
+	OnNew func(*Flow)
+
+	tombMax int // 0: max(MaxFlows, minTombs); see Share
 
 	step  Step // the packet being placed (see track)
 	Stats TableStats
@@ -84,16 +106,29 @@ func NewTable(done func(*Flow)) *Table {
 // should), so ended flows are handed over in time and Flush knows the capture's end.
 func (t *Table) Tick(now time.Time) { t.advance(now) }
 
+// Share makes the table one of n that each track a share of the tuples (see ShardOf):
+// it takes its share of the MaxFlows bound, and of the tombstones' (set MaxFlows first).
+func (t *Table) Share(n int) {
+	t.tombMax = max(t.tombLimit()/n, 1)
+	if t.MaxFlows > 0 {
+		t.MaxFlows = max(t.MaxFlows/n, 1)
+	}
+}
+
+// NextTick is the capture time at which the table next looks for ended flows: a Tick
+// before it only moves the clock, so a caller feeding many tables may skip it.
+func (t *Table) NextTick() time.Time { return t.nextTick }
+
 // Live is the number of flows not yet finished.
 func (t *Table) Live() int { return len(t.live) }
 
-// Flush finishes every live flow, in order of their IDs.
+// Flush finishes every live flow, in the order they began.
 func (t *Table) Flush() {
 	rest := make([]*Flow, 0, len(t.live))
 	for _, f := range t.live {
 		rest = append(rest, f)
 	}
-	sort.Slice(rest, func(i, j int) bool { return rest[i].ID < rest[j].ID })
+	sort.Slice(rest, func(i, j int) bool { return rest[i].order < rest[j].order })
 	t.pending = nil
 	for _, f := range rest {
 		f.queued = false
@@ -134,7 +169,7 @@ func inferClient(seg *Segment) (client, server netip.AddrPort) {
 
 func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream bool, seg *Segment) *Flow {
 	t.nextID++
-	f := &Flow{ID: t.nextID, Client: client, Server: server, Midstream: midstream, key: k}
+	f := &Flow{ID: t.nextID, order: t.nextID, Client: client, Server: server, Midstream: midstream, key: k}
 	f.First = Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
 	f.firstFromA = seg.Src == client
 	f.Zeek.SetPorts(seg.Src.Port(), seg.Dst.Port())
@@ -146,6 +181,9 @@ func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream boo
 	t.live[k] = f
 	if len(t.live) > t.Stats.PeakLive {
 		t.Stats.PeakLive = len(t.live)
+	}
+	if t.OnNew != nil {
+		t.OnNew(f)
 	}
 	if t.App != nil {
 		t.App.NewFlow(f)
