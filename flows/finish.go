@@ -89,11 +89,11 @@ func (h pendingHeap) Less(i, j int) bool {
 }
 func (h pendingHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].f.pendingAt, h[j].f.pendingAt = i, j
+	h[i].f.pendingAt, h[j].f.pendingAt = int32(i), int32(j)
 }
 func (h *pendingHeap) Push(x any) {
 	e := x.(pendingEntry)
-	e.f.pendingAt = len(*h)
+	e.f.pendingAt = int32(len(*h))
 	*h = append(*h, e)
 }
 func (h *pendingHeap) Pop() any {
@@ -118,14 +118,14 @@ func (t *Table) watch(f *Flow) {
 		heap.Push(&t.pending, pendingEntry{at, f})
 	case at.Before(t.pending[f.pendingAt].at):
 		t.pending[f.pendingAt].at = at
-		heap.Fix(&t.pending, f.pendingAt)
+		heap.Fix(&t.pending, int(f.pendingAt))
 	}
 }
 
 // unqueue takes a flow out of the pending heap, if it waits there.
 func (t *Table) unqueue(f *Flow) {
 	if f.queued {
-		heap.Remove(&t.pending, f.pendingAt)
+		heap.Remove(&t.pending, int(f.pendingAt))
 		f.queued = false
 	}
 }

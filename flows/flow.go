@@ -158,17 +158,19 @@ type Flow struct {
 
 	Zeek zeekconn.Conn
 
-	queued, finished bool
-	pendingAt        int // index in Table.pending while queued
-	order            int // creation order within its table: ties in the pending heap
 	lruPrev, lruNext *Flow
 	lastStep         Step // the previous packet, kept when a silence follows it
-	lastFrom         Direction
-	lastHadData      bool
 	lastGap          time.Duration
-	firstFromA       bool // the first packet's sender is the client (for Zeek's originator)
-	closed           bool // both FINs or an RST: a new SYN on the tuple starts a new flow
 	key              tupleKey
+	// Small fields together, so the struct stays in a smaller allocation size class.
+	pendingAt   int32 // index in Table.pending while queued
+	order       int32 // creation order within its table: ties in the pending heap
+	lastFrom    Direction
+	lastHadData bool
+	queued      bool
+	finished    bool
+	firstFromA  bool // the first packet's sender is the client (for Zeek's originator)
+	closed      bool // both FINs or an RST: a new SYN on the tuple starts a new flow
 }
 
 // RSTContext is what happened just before a flow's first RST, so the analyzer can tell an

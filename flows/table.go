@@ -169,7 +169,7 @@ func inferClient(seg *Segment) (client, server netip.AddrPort) {
 
 func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream bool, seg *Segment) *Flow {
 	t.nextID++
-	f := &Flow{ID: t.nextID, order: t.nextID, Client: client, Server: server, Midstream: midstream, key: k}
+	f := &Flow{ID: t.nextID, order: int32(t.nextID), Client: client, Server: server, Midstream: midstream, key: k}
 	f.First = Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
 	f.firstFromA = seg.Src == client
 	f.Zeek.SetPorts(seg.Src.Port(), seg.Dst.Port())
