@@ -8,7 +8,7 @@
 # (needs root then), warms the page cache, then runs N interleaved rounds; each round runs
 # every command once, the starting command rotating from round to round:
 #   tcpmortem     tcpmortem analyze --format json FILE >/dev/null
-#   tcpmortem-1   the same with GOMAXPROCS=1 (for the 1 -> 2 worker speed-up)
+#   tcpmortem-1   the same with --workers 1: one goroutine (for the 1 -> 2 worker speed-up)
 #   tshark        tshark -q -z conv,tcp -r FILE >/dev/null
 #   tcptrace      tcptrace -n -l FILE >/dev/null
 #   floor         bench/floor FILE (pcapgo zero-copy read, no decoding)
@@ -22,7 +22,7 @@
 #   --rounds N       rounds (default 3)
 #   --no-tshark      skip tshark (minutes and GiBs of RAM on 1 GB)
 #   --no-tcptrace    skip tcptrace (same)
-#   --no-gomaxprocs1 skip the GOMAXPROCS=1 run of tcpmortem
+#   --no-workers1    skip the --workers 1 run of tcpmortem
 #   --no-cat         skip cat
 #   --tcpmortem BIN  measure this binary instead of building ./cmd/tcpmortem
 #   --report TSV     only print the tables of the runs in TSV (a runs-STAMP.tsv)
@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--no-tshark) TSHARK=0; shift ;;
 	--no-tcptrace) TCPTRACE=0; shift ;;
-	--no-gomaxprocs1) GMP1=0; shift ;;
+	--no-workers1 | --no-gomaxprocs1) GMP1=0; shift ;;
 	--no-cat) CAT=0; shift ;;
 	--tcpmortem) TM_BIN=$2; shift 2 ;;
 	--report) REPORT=$2; shift 2 ;;
@@ -96,7 +96,7 @@ summarize() {
 		ratio(t, "tcpmortem vs tcptrace, wall (x)", "tcptrace", "tcpmortem")
 		ratio(c, "tcpmortem vs tcptrace, CPU (x)", "tcptrace", "tcpmortem")
 		ratio(t, "tcpmortem vs floor, wall (fraction of the floor)", "floor", "tcpmortem")
-		ratio(t, "GOMAXPROCS 1 -> default speed-up, wall (x)", "tcpmortem-1", "tcpmortem")
+		ratio(t, "--workers 1 -> default (the CPUs) speed-up, wall (x)", "tcpmortem-1", "tcpmortem")
 	}
 	function ratio(tm, name, peer, subj,   r, line, l, any, v) {
 		l = ""; any = 0
@@ -156,7 +156,7 @@ TOOLS+=(floor)
 cmdline() { # the command a tool name stands for, as an array in CMD
 	case "$1" in
 	tcpmortem) CMD=("$TM_BIN" analyze --format json "$FILE") ;;
-	tcpmortem-1) CMD=(env GOMAXPROCS=1 "$TM_BIN" analyze --format json "$FILE") ;;
+	tcpmortem-1) CMD=("$TM_BIN" analyze --workers 1 --format json "$FILE") ;;
 	tshark) CMD=(tshark -q -z conv,tcp -r "$FILE") ;;
 	tcptrace) CMD=(tcptrace -n -l "$FILE") ;;
 	floor) CMD=("$BIN/floor" "$FILE") ;;
