@@ -297,6 +297,7 @@ func (m *merger) round(outs []*events) {
 	m.live -= len(m.ended) - j
 	for _, e := range m.ended {
 		m.judge(e.f)
+		flows.Release(e.f) // judged: nothing points to it any more
 	}
 	clear(m.created)
 	clear(m.ended)
