@@ -33,8 +33,9 @@ type Options struct {
 	Ladders   func(*Flow) bool
 	NoLadders bool
 	// OnFlow, when set, sees each kept flow's result as soon as it is judged, in the
-	// order flows finish (for streaming output); OnSkip sees the ID of each flow Keep
-	// refused, so a consumer that puts flows back in ID order knows not to wait for it.
+	// order flows finish (for streaming output); the result is valid only during the
+	// call. OnSkip sees the ID of each flow Keep refused, so a consumer that puts flows
+	// back in ID order knows not to wait for it.
 	OnFlow func(*Flow)
 	OnSkip func(id int)
 	// Retain bounds the full results the Result lists in Flows, for formats that draw
@@ -76,11 +77,14 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	recs := newRecords(names)
 	kept := newRetainer(opts.Retain)
 	var t flowTrace // reused: one flow is judged at a time
+	// r is reused too: OnFlow and the filters see it only during their call, and the
+	// retainer keeps a copy.
+	r := new(Flow)
 	judgeOne := func(f *flows.Flow) {
-		r := judge(f, f.End, opts.Config, ev, &t)
-		recs.add(&r, f, &t)
+		*r = judge(f, f.End, opts.Config, ev, &t)
+		recs.add(r, f, &t)
 		res.Summary.Verdicts[r.Verdict]++
-		if opts.Keep != nil && !opts.Keep(&r) {
+		if opts.Keep != nil && !opts.Keep(r) {
 			if opts.OnSkip != nil {
 				opts.OnSkip(r.ID)
 			}
@@ -88,19 +92,19 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		}
 		res.Matched++
 		if opts.OnFlow != nil {
-			opts.OnFlow(&r)
+			opts.OnFlow(r)
 		}
-		if opts.Want != nil && !opts.Want(&r) {
+		if opts.Want != nil && !opts.Want(r) {
 			return
 		}
 		res.Wanted++
 		if opts.Retain < 0 {
 			return
 		}
-		if !opts.NoLadders && (opts.Ladders == nil || opts.Ladders(&r)) {
+		if !opts.NoLadders && (opts.Ladders == nil || opts.Ladders(r)) {
 			r.Ladder = f.Ladder.Steps()
 		}
-		kept.add(r)
+		kept.add(*r)
 	}
 	shards := newShardSet(opts, opts.Workers)
 	m := &merger{judge: judgeOne}
