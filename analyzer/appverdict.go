@@ -1,7 +1,7 @@
 package analyzer
 
 import (
-	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
@@ -76,7 +76,7 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 	if j.verdict == RSTOnFirstData {
 		j.app = &AppFacts{Protocol: proto, FirstComplete: pbool(info.FirstRequestComplete)}
 		if info.FirstRequestComplete && proto != "" {
-			j.summary += fmt.Sprintf(" (the first data was a complete %s request)", protocolName(proto))
+			j.summary += " (the first data was a complete " + protocolName(proto) + " request)"
 		}
 		return j
 	}
@@ -90,7 +90,7 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 	if f.Midstream || c.FirstData.IsZero() || info.Protocol == app.ProtoHTTP {
 		if info.ServerSpeaksFirst && s.FirstData.IsZero() && !f.Midstream && c.FirstData.IsZero() {
 			j.app = &AppFacts{Protocol: proto, NoGreeting: true}
-			j.summary += fmt.Sprintf("; the server never sent its %s greeting", protocolName(proto))
+			j.summary += "; the server never sent its " + protocolName(proto) + " greeting"
 		}
 		return j
 	}
@@ -101,30 +101,33 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 		return j
 	}
 	a := &AppFacts{Protocol: proto, BytesSent: c.PayloadBytes}
-	what := "data"
-	if proto != "" {
-		what = protocolName(proto) + " data"
+	// A hung SSH or TLS service makes thousands of these: built without fmt (see text).
+	var buf [384]byte
+	sum := text(buf[:0]).s("the client sent ")
+	switch {
+	case info.SSH != nil && info.SSH.ClientBanner != "":
+		sum = sum.s("its SSH banner ").q(info.SSH.ClientBanner)
+	case info.TLS != nil && info.TLS.SNI != "":
+		sum = sum.s("a TLS ClientHello for ").s(info.TLS.SNI)
+	case proto != "":
+		sum = sum.s(protocolName(proto)).s(" data")
+	default:
+		sum = sum.s("data")
 	}
-	if info.TLS != nil && info.TLS.SNI != "" {
-		what = fmt.Sprintf("a TLS ClientHello for %s", info.TLS.SNI)
-	}
-	if info.SSH != nil && info.SSH.ClientBanner != "" {
-		what = fmt.Sprintf("its SSH banner %q", info.SSH.ClientBanner)
-	}
-	answer := "no byte ever came back"
+	sum = sum.s(" (").n(c.PayloadBytes).s(" bytes) and ")
 	if greetedOnly {
-		answer = fmt.Sprintf("after the server's %s greeting, nothing more came back", protocolName(proto))
+		sum = sum.s("after the server's ").s(protocolName(proto)).s(" greeting, nothing more came back")
 	} else if info.ServerSpeaksFirst {
 		a.NoGreeting = true
-		answer = fmt.Sprintf("the server never sent its %s greeting", protocolName(proto))
+		sum = sum.s("the server never sent its ").s(protocolName(proto)).s(" greeting")
+	} else {
+		sum = sum.s("no byte ever came back")
 	}
-	sent := fmt.Sprintf("the client sent %s (%d bytes)", what, c.PayloadBytes)
-	j.evidence = append([]Evidence{ev.at(c.LastData, "client's last data, never answered")}, j.evidence...)
+	j.evidence = slices.Insert(j.evidence, 0, ev.at(c.LastData, "client's last data, never answered"))
 	if m, how := clientGaveUp(f, c.LastData.Time); !m.IsZero() {
 		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(c.LastData.Time)), how
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = fmt.Sprintf("%s and %s; the client gave up after %s and %s",
-			sent, answer, dur(m.Time.Sub(c.LastData.Time)), gaveUpClause(f, how))
+		j.summary = sum.s("; the client gave up after ").d(m.Time.Sub(c.LastData.Time)).s(" and ").s(gaveUpClause(f, how)).String()
 		return j
 	}
 	if !f.RST.Packet.IsZero() || !s.FIN.IsZero() {
@@ -132,17 +135,18 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 		m, who := endedBy(f)
 		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(c.LastData.Time)), "server"
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = fmt.Sprintf("%s and %s; %s ended the connection %s later", sent, answer, who, dur(m.Time.Sub(c.LastData.Time)))
+		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time.Sub(c.LastData.Time)).s(" later").String()
 		return j
 	}
 	a.Wait = psecs(end.Sub(c.LastData.Time))
 	j.verdict, j.app = ServerSilent, a
-	ka := "no keepalive probes seen"
+	sum = sum.s(": still open and waiting ").d(end.Sub(c.LastData.Time)).s(" later at capture end (")
 	if c.KeepAlives+s.KeepAlives > 0 {
-		ka = fmt.Sprintf("keepalive probes seen (client %d, server %d)", c.KeepAlives, s.KeepAlives)
+		sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(")")
+	} else {
+		sum = sum.s("no keepalive probes seen")
 	}
-	j.summary = fmt.Sprintf("%s and %s: still open and waiting %s later at capture end (%s); a client without an application timeout hangs here",
-		sent, answer, dur(end.Sub(c.LastData.Time)), ka)
+	j.summary = sum.s("); a client without an application timeout hangs here").String()
 	return j
 }
 
@@ -150,7 +154,7 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 // whichever came first, and how to name it.
 func endedBy(f *flows.Flow) (flows.Mark, string) {
 	s := f.Side(flows.FromServer)
-	m, who := f.RST.Packet, "an RST from the "+f.RST.From.String()
+	m, who := f.RST.Packet, sideText(f.RST.From, "an RST from the client", "an RST from the server")
 	if m.IsZero() || (!s.FIN.IsZero() && s.FIN.Time.Before(m.Time)) {
 		m, who = s.FIN, "the server's FIN"
 	}
@@ -167,7 +171,7 @@ func gaveUpClause(f *flows.Flow, how string) string {
 	case !s.FIN.IsZero():
 		return "closed (FIN); the server closed too"
 	case !f.RST.Packet.IsZero():
-		return fmt.Sprintf("closed (FIN); later an RST from the %s ended it", f.RST.From)
+		return sideText(f.RST.From, "closed (FIN); later an RST from the client ended it", "closed (FIN); later an RST from the server ended it")
 	}
 	return "closed (FIN); the server never closed its side (CLOSE_WAIT): the application is not answering and not closing"
 }
@@ -184,7 +188,8 @@ func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 	}
 	gaveUp := firstOf(c.FIN, c.RST)
 	var out []app.Exchange
-	for _, e := range info.HTTP {
+	for i := range info.HTTP {
+		e := &info.HTTP[i] // by pointer: an Exchange is too big to copy for a look
 		if e.Method == "" {
 			continue // a response whose request was not captured
 		}
@@ -195,7 +200,7 @@ func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 		} else if !e.RequestComplete && !s.LastData.IsZero() && s.LastData.Time.After(e.RequestStart) {
 			continue
 		}
-		out = append(out, e)
+		out = append(out, *e)
 	}
 	return out
 }
@@ -203,7 +208,8 @@ func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchange, end time.Time, ev *evidenceNamer) judgement {
 	u := un[0]
 	earlier := 0
-	for _, e := range info.HTTP {
+	for i := range info.HTTP {
+		e := &info.HTTP[i]
 		if e.RequestFrame == u.RequestFrame && e.RequestStart.Equal(u.RequestStart) && e.Path == u.Path {
 			break
 		}
@@ -218,40 +224,44 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	if reqEnd.IsZero() {
 		reqEnd = u.RequestStart
 	}
-	j.evidence = append([]Evidence{{Frame: u.RequestFrame, What: fmt.Sprintf("HTTP %s %s, never answered", u.Method, u.Path)}}, j.evidence...)
+	// Inserted first, in one allocation (a literal prepended would be two).
+	j.evidence = slices.Insert(j.evidence, 0, Evidence{Frame: u.RequestFrame, What: "HTTP " + u.Method + " " + u.Path + ", never answered"})
 	if len(ev.files) > 1 {
 		j.evidence[0].File = ev.files[u.RequestFile]
 	}
-	req := fmt.Sprintf("HTTP %s %s", u.Method, u.Path)
+	// Built without fmt, as the clean closes are (see text): a capture of a stalled
+	// service has thousands of these.
+	var buf [384]byte
+	sum := text(buf[:0]).s("HTTP ").s(u.Method).s(" ").s(u.Path)
 	if u.Host != "" {
-		req += " (Host " + u.Host + ")"
+		sum = sum.s(" (Host ").s(u.Host).s(")")
 	}
-	var tail string
-	switch {
-	case earlier == 1:
-		tail = "; 1 earlier request on this connection was answered"
-	case earlier > 1:
-		tail = fmt.Sprintf("; %d earlier requests on this connection were answered", earlier)
-	}
-	if len(un) > 1 {
-		tail += fmt.Sprintf("; %d more requests behind it went unanswered too", len(un)-1)
-	}
-	if u.Answered() {
-		tail += fmt.Sprintf("; a late response (%d) came in frame %d, %s after the request, when the client was gone",
-			u.Status, u.ResponseFrame, dur(u.ResponseStart.Sub(reqEnd)))
-	}
+	sum = sum.s(" never answered; ")
 	if m, how := clientGaveUp(f, reqEnd); !m.IsZero() {
 		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(reqEnd)), how
-		j.summary = fmt.Sprintf("%s never answered; the client gave up after %s and %s%s",
-			req, dur(m.Time.Sub(reqEnd)), gaveUpClause(f, how), tail)
+		sum = sum.s("the client gave up after ").d(m.Time.Sub(reqEnd)).s(" and ").s(gaveUpClause(f, how))
 	} else if s := f.Side(flows.FromServer); !s.FIN.IsZero() || !f.RST.Packet.IsZero() {
 		m, who := endedBy(f)
 		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(reqEnd)), "server"
-		j.summary = fmt.Sprintf("%s never answered; %s ended the connection %s later%s", req, who, dur(m.Time.Sub(reqEnd)), tail)
+		sum = sum.s(who).s(" ended the connection ").d(m.Time.Sub(reqEnd)).s(" later")
 	} else {
 		a.Wait, a.GaveUpBy = psecs(end.Sub(reqEnd)), "capture end"
-		j.summary = fmt.Sprintf("%s never answered; still waiting %s later when the capture ended%s", req, dur(end.Sub(reqEnd)), tail)
+		sum = sum.s("still waiting ").d(end.Sub(reqEnd)).s(" later when the capture ended")
 	}
+	switch {
+	case earlier == 1:
+		sum = sum.s("; 1 earlier request on this connection was answered")
+	case earlier > 1:
+		sum = sum.s("; ").n(int64(earlier)).s(" earlier requests on this connection were answered")
+	}
+	if len(un) > 1 {
+		sum = sum.s("; ").n(int64(len(un) - 1)).s(" more requests behind it went unanswered too")
+	}
+	if u.Answered() {
+		sum = sum.s("; a late response (").n(int64(u.Status)).s(") came in frame ").n(int64(u.ResponseFrame)).
+			s(", ").d(u.ResponseStart.Sub(reqEnd)).s(" after the request, when the client was gone")
+	}
+	j.summary = sum.String()
 	j.verdict, j.app = HTTPUnanswered, a
 	return j
 }

@@ -2,6 +2,8 @@ package analyzer
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,10 +26,11 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		j = oneSided(f, d, closeShape, ev)
 	}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	client, server, filter := endpointTexts(f)
 	r := Flow{
 		ID:         f.ID,
-		Client:     f.Client.String(),
-		Server:     f.Server.String(),
+		Client:     client,
+		Server:     server,
 		File:       ev.files[f.First.File],
 		FirstFrame: f.First.Frame,
 		LastFrame:  f.Last.Frame,
@@ -49,7 +52,7 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		ZeekConnState:   f.Zeek.ConnState(),
 		ZeekHistory:     f.Zeek.History(),
 		ZeekEarlierRows: f.Zeek.EarlierRows(),
-		WiresharkFilter: wiresharkFilter(f),
+		WiresharkFilter: filter,
 		Files:           ev.files,
 	}
 	buildTrace(t, f, end)
@@ -57,7 +60,8 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		if len(info.HTTP) > 0 {
 			t.waits = t.waits[:0]
 			gaveUp := firstOf(c.FIN, c.RST)
-			for _, e := range info.HTTP {
+			for i := range info.HTTP {
+				e := &info.HTTP[i] // by pointer: an Exchange is too big to copy for a look
 				late := !gaveUp.IsZero() && e.ResponseStart.After(gaveUp.Time)
 				if e.Answered() && !e.RequestEnd.IsZero() && !late {
 					t.waits = append(t.waits, timedWait{e.RequestStart, e.Wait})
@@ -77,14 +81,9 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 	if f.Last.File != f.First.File {
 		r.LastFile = ev.files[f.Last.File]
 	}
-	// A mark never set (a SYN the capture missed) is no evidence.
-	ev0 := r.Evidence[:0]
-	for _, e := range r.Evidence {
-		if e.Frame > 0 {
-			ev0 = append(ev0, e)
-		}
-	}
-	r.Evidence = ev0
+	// A mark never set (a SYN the capture missed) is no evidence. (DeleteFunc writes
+	// nothing when there is none such, as for most flows.)
+	r.Evidence = slices.DeleteFunc(r.Evidence, func(e Evidence) bool { return e.Frame <= 0 })
 	if r.Evidence == nil {
 		r.Evidence = []Evidence{}
 	}
@@ -107,17 +106,39 @@ func sideStats(s *flows.Side) SideStats {
 	}
 }
 
-// wiresharkFilter is a display filter that selects the flow's packets; when its tuple
-// carried other connections too, a frame range narrows it to this one. A flow handed
-// over before the capture's end gets the range too: a later connection may reuse its
-// tuple, and by then its result is out (the filter must not depend on how soon).
-func wiresharkFilter(f *flows.Flow) string {
+// endpointTexts are the flow's Client and Server (as netip.AddrPort.String writes
+// them) and its Wireshark filter, cut from one string: made for every flow of a
+// capture, the three cost one allocation.
+func endpointTexts(f *flows.Flow) (client, server, filter string) {
+	var buf [192]byte
+	b := appendAddrPort(buf[:0], f.Client)
+	nc := len(b)
+	b = appendAddrPort(b, f.Server)
+	ns := len(b)
+	s := string(appendWiresharkFilter(b, f))
+	return s[:nc], s[nc:ns], s[ns:]
+}
+
+// appendAddrPort appends what ap.String() says: AppendTo writes the same, but nothing
+// for an invalid address.
+func appendAddrPort(b []byte, ap netip.AddrPort) []byte {
+	if !ap.Addr().IsValid() {
+		return append(b, ap.String()...)
+	}
+	return ap.AppendTo(b)
+}
+
+// appendWiresharkFilter appends a display filter that selects the flow's packets; when
+// its tuple carried other connections too, a frame range narrows it to this one. A
+// flow handed over before the capture's end gets the range too: a later connection
+// may reuse its tuple, and by then its result is out (the filter must not depend on
+// how soon).
+func appendWiresharkFilter(b []byte, f *flows.Flow) []byte {
 	// Built by appending, not fmt: it is made for every flow of a capture.
 	ipf := "ip.addr=="
 	if f.Client.Addr().Is6() && !f.Client.Addr().Is4In6() {
 		ipf = "ipv6.addr=="
 	}
-	b := make([]byte, 0, 128)
 	b = append(b, ipf...)
 	b = f.Client.Addr().Unmap().AppendTo(b)
 	if f.Client.Addr() != f.Server.Addr() {
@@ -137,6 +158,5 @@ func wiresharkFilter(f *flows.Flow) string {
 		b = append(b, " && frame.number<="...)
 		b = strconv.AppendInt(b, int64(f.Last.Frame), 10)
 	}
-	return string(b)
+	return b
 }
-

@@ -217,6 +217,7 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		close:         verdictIndex[r.Close],
 		synRetries:    -1,
 		closeBy:       int8(t.closeBy),
+		closeKind:     t.closeKind,
 	}
 	opt := optFacts{wait: math.NaN(), silent: optFloat(r.Facts.Silent), finToRST: optFloat(r.Facts.FINToRST)}
 	if a := r.Facts.AppFacts; a != nil {
@@ -238,12 +239,6 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		rec.side = sideClient
 	case "server":
 		rec.side = sideServer
-	}
-	switch t.closeKind {
-	case "FIN":
-		rec.closeKind = closeFIN
-	case "RST":
-		rec.closeKind = closeRST
 	}
 	for _, b := range []struct {
 		on   bool

@@ -27,6 +27,19 @@ func stateIndex(s SocketState) uint8 {
 	panic("unknown socket state " + string(s))
 }
 
+// The states buildTrace records, looked up once: it runs for every flow.
+var (
+	stSYNSent     = stateIndex("SYN_SENT")
+	stSYNRecv     = stateIndex("SYN_RECV")
+	stEstablished = stateIndex("ESTABLISHED")
+	stFINWait1    = stateIndex("FIN_WAIT_1")
+	stFINWait2    = stateIndex("FIN_WAIT_2")
+	stClosing     = stateIndex("CLOSING")
+	stTimeWait    = stateIndex("TIME_WAIT")
+	stCloseWait   = stateIndex("CLOSE_WAIT")
+	stLastACK     = stateIndex("LAST_ACK")
+)
+
 // maxSpans bounds the states one socket is traced through.
 const maxSpans = 6
 
@@ -46,7 +59,7 @@ type flowTrace struct {
 	// closeIdle the silence before it; closeAnswered whether the other side then sent
 	// its own FIN.
 	closeBy       int
-	closeKind     string // "FIN" or "RST"
+	closeKind     uint8 // closeFIN or closeRST (closeNone: no close)
 	closeAt       flows.Mark
 	closeIdle     time.Duration
 	closeAnswered bool
@@ -88,9 +101,9 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		}
 		return ts
 	}
-	add := func(side flows.Direction, st SocketState, from, to time.Time) {
+	add := func(side flows.Direction, st uint8, from, to time.Time) {
 		switch {
-		case st != "TIME_WAIT":
+		case st != stTimeWait:
 			to = stop(to)
 		case !rst.IsZero() && rst.Time.Before(to):
 			to = rst.Time
@@ -102,7 +115,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 			return
 		}
 		if t.nstates[side] < maxSpans {
-			t.states[side][t.nstates[side]] = span{from.UnixNano(), to.UnixNano(), stateIndex(st)}
+			t.states[side][t.nstates[side]] = span{from.UnixNano(), to.UnixNano(), st}
 			t.nstates[side]++
 		}
 	}
@@ -123,7 +136,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		} else if !f.Replaced.IsZero() {
 			synEnd = f.Replaced.Time
 		}
-		add(flows.FromClient, "SYN_SENT", c.FirstSYN.Time, synEnd)
+		add(flows.FromClient, stSYNSent, c.FirstSYN.Time, synEnd)
 		if !s.FirstSYN.IsZero() {
 			estC = s.FirstSYN.Time
 			recvEnd := end
@@ -131,7 +144,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 				recvEnd = f.Established.Time
 				estS = f.Established.Time
 			}
-			add(flows.FromServer, "SYN_RECV", c.FirstSYN.Time, recvEnd)
+			add(flows.FromServer, stSYNRecv, c.FirstSYN.Time, recvEnd)
 		}
 	}
 	// Established until the first FIN either way.
@@ -141,10 +154,10 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		estEnd = firstFIN.Time
 	}
 	if !estC.IsZero() {
-		add(flows.FromClient, "ESTABLISHED", estC, estEnd)
+		add(flows.FromClient, stEstablished, estC, estEnd)
 	}
 	if !estS.IsZero() {
-		add(flows.FromServer, "ESTABLISHED", estS, estEnd)
+		add(flows.FromServer, stEstablished, estS, estEnd)
 	}
 	// Closing: the side that sent the first FIN closes actively, the other passively.
 	if !firstFIN.IsZero() && (!estC.IsZero() || !estS.IsZero()) {
@@ -165,29 +178,29 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 			peerFIN = p.FIN.Time
 		}
 		if !p.FIN.IsZero() && peerFIN.Before(ackAt) {
-			add(active, "FIN_WAIT_1", a.FIN.Time, peerFIN)
-			add(active, "CLOSING", peerFIN, ackAt)
+			add(active, stFINWait1, a.FIN.Time, peerFIN)
+			add(active, stClosing, peerFIN, ackAt)
 			if !a.FINAcked.IsZero() {
-				add(active, "TIME_WAIT", ackAt, ackAt.Add(timeWaitLen))
+				add(active, stTimeWait, ackAt, ackAt.Add(timeWaitLen))
 			}
 		} else {
-			add(active, "FIN_WAIT_1", a.FIN.Time, ackAt)
+			add(active, stFINWait1, a.FIN.Time, ackAt)
 			if !a.FINAcked.IsZero() {
-				add(active, "FIN_WAIT_2", ackAt, peerFIN)
+				add(active, stFINWait2, ackAt, peerFIN)
 			}
 			if !p.FIN.IsZero() {
-				add(active, "TIME_WAIT", peerFIN, peerFIN.Add(timeWaitLen))
+				add(active, stTimeWait, peerFIN, peerFIN.Add(timeWaitLen))
 			}
 		}
 		// The passive closer: CLOSE_WAIT from the peer's FIN until its own FIN, then
 		// LAST_ACK until that FIN is ACKed.
-		add(passive, "CLOSE_WAIT", a.FIN.Time, peerFIN)
+		add(passive, stCloseWait, a.FIN.Time, peerFIN)
 		if !p.FIN.IsZero() {
 			lastAck := end
 			if !p.FINAcked.IsZero() {
 				lastAck = p.FINAcked.Time
 			}
-			add(passive, "LAST_ACK", p.FIN.Time, lastAck)
+			add(passive, stLastACK, p.FIN.Time, lastAck)
 		}
 	}
 
@@ -196,13 +209,13 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	if !closer.IsZero() && f.HandshakeDone() {
 		switch {
 		case closer == rst && !rst.IsZero() && (firstFIN.IsZero() || rst.Time.Before(firstFIN.Time)):
-			t.closeBy, t.closeKind, t.closeAt = int(f.RST.From), "RST", rst
+			t.closeBy, t.closeKind, t.closeAt = int(f.RST.From), closeRST, rst
 			t.closeIdle = f.RST.SinceActive
 		case closer == c.FIN:
-			t.closeBy, t.closeKind, t.closeAt, t.closeIdle = int(flows.FromClient), "FIN", c.FIN, c.FINIdle
+			t.closeBy, t.closeKind, t.closeAt, t.closeIdle = int(flows.FromClient), closeFIN, c.FIN, c.FINIdle
 			t.closeAnswered = !s.FIN.IsZero()
 		default:
-			t.closeBy, t.closeKind, t.closeAt, t.closeIdle = int(flows.FromServer), "FIN", s.FIN, s.FINIdle
+			t.closeBy, t.closeKind, t.closeAt, t.closeIdle = int(flows.FromServer), closeFIN, s.FIN, s.FINIdle
 			t.closeAnswered = !c.FIN.IsZero()
 		}
 	}

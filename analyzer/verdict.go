@@ -3,7 +3,8 @@ package analyzer
 import (
 	"fmt"
 	"math"
-	"strings"
+	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/flows"
@@ -28,33 +29,96 @@ func pint(i int) *int    { return &i }
 
 // dur prints a duration for a person: 0.3 ms, 40.1 ms, 1.0 s, 212.4 s.
 func dur(d time.Duration) string {
+	return string(appendDur(make([]byte, 0, 24), d))
+}
+
+// appendDur appends dur(d) to b. strconv's 'f' format is what fmt's %.0f and %.1f
+// print; appending spares the allocations of fmt's boxed argument and result.
+func appendDur(b []byte, d time.Duration) []byte {
 	switch {
 	case d < 0:
-		return "-" + dur(-d)
+		return appendDur(append(b, '-'), -d)
 	case d < time.Millisecond:
-		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+		b = strconv.AppendFloat(b, float64(d)/float64(time.Microsecond), 'f', 0, 64)
+		return append(b, " µs"...)
 	case d < 995*time.Millisecond: // 999.9 ms reads better as 1.0 s
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+		b = strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 1, 64)
+		return append(b, " ms"...)
 	default:
-		return fmt.Sprintf("%.1f s", d.Seconds())
+		b = strconv.AppendFloat(b, d.Seconds(), 'f', 1, 64)
+		return append(b, " s"...)
 	}
 }
 
+// text builds a summary by appending, for the verdicts most flows of a capture get
+// (clean_close above all): fmt.Sprintf allocates for each string argument and for its
+// result, text only for the final string when it starts on a buffer of the caller's
+// stack:
+//
+//	var buf [256]byte
+//	s := text(buf[:0]).s("after ").d(idle).s(" idle").String()
+type text []byte
+
+func (t text) s(x string) text        { return append(t, x...) }
+func (t text) d(d time.Duration) text { return appendDur(t, d) }
+func (t text) n(n int64) text         { return strconv.AppendInt(t, n, 10) }
+func (t text) q(x string) text        { return strconv.AppendQuote(t, x) } // fmt's %q
+
+// plural appends what plural() says.
+func (t text) plural(n int, what string) text {
+	t = append(strconv.AppendInt(t, int64(n), 10), ' ')
+	t = append(t, what...)
+	if n != 1 {
+		t = append(t, 's')
+	}
+	return t
+}
+
+// times appends what timesWord says.
+func (t text) times(n int) text {
+	if n == 1 {
+		return append(t, "once"...)
+	}
+	return append(strconv.AppendInt(t, int64(n), 10), " times"...)
+}
+
+// gaps appends what gapList says.
+func (t text) gaps(g []float64) text {
+	for i, x := range g {
+		if i > 0 {
+			t = append(t, ", "...)
+		}
+		t = strconv.AppendFloat(t, x, 'f', 1, 64) // fmt's %.1f, for a finite x
+	}
+	return append(t, " s"...)
+}
+
+// addr appends what ap.String() says.
+func (t text) addr(ap netip.AddrPort) text { return appendAddrPort(t, ap) }
+
+func (t text) String() string { return string(t) }
+
+// sideText is client's text or server's, as d says: evidence words made once, where
+// d.String()+"..." would allocate for every flow.
+func sideText(d flows.Direction, client, server string) string {
+	if d == flows.FromClient {
+		return client
+	}
+	return server
+}
+
 func gapsOf(times []time.Time) []float64 {
-	var g []float64
+	if len(times) < 2 {
+		return nil
+	}
+	g := make([]float64, 0, len(times)-1)
 	for i := 1; i < len(times); i++ {
 		g = append(g, math.Round(times[i].Sub(times[i-1]).Seconds()*1000)/1000)
 	}
 	return g
 }
 
-func gapList(g []float64) string {
-	parts := make([]string, len(g))
-	for i, x := range g {
-		parts[i] = fmt.Sprintf("%.1f", x)
-	}
-	return strings.Join(parts, ", ") + " s"
-}
+func gapList(g []float64) string { return text(nil).gaps(g).String() }
 
 func synTimes(s *flows.Side) []time.Time {
 	n := s.SYNs
@@ -85,15 +149,20 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		if s.FIN.Time.Before(c.FIN.Time) || (s.FIN.Time.Equal(c.FIN.Time) && s.FIN.Frame < c.FIN.Frame) {
 			first, firstSide = flows.FromServer, s
 		}
+		// Most flows of a capture end here: built without fmt (see text).
+		other := first.Other()
 		j := judgement{verdict: CleanClose, facts: Facts{ClosedFirst: first.String()}}
-		j.evidence = append(j.evidence, ev.at(firstSide.FIN, first.String()+" FIN (closes first)"),
-			ev.at(f.Side(first.Other()).FIN, first.Other().String()+" FIN"))
-		j.summary = fmt.Sprintf("clean close after %s: the %s closed first, the %s answered with its FIN %s later",
-			dur(f.Duration()), first, first.Other(), dur(f.Side(first.Other()).FIN.Time.Sub(firstSide.FIN.Time)))
+		j.evidence = append(j.evidence, ev.at(firstSide.FIN, sideText(first, "client FIN (closes first)", "server FIN (closes first)")),
+			ev.at(f.Side(other).FIN, sideText(other, "client FIN", "server FIN")))
+		var buf [192]byte
+		sum := text(buf[:0]).s("clean close after ").d(f.Duration()).s(": the ").s(first.String()).
+			s(" closed first, the ").s(other.String()).s(" answered with its FIN ").
+			d(f.Side(other).FIN.Time.Sub(firstSide.FIN.Time)).s(" later")
 		if !f.RST.Packet.IsZero() {
 			j.facts.TrailingRST = f.RST.From.String()
-			j.summary += fmt.Sprintf("; a trailing RST from the %s followed", f.RST.From)
+			sum = sum.s("; a trailing RST from the ").s(f.RST.From.String()).s(" followed")
 		}
+		j.summary = sum.String()
 		return j
 	}
 	if !f.RST.Packet.IsZero() {
@@ -129,19 +198,25 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 	kaSeen := c.KeepAlives+s.KeepAlives > 0
 	if silent >= cfg.Idle {
 		j := judgement{verdict: IdleOpen, facts: Facts{Silent: psecs(silent), KeepAliveSeen: pbool(kaSeen)}}
-		j.evidence = append(j.evidence, ev.at(f.LastActive, "last activity"))
-		ka := "no keepalive seen"
+		j.evidence = append(make([]Evidence, 0, 2), ev.at(f.LastActive, "last activity"))
+		var buf [192]byte
+		sum := text(buf[:0]).s("established, silent for ").d(silent).s(" at capture end; ")
 		if kaSeen {
-			ka = fmt.Sprintf("keepalive probes seen (client %d, server %d) and answered", c.KeepAlives, s.KeepAlives)
+			sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(") and answered")
 			j.evidence = append(j.evidence, ev.at(firstOf(c.FirstKeepAlive, s.FirstKeepAlive), "first keepalive probe"))
+		} else {
+			sum = sum.s("no keepalive seen")
 		}
-		j.summary = fmt.Sprintf("established, silent for %s at capture end; %s", dur(silent), ka)
 		if f.Midstream {
-			j.summary += " (captured mid-connection)"
+			sum = sum.s(" (captured mid-connection)")
 		}
+		j.summary = sum.String()
 		return j
 	}
-	j := judgement{verdict: Open, summary: fmt.Sprintf("established and active at capture end (last packet %s before it)", dur(end.Sub(f.Last.Time)))}
+	// Every connection open when the capture ends gets this one.
+	var buf [128]byte
+	j := judgement{verdict: Open, summary: text(buf[:0]).s("established and active at capture end (last packet ").
+		d(end.Sub(f.Last.Time)).s(" before it)").String()}
 	j.evidence = append(j.evidence, ev.at(f.Last, "last packet"))
 	return j
 }
@@ -172,32 +247,36 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		if after < 0 {
 			after = 0 // the capture put the RST before the SYN it answers
 		}
-		j.summary = fmt.Sprintf("connection to port %d refused: the SYN was answered by RST %s later (%s); nothing listens there",
-			port, dur(after), plural(c.SYNs, "SYN"))
+		var buf [128]byte
+		j.summary = text(buf[:0]).s("connection to port ").n(int64(port)).s(" refused: the SYN was answered by RST ").
+			d(after).s(" later (").plural(c.SYNs, "SYN").s("); nothing listens there").String()
 		return j
 	}
 	if s.SYNs > 0 {
 		times := synTimes(s)
 		j := judgement{verdict: HandshakeIncomplete, facts: Facts{SYNACKCount: s.SYNs, SYNACKGaps: gapsOf(times), SYNCount: c.SYNs}}
-		j.evidence = append(j.evidence, ev.at(c.FirstSYN, "SYN"), ev.at(s.FirstSYN, "SYN-ACK"))
+		// A half-open scan makes thousands of these: built without fmt (see text).
+		j.evidence = append(make([]Evidence, 0, 4), ev.at(c.FirstSYN, "SYN"), ev.at(s.FirstSYN, "SYN-ACK"))
 		if s.SYNs > 1 {
 			j.evidence = append(j.evidence, ev.at(s.LastSYN, "last SYN-ACK retransmission"))
 		}
-		j.summary = fmt.Sprintf("the server sent SYN-ACK %s", timesWord(s.SYNs))
+		var buf [256]byte
+		sum := text(buf[:0]).s("the server sent SYN-ACK ").times(s.SYNs)
 		if s.SYNs > 1 {
-			j.summary += fmt.Sprintf(" (gaps %s)", gapList(j.facts.SYNACKGaps))
+			sum = sum.s(" (gaps ").gaps(j.facts.SYNACKGaps).s(")")
 		}
-		j.summary += "; the client's final ACK never came"
+		sum = sum.s("; the client's final ACK never came")
 		if !c.RST.IsZero() {
 			j.facts.RSTFrom = "client"
 			j.evidence = append(j.evidence, ev.at(c.RST, "RST from the client"))
-			j.summary += fmt.Sprintf("; the client answered with RST %s later (its socket did not expect the SYN-ACK: a half-open scan or an abandoned connect)",
-				dur(c.RST.Time.Sub(s.FirstSYN.Time)))
+			sum = sum.s("; the client answered with RST ").d(c.RST.Time.Sub(s.FirstSYN.Time)).
+				s(" later (its socket did not expect the SYN-ACK: a half-open scan or an abandoned connect)")
 		} else if !s.RST.IsZero() {
 			j.facts.RSTFrom = "server"
 			j.evidence = append(j.evidence, ev.at(s.RST, "RST from the server"))
-			j.summary += "; the server then reset it"
+			sum = sum.s("; the server then reset it")
 		}
+		j.summary = sum.String()
 		return j
 	}
 	if c.SYNs == 0 {
@@ -206,7 +285,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 	}
 	times := synTimes(c)
 	j := judgement{facts: Facts{SYNCount: c.SYNs, SYNGaps: gapsOf(times), SYNSpan: psecs(c.LastSYN.Time.Sub(c.FirstSYN.Time))}}
-	j.evidence = append(j.evidence, ev.at(c.FirstSYN, "first SYN"))
+	j.evidence = append(make([]Evidence, 0, 3), ev.at(c.FirstSYN, "first SYN"))
 	if c.SYNs > 1 {
 		j.evidence = append(j.evidence, ev.at(c.LastSYN, "last SYN retransmission"))
 	}
@@ -215,31 +294,36 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		wait = flows.NextRetryWithin(times[len(times)-1].Sub(times[len(times)-2]))
 	}
 	quiet := end.Sub(c.LastSYN.Time)
-	sent := fmt.Sprintf("SYN to %s sent %s", f.Server, timesWord(c.SYNs))
+	// A listener dropping SYNs makes thousands of these: built without fmt (see text).
+	var buf [320]byte
+	sum := text(buf[:0]).s("SYN to ").addr(f.Server).s(" sent ").times(c.SYNs)
 	if c.SYNs > 1 {
-		sent += fmt.Sprintf(" (gaps %s)", gapList(j.facts.SYNGaps))
+		sum = sum.s(" (gaps ").gaps(j.facts.SYNGaps).s(")")
 	}
 	gaveUp := quiet > wait || !f.Replaced.IsZero() || !c.RST.IsZero() || s.Packets > 0
 	if !gaveUp {
 		j.verdict = SYNUnanswered
-		j.summary = fmt.Sprintf("%s, never answered; the capture ended %s after the last one, while the client could still retry",
-			sent, dur(quiet))
+		j.summary = sum.s(", never answered; the capture ended ").d(quiet).
+			s(" after the last one, while the client could still retry").String()
 		return j
 	}
 	j.verdict = SYNGiveUp
-	how := fmt.Sprintf("no retry came, though the next was due within %s of the last", dur(wait))
+	sum = sum.s(" over ").d(c.LastSYN.Time.Sub(c.FirstSYN.Time)).s(", never answered; the client gave up (")
 	switch {
 	case !c.RST.IsZero():
-		how = "it then reset the attempt"
+		sum = sum.s("it then reset the attempt")
 		j.evidence = append(j.evidence, ev.at(c.RST, "RST from the client"))
 	case !f.Replaced.IsZero():
-		how = fmt.Sprintf("the port was reused for a new connection %s later", dur(f.Replaced.Time.Sub(c.LastSYN.Time)))
+		sum = sum.s("the port was reused for a new connection ").d(f.Replaced.Time.Sub(c.LastSYN.Time)).s(" later")
+	default:
+		sum = sum.s("no retry came, though the next was due within ").d(wait).s(" of the last")
 	}
-	j.summary = fmt.Sprintf("%s over %s, never answered; the client gave up (%s)", sent, dur(c.LastSYN.Time.Sub(c.FirstSYN.Time)), how)
+	sum = sum.s(")")
 	if r, ok := linuxSYNRetries(times); ok && c.RST.IsZero() {
 		j.facts.SYNRetries = pint(r)
-		j.summary += fmt.Sprintf(": consistent with net.ipv4.tcp_syn_retries=%d on Linux", r)
+		sum = sum.s(": consistent with net.ipv4.tcp_syn_retries=").n(int64(r)).s(" on Linux")
 	}
+	j.summary = sum.String()
 	return j
 }
 
@@ -278,19 +362,9 @@ func synBefore(side *flows.Side, t time.Time) time.Time {
 	return last
 }
 
-func timesWord(n int) string {
-	if n == 1 {
-		return "once"
-	}
-	return fmt.Sprintf("%d times", n)
-}
+func timesWord(n int) string { return text(nil).times(n).String() }
 
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
+func plural(n int, what string) string { return text(nil).plural(n, what).String() }
 
 // classifyRSTOnFirstData: the handshake completed, the client sent data, and the
 // server's only answer was an RST: it never sent a byte. The kernel completed the
@@ -317,8 +391,11 @@ func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) 
 	}}
 	j.evidence = append(j.evidence, ev.at(f.Established, "handshake completed"),
 		ev.at(c.FirstData, "client's first data"), ev.at(s.RST, "RST from the server"))
-	j.summary = fmt.Sprintf("handshake completed, the client sent %d bytes and the server answered with RST %s later, never having sent a byte (%s after the handshake): the listener's process never took the connection, or closed it unread",
-		c.PayloadBytes, dur(s.RST.Time.Sub(c.FirstData.Time)), dur(s.RST.Time.Sub(f.Established.Time)))
+	var buf [256]byte
+	j.summary = text(buf[:0]).s("handshake completed, the client sent ").n(c.PayloadBytes).
+		s(" bytes and the server answered with RST ").d(s.RST.Time.Sub(c.FirstData.Time)).
+		s(" later, never having sent a byte (").d(s.RST.Time.Sub(f.Established.Time)).
+		s(" after the handshake): the listener's process never took the connection, or closed it unread").String()
 	return j, true
 }
 
@@ -330,24 +407,26 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, ev *evidence
 		Side: stuck.String(), Idle: psecs(closer.FINIdle), Stuck: psecs(end.Sub(since)),
 		FINAcked: pbool(!closer.FINAcked.IsZero()),
 	}}
-	j.evidence = append(j.evidence, ev.at(closer.FIN, d.String()+" FIN"))
-	acked := "its kernel ACKed the FIN"
+	// A CLOSE_WAIT leak makes thousands of these: built without fmt (see text).
+	j.evidence = append(make([]Evidence, 0, 2), ev.at(closer.FIN, sideText(d, "client FIN", "server FIN")))
+	var buf [320]byte
+	sum := text(buf[:0]).s(d.String()).s(" ").addr(sideAddr(f, d)).s(" closed after ").d(closer.FINIdle).s(" idle; ")
 	if closer.FINAcked.IsZero() {
-		acked = "the FIN was never ACKed"
+		sum = sum.s("the FIN was never ACKed")
 	} else {
-		j.evidence = append(j.evidence, ev.at(closer.FINAcked, stuck.String()+" ACKs the FIN"))
-		acked = fmt.Sprintf("its kernel ACKed the FIN %s later", dur(closer.FINAcked.Time.Sub(closer.FIN.Time)))
+		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
+		sum = sum.s("its kernel ACKed the FIN ").d(closer.FINAcked.Time.Sub(closer.FIN.Time)).s(" later")
 	}
-	j.summary = fmt.Sprintf("%s %s closed after %s idle; %s, but the %s never sent FIN (CLOSE_WAIT for %s until capture end): the %s application never closed its socket",
-		d, sideAddr(f, d), dur(closer.FINIdle), acked, stuck, dur(end.Sub(since)), stuck)
+	j.summary = sum.s(", but the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT for ").d(end.Sub(since)).
+		s(" until capture end): the ").s(stuck.String()).s(" application never closed its socket").String()
 	return j
 }
 
-func sideAddr(f *flows.Flow, d flows.Direction) string {
+func sideAddr(f *flows.Flow, d flows.Direction) netip.AddrPort {
 	if d == flows.FromClient {
-		return f.Client.String()
+		return f.Client
 	}
-	return f.Server.String()
+	return f.Server
 }
 
 func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer, then string) judgement {
@@ -374,7 +453,7 @@ func keepAliveTimeout(f *flows.Flow, d flows.Direction, ev *evidenceNamer, then 
 func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, specific bool) judgement {
 	r := f.RST
 	rs := f.Side(r.From)
-	rstEv := ev.at(r.Packet, "RST from the "+r.From.String())
+	rstEv := ev.at(r.Packet, sideText(r.From, "RST from the client", "RST from the server"))
 
 	// A FIN one way, then an RST: the other side had sat in CLOSE_WAIT.
 	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
@@ -385,18 +464,21 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 				Side: stuck.String(), Idle: psecs(closer.FINIdle), FINToRST: psecs(r.Packet.Time.Sub(closer.FIN.Time)),
 				RSTFrom: r.From.String(), RSTHasACK: pbool(rs.RSTHasAck), FINAcked: pbool(!closer.FINAcked.IsZero()),
 			}}
-			j.evidence = append(j.evidence, ev.at(closer.FIN, d.String()+" FIN"))
+			// Built without fmt, as finUnanswered's are.
+			j.evidence = append(make([]Evidence, 0, 3), ev.at(closer.FIN, sideText(d, "client FIN", "server FIN")))
 			if !closer.FINAcked.IsZero() {
-				j.evidence = append(j.evidence, ev.at(closer.FINAcked, stuck.String()+" ACKs the FIN"))
+				j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
 			}
 			j.evidence = append(j.evidence, rstEv)
-			answered := ""
+			var buf [320]byte
+			sum := text(buf[:0]).s(d.String()).s(" ").addr(sideAddr(f, d)).s(" closed after ").d(closer.FINIdle).
+				s(" idle; the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT); ").d(r.Packet.Time.Sub(closer.FIN.Time)).
+				s(" later an RST from the ").s(r.From.String()).s(" ended the flow")
 			if r.PrevFrom != r.From && r.PrevData && !r.Prev.IsZero() {
 				j.facts.RSTAnswered = "data"
-				answered = fmt.Sprintf(", answering %s data sent on the half-closed connection", r.PrevFrom)
+				sum = sum.s(", answering ").s(r.PrevFrom.String()).s(" data sent on the half-closed connection")
 			}
-			j.summary = fmt.Sprintf("%s %s closed after %s idle; the %s never sent FIN (CLOSE_WAIT); %s later an RST from the %s ended the flow%s",
-				d, sideAddr(f, d), dur(closer.FINIdle), stuck, dur(r.Packet.Time.Sub(closer.FIN.Time)), r.From, answered)
+			j.summary = sum.String()
 			return j
 		}
 	}
@@ -431,16 +513,19 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 		facts.RSTAnswered = "nothing"
 	}
 	if idle >= cfg.Idle {
+		// An idle-connection reaper makes thousands of these: built without fmt (see text).
 		j := judgement{verdict: RSTAfterIdle, facts: facts}
+		var buf [256]byte
+		sum := text(buf[:0]).s("after ").d(idle).s(" idle the ")
 		if answeredData {
-			j.evidence = append(j.evidence, ev.at(r.Prev, r.PrevFrom.String()+" sends after the silence"), rstEv)
-			j.summary = fmt.Sprintf("after %s idle the %s sent data and the %s answered with RST %s later: the %s no longer had the connection (a dead peer, or a socket closed without telling)",
-				dur(idle), r.PrevFrom, r.From, dur(r.Gap), r.From)
+			j.evidence = append(j.evidence, ev.at(r.Prev, sideText(r.PrevFrom, "client sends after the silence", "server sends after the silence")), rstEv)
+			sum = sum.s(r.PrevFrom.String()).s(" sent data and the ").s(r.From.String()).s(" answered with RST ").d(r.Gap).
+				s(" later: the ").s(r.From.String()).s(" no longer had the connection (a dead peer, or a socket closed without telling)")
 		} else {
 			j.evidence = append(j.evidence, rstEv)
-			j.summary = fmt.Sprintf("after %s idle the %s reset the connection: an abort (SO_LINGER 0 close, an idle-connection reaper, or a killed process)",
-				dur(idle), r.From)
+			sum = sum.s(r.From.String()).s(" reset the connection: an abort (SO_LINGER 0 close, an idle-connection reaper, or a killed process)")
 		}
+		j.summary = sum.String()
 		return j
 	}
 	j := judgement{verdict: Reset, facts: facts}
@@ -449,8 +534,10 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 		j.summary = fmt.Sprintf("the %s reset the connection; the RST is the first packet of it in the capture, so what came before is unknown", r.From)
 		return j
 	}
-	j.summary = fmt.Sprintf("the %s reset the connection in the middle of the exchange, %s after the previous packet (%s sent %d bytes, %s sent %d bytes before it)",
-		r.From, dur(r.Gap), "client", f.Side(flows.FromClient).PayloadBytes, "server", f.Side(flows.FromServer).PayloadBytes)
+	var buf [192]byte
+	j.summary = text(buf[:0]).s("the ").s(r.From.String()).s(" reset the connection in the middle of the exchange, ").
+		d(r.Gap).s(" after the previous packet (client sent ").n(f.Side(flows.FromClient).PayloadBytes).
+		s(" bytes, server sent ").n(f.Side(flows.FromServer).PayloadBytes).s(" bytes before it)").String()
 	return j
 }
 
