@@ -47,6 +47,14 @@ type Options struct {
 	Want   func(*Flow) bool
 }
 
+// shareNote says, when the flow table is sharded, that the limit is reached shard by shard.
+func shareNote(shards, maxFlows int) string {
+	if shards == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (in one of the table's %d shards by tuple hash, each holding %d)", shards, maxFlows/shards)
+}
+
 // evidenceNamer turns flow marks into Evidence, naming the file when there are several.
 type evidenceNamer struct{ files []string }
 
@@ -161,8 +169,8 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res.Findings = findings(recs, seen, opts.Config)
 	if n := rs.table.Evicted; n > 0 {
 		res.Findings = append(res.Findings, Finding{Kind: KindFlowLimit, Severity: SevWarn, Endpoint: "",
-			Summary: fmt.Sprintf("%s still open when the limit of %d live flows was reached were judged early, as of the moment they were dropped (the longest-silent first)",
-				plural(n, "flow"), opts.MaxFlows),
+			Summary: fmt.Sprintf("%s still open when the limit of %d live flows was reached%s were judged early, as of the moment they were dropped (the longest-silent first)",
+				plural(n, "flow"), opts.MaxFlows, shareNote(len(shards.tables), opts.MaxFlows)),
 			Flows:   []int{},
 			Next:    "raise --max-flows (each live flow costs a few KB) for exact verdicts on long-lived connections; a SYN flood or a port scan fills the table with one-packet flows",
 			Numbers: map[string]float64{"evicted": float64(n), "max_flows": float64(opts.MaxFlows)}})
