@@ -43,6 +43,14 @@ type detector struct {
 
 func (st *flowState) detect(d flows.Direction, b []byte, n int, m stream.Meta) {
 	if st.det == nil {
+		if b != nil {
+			// Nothing is kept yet, and nearly every flow's first segment says at once what
+			// it is: then no detector is made (it is the biggest object of a flow's state).
+			if r, p := recognise(d, b[:min(len(b), detMax)]); r == yes {
+				st.decideWith(p, d, b, n, m)
+				return
+			}
+		}
 		st.det = &detector{retry: [2]bool{st.midstream, st.midstream}}
 	}
 	dt := st.det
@@ -117,6 +125,10 @@ func (st *flowState) decideWith(p uint8, d flows.Direction, b []byte, n int, m s
 	dt := st.det
 	st.det = nil
 	st.decide(p)
+	if dt == nil { // recognised from the first bytes: nothing was kept
+		st.data(d, b, n, m)
+		return
+	}
 	st.replay = true
 	for dd := flows.FromClient; dd <= flows.FromServer; dd++ {
 		if dt.unsynced[dd] {

@@ -54,27 +54,55 @@ type sink struct {
 func (s *sink) Data(b []byte, n int, m stream.Meta) { s.st.data(s.d, b, n, m) }
 func (s *sink) Gap(n int, m stream.Meta)            { s.st.gap(s.d, n, m) }
 
-// flowState is one flow's application-layer state, kept in Flow.App.
+// flowState is one flow's application-layer state, kept in Flow.App. (Together with an
+// httpState it fits the runtime's 1 KiB size class, malloc header included: see
+// TestStateSize.)
 type flowState struct {
 	info      Info
 	half      [2]stream.Half
 	sink      [2]sink
-	proto     uint8
 	det       *detector // while the protocol is undecided
 	last      [2]stream.Meta
+	proto     uint8
 	replay    bool // feeding bytes kept during detection: stream offsets do not apply
 	midstream bool // the capture started inside the connection: first bytes may be mid-message
 	finished  bool
 
+	// http is the HTTP parser, in use once proto is pHTTP. It may be set before: by
+	// newState, when the flow's first segment looked like HTTP.
 	http  *httpState
 	other *msgState // the protocols other than HTTP
 }
 
-func newState() *flowState {
-	st := &flowState{}
+// httpFlowState is a flow's state made together with its HTTP parser: one allocation
+// instead of two for what is, in most captures, the most common protocol.
+type httpFlowState struct {
+	flowState
+	hs httpState
+}
+
+// newState makes a flow's state. withHTTP guesses that the flow will be HTTP (its first
+// segment says so): the HTTP parser is then allocated along with it. A wrong guess
+// costs only memory; the protocol is decided as for any flow.
+func newState(withHTTP bool) *flowState {
+	var st *flowState
+	if withHTTP {
+		both := &httpFlowState{}
+		st = &both.flowState
+		st.http = &both.hs
+	} else {
+		st = &flowState{}
+	}
 	st.sink[0] = sink{st, flows.FromClient}
 	st.sink[1] = sink{st, flows.FromServer}
 	return st
+}
+
+// looksHTTP reports whether a flow's first payload segment starts an HTTP/1.x message.
+func looksHTTP(d flows.Direction, seg *flows.Segment) bool {
+	b := seg.Payload
+	r, p := recognise(d, b[:min(len(b), detMax)])
+	return r == yes && p == pHTTP
 }
 
 // watched marks a flow the hook has seen but that carried no payload yet: state is made
@@ -91,7 +119,10 @@ func (h *Hook) NewFlow(f *flows.Flow) { f.App = watchedMark }
 func (h *Hook) Segment(f *flows.Flow, d flows.Direction, seg *flows.Segment, step *flows.Step) {
 	st, _ := f.App.(*flowState)
 	if st == nil {
-		st = newState()
+		if _, done := f.App.(*Info); done {
+			return // finished (InfoOf) before it carried any payload
+		}
+		st = newState(looksHTTP(d, seg))
 		st.midstream = f.Midstream
 		f.App = st
 	}
@@ -126,16 +157,22 @@ func InfoOf(f *flows.Flow) *Info {
 	if f == nil || f.App == nil {
 		return nil
 	}
-	st, ok := f.App.(*flowState)
-	if !ok {
-		if f.App != watchedMark {
-			return nil // someone else's state
-		}
-		st = newState()
-		f.App = st
+	switch a := f.App.(type) {
+	case *flowState:
+		a.finish(f)
+		return &a.info
+	case *Info:
+		return a // a flow without payload, finished before
 	}
-	st.finish(f)
-	return &st.info
+	if f.App != watchedMark {
+		return nil // someone else's state
+	}
+	// The flow carried no payload: all there is to say is the port's hint, and no parser
+	// state is needed for that.
+	info := &Info{}
+	setHints(info, f)
+	f.App = info
+	return info
 }
 
 func (st *flowState) data(d flows.Direction, b []byte, n int, m stream.Meta) {
@@ -172,7 +209,10 @@ func (st *flowState) decide(p uint8) {
 		st.stop(flows.FromClient)
 		st.stop(flows.FromServer)
 	case pHTTP:
-		st.http = newHTTPState(st)
+		if st.http == nil {
+			st.http = new(httpState)
+		}
+		st.http.init(st)
 	default:
 		st.other = newMsgState(st, p)
 	}
@@ -228,17 +268,23 @@ func (st *flowState) finish(f *flows.Flow) {
 		st.info.Gaps[d] = st.half[d].Lost
 		st.info.Uncaptured[d] = st.half[d].Uncaptured
 	}
-	if st.info.Protocol == "" {
-		st.info.PortHint = portHint(f.Server.Port())
-	}
-	switch p := st.info.Protocol; {
-	case p == ProtoSSH || p == ProtoMySQL || p == ProtoSMTP:
-		st.info.ServerSpeaksFirst = true
-	case p == "":
-		h := st.info.PortHint
-		st.info.ServerSpeaksFirst = h == ProtoSSH || h == ProtoMySQL || h == ProtoSMTP
-	}
+	setHints(&st.info, f)
 	st.det = nil
+}
+
+// setHints fills in what the protocol, or without one the server's port, says about the
+// flow: PortHint and ServerSpeaksFirst.
+func setHints(info *Info, f *flows.Flow) {
+	if info.Protocol == "" {
+		info.PortHint = portHint(f.Server.Port())
+	}
+	switch p := info.Protocol; {
+	case p == ProtoSSH || p == ProtoMySQL || p == ProtoSMTP:
+		info.ServerSpeaksFirst = true
+	case p == "":
+		h := info.PortHint
+		info.ServerSpeaksFirst = h == ProtoSSH || h == ProtoMySQL || h == ProtoSMTP
+	}
 }
 
 // portHint names the protocol a server port is registered for, among those this package

@@ -75,12 +75,15 @@ type httpDir struct {
 	lastHost string // the previous request's Host, reused to save an allocation
 }
 
-func newHTTPState(st *flowState) *httpState {
-	hs := &httpState{st: st}
+// init readies hs, zero (new, or made along with st in an httpFlowState), as st's HTTP
+// parser. Fields are set one by one: assigning whole structs would write every zero byte
+// again, through write barriers while the GC runs.
+func (hs *httpState) init(st *flowState) {
+	hs.st = st
 	for d := range hs.dir {
-		hs.dir[d] = httpDir{hs: hs, d: flows.Direction(d), ex: -1, cl: -1}
+		h := &hs.dir[d]
+		h.hs, h.d, h.ex, h.cl = hs, flows.Direction(d), -1, -1
 	}
-	return hs
 }
 
 // exchange returns the exchange with absolute index i, nil when dropped or unknown.
@@ -92,8 +95,9 @@ func (hs *httpState) exchange(i int) *Exchange {
 	return &hs.st.info.HTTP[i]
 }
 
-// add appends an exchange and returns its absolute index.
-func (hs *httpState) add(e Exchange) int {
+// add appends a zero exchange and returns its absolute index; the caller fills it in
+// (an Exchange is big: it is not copied in).
+func (hs *httpState) add() int {
 	info := &hs.st.info
 	if len(info.HTTP) >= 2*maxExchanges {
 		// Drop the oldest answered exchanges (never one still waiting or being read).
@@ -114,10 +118,15 @@ func (hs *httpState) add(e Exchange) int {
 			info.HTTPOmitted += k
 		}
 	}
-	if info.HTTP == nil {
-		info.HTTP = make([]Exchange, 0, 2) // most connections carry one or two exchanges
+	switch {
+	case info.HTTP == nil:
+		// Most connections carry one exchange: room for more is not made up front.
+		info.HTTP = make([]Exchange, 0, 1)
+	case len(info.HTTP) == 1 && cap(info.HTTP) == 1:
+		// A second exchange: a keep-alive connection, likely to carry a few more.
+		info.HTTP = append(make([]Exchange, 0, 4), info.HTTP[0])
 	}
-	info.HTTP = append(info.HTTP, e)
+	info.HTTP = append(info.HTTP, Exchange{})
 	return hs.base + len(info.HTTP) - 1
 }
 
@@ -420,15 +429,14 @@ func (h *httpDir) requestLine(line []byte, truncated bool) {
 	if len(target) > maxPath {
 		target = target[:maxPath]
 	}
-	e := Exchange{
-		Method:       methodString(method),
-		Path:         string(target),
-		Proto:        protoString(proto),
-		RequestFrame: h.msgM.Frame, RequestFile: h.msgM.File, RequestStart: h.msgM.Time,
-		Oversize: truncated,
-	}
 	h.hs.st.info.HTTPRequests++
-	h.ex = h.hs.add(e)
+	h.ex = h.hs.add()
+	e := h.cur()
+	e.Method = methodString(method)
+	e.Path = string(target)
+	e.Proto = protoString(proto)
+	e.RequestFrame, e.RequestFile, e.RequestStart = h.msgM.Frame, h.msgM.File, h.msgM.Time
+	e.Oversize = truncated
 	h.cl, h.chunked, h.teOther = -1, false, false
 	h.state = hHeaders
 }
@@ -452,7 +460,7 @@ func (h *httpDir) statusLine(line []byte) {
 	if hs.nextResp >= hs.base+len(hs.st.info.HTTP) {
 		// A response with no request seen (capture started late, or request lost):
 		// keep it as an exchange of its own.
-		h.ex = hs.add(Exchange{})
+		h.ex = hs.add()
 	} else {
 		h.ex = hs.nextResp
 	}
@@ -487,12 +495,13 @@ func (h *httpDir) header(line []byte) {
 	if colon <= 0 {
 		return // obsolete folding or junk: nothing we need
 	}
-	name := line[:colon]
-	value := bytes.TrimSpace(line[colon+1:])
+	// The value is trimmed only for the few headers read: most are not.
+	name, raw := line[:colon], line[colon+1:]
 	switch len(name) {
 	case len(hdrHost):
 		if h.d == flows.FromClient && bytes.EqualFold(name, hdrHost) {
 			if e := h.cur(); e != nil {
+				value := bytes.TrimSpace(raw)
 				if string(value) == h.lastHost {
 					e.Host = h.lastHost
 				} else {
@@ -503,7 +512,7 @@ func (h *httpDir) header(line []byte) {
 		}
 	case len(hdrContentLength):
 		if bytes.EqualFold(name, hdrContentLength) {
-			n, err := strconv.ParseInt(string(value), 10, 64)
+			n, err := parseLength(bytes.TrimSpace(raw))
 			if err != nil || n < 0 || (h.cl >= 0 && h.cl != n) {
 				h.cl = -2 // invalid or conflicting
 			} else if h.cl != -2 {
@@ -513,6 +522,7 @@ func (h *httpDir) header(line []byte) {
 	case len(hdrTransferEncoding):
 		if bytes.EqualFold(name, hdrTransferEncoding) {
 			// chunked must be the last coding (RFC 9112 6.1)
+			value := bytes.TrimSpace(raw)
 			last := value
 			if i := bytes.LastIndexByte(value, ','); i >= 0 {
 				last = bytes.TrimSpace(value[i+1:])
@@ -524,6 +534,22 @@ func (h *httpDir) header(line []byte) {
 			}
 		}
 	}
+}
+
+// parseLength parses a Content-Length value as strconv.ParseInt(b, 10, 64) does, without
+// its generality for the common case of a few plain digits.
+func parseLength(b []byte) (int64, error) {
+	if len(b) == 0 || len(b) > 18 { // 18 digits cannot overflow an int64
+		return strconv.ParseInt(string(b), 10, 64)
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return strconv.ParseInt(string(b), 10, 64) // a sign, or not a number
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, nil
 }
 
 // headDone frames the body once the head's empty line is read (RFC 9112 6.3).

@@ -97,11 +97,11 @@ type Half struct {
 	// MaxBuffered bounds the out-of-order span held beyond a hole (0: DefaultMaxBuffered).
 	MaxBuffered int
 
-	next    uint32 // next expected sequence number
-	off     int64  // stream offset of next
-	skipOff int64  // bytes before this stream offset need not be kept
+	next    uint32 // next expected sequence number (with init and stopped: one word)
 	init    bool
 	stopped bool
+	off     int64 // stream offset of next
+	skipOff int64 // bytes before this stream offset need not be kept
 	o       *ooo
 
 	// Delivered counts the in-order bytes passed on (seen or skipped).
