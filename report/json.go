@@ -1,12 +1,11 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/tcpmortem/tcpmortem/analyzer"
 )
@@ -29,39 +28,58 @@ func JSON(w io.Writer, r *analyzer.Result, _ Options) error {
 // temporary file, so memory stays bounded whatever the capture. Each flow is one line
 // (as in NDJSON: grep finds a flow, and a huge capture is not padded with
 // indentation); the rest is indented by two spaces.
+//
+// Nearly every flow of a big capture waits for an earlier one, so a flow's bytes are
+// copied as little as they can be: encoded straight into the output buffer, or into
+// the hold, which goes to the temporary file as it is and comes back from it straight
+// into the output buffer. Nothing is allocated per flow.
 type JSONStream struct {
-	bw      *bufio.Writer
+	w       io.Writer
+	out     []byte // the document's next bytes, written to w past jsonWriteBytes
 	buf     bytes.Buffer
 	enc     *json.Encoder
-	flowBuf []byte // one flow's line, reused
 	started bool
 	flows   int // flows written
 	err     error
 
-	holdBytes int            // jsonHoldBytes, smaller in tests
-	next      int            // the ID the document waits for
-	held      map[int][]byte // encoded flows waiting for an earlier ID
-	heldLen   int            // bytes in held
-	skipped   []uint64       // IDs not in the document, a bit each
-	spill     *os.File       // where held flows go past jsonHoldBytes
-	spilled   []spillRef     // and where each is in it, by ID (n 0: not spilled)
-	nSpilled  int
-	spillAt   int64
-	readBuf   []byte // a spilled flow read back
-	noSpill   bool   // no temporary file: hold in memory
+	holdBytes int // jsonHoldBytes, smaller in tests
+	next      int // the ID the document waits for
+	// waiting[first+i] is what became of the flow with ID next+i: the IDs from next
+	// to the highest seen so far.
+	waiting []heldFlow
+	first   int
+	// held has the encoded flows waiting in memory, back to back, in the order they
+	// came. It is where the temporary file will go on: a flow at held[i] is at offset
+	// spillAt+i, there or in the file, so moving held to the file changes no heldFlow.
+	held     []byte
+	heldLive int      // flows in held not yet written: none, and held starts again
+	spill    *os.File // where held goes past holdBytes
+	spillAt  int64    // the temporary file's size
+	noSpill  bool     // no temporary file: hold in memory
 }
 
-type spillRef struct {
-	off int64
-	n   int
+// heldFlow is a flow waiting for an earlier ID: n bytes at offset at (in held when
+// at >= spillAt, else in the temporary file); n 0: not come yet, skippedFlow: not in the
+// document.
+type heldFlow struct {
+	at int64
+	n  int
 }
 
-// jsonHoldBytes bounds the encoded flows held in memory for reordering.
-const jsonHoldBytes = 4 << 20
+const skippedFlow = -1
+
+const (
+	// jsonHoldBytes bounds the encoded flows held in memory for reordering.
+	jsonHoldBytes = 4 << 20
+	// jsonWriteBytes is how much is written at a time, to w or the temporary file.
+	jsonWriteBytes = 1 << 20
+)
 
 // NewJSONStream starts a document on w.
 func NewJSONStream(w io.Writer) *JSONStream {
-	s := &JSONStream{bw: bufio.NewWriterSize(w, 1<<20), next: 1, held: map[int][]byte{},
+	// Room for a write's worth and the flow that tops it: out grows only past a flow
+	// of 256 KiB, or for the end's members.
+	s := &JSONStream{w: w, out: make([]byte, 0, jsonWriteBytes+jsonWriteBytes/4), next: 1,
 		holdBytes: jsonHoldBytes}
 	s.enc = json.NewEncoder(&s.buf)
 	s.enc.SetEscapeHTML(false) // filters keep their && as typed, ready to paste
@@ -73,43 +91,60 @@ func (s *JSONStream) Flow(f *analyzer.Flow) {
 	if s.err != nil {
 		return
 	}
-	if f.ID == s.next {
+	if f.ID <= s.next { // below: never, unless a flow comes twice; better late than lost
 		s.write(f)
-		s.next++
-		s.drain()
+		if f.ID == s.next {
+			s.advance()
+			s.drain()
+		}
 		return
 	}
-	line, err := s.encodeFlow(f)
-	if err != nil {
+	n := len(s.held)
+	var err error
+	if s.held, err = appendFlowErr(s.held, f); err != nil {
 		s.err = err
 		return
 	}
-	s.hold(f.ID, bytes.Clone(line))
+	*s.slot(f.ID) = heldFlow{at: s.spillAt + int64(n), n: len(s.held) - n}
+	s.heldLive++
+	if len(s.held) > s.holdBytes {
+		s.spillHeld()
+	}
 }
 
 // Skip says the flow with this ID is not in the document (fit for
 // analyzer.Options.OnSkip): later flows need not wait for it.
 func (s *JSONStream) Skip(id int) {
-	if id == s.next {
-		s.next++
+	switch {
+	case id == s.next:
+		s.advance()
 		s.drain()
-		return
+	case id > s.next:
+		s.slot(id).n = skippedFlow
 	}
-	for len(s.skipped) <= id/64 {
-		s.skipped = append(s.skipped, 0)
-	}
-	s.skipped[id/64] |= 1 << (id % 64)
 }
 
-func (s *JSONStream) isSkipped(id int) bool {
-	return id/64 < len(s.skipped) && s.skipped[id/64]&(1<<(id%64)) != 0
+// slot is where the flow with this ID (> s.next) waits.
+func (s *JSONStream) slot(id int) *heldFlow {
+	i := s.first + id - s.next
+	for len(s.waiting) <= i {
+		s.waiting = append(s.waiting, heldFlow{})
+	}
+	return &s.waiting[i]
 }
 
-func (s *JSONStream) hold(id int, line []byte) {
-	s.held[id] = line
-	s.heldLen += len(line) + 64 // the map entry too
-	if s.heldLen > s.holdBytes {
-		s.spillHeld()
+// advance moves on to the next ID, dropping the slot of the one just written.
+func (s *JSONStream) advance() {
+	s.next++
+	if s.first >= len(s.waiting) {
+		return // nothing waits
+	}
+	s.waiting[s.first] = heldFlow{}
+	s.first++
+	// Move the slots down once the dropped ones are half: each is moved about once.
+	if s.first == len(s.waiting) || (s.first >= 1024 && 2*s.first >= len(s.waiting)) {
+		s.waiting = s.waiting[:copy(s.waiting, s.waiting[s.first:])]
+		s.first = 0
 	}
 }
 
@@ -129,61 +164,56 @@ func (s *JSONStream) spillHeld() {
 		os.Remove(f.Name()) // gone when closed, even if the run is killed
 		s.spill = f
 	}
-	ids := make([]int, 0, len(s.held))
-	for id := range s.held {
-		ids = append(ids, id)
-	}
-	sort.Ints(ids) // read back in this order: sequential on disk
-	w := bufio.NewWriterSize(io.NewOffsetWriter(s.spill, s.spillAt), 1<<20)
-	at := s.spillAt
-	for _, id := range ids {
-		w.Write(s.held[id])
-	}
-	if err := w.Flush(); err != nil {
-		s.noSpill = true // what was written past spillAt is never read
-		return
-	}
-	for _, id := range ids {
-		line := s.held[id]
-		for len(s.spilled) <= id {
-			s.spilled = append(s.spilled, spillRef{})
+	// Flows already written go too: held is written as it is, with no copy. A
+	// megabyte at a time: here, writes of 4 MiB cost the kernel more per byte.
+	for i := 0; i < len(s.held); i += jsonWriteBytes {
+		part := s.held[i:min(i+jsonWriteBytes, len(s.held))]
+		if _, err := s.spill.WriteAt(part, s.spillAt+int64(i)); err != nil {
+			s.noSpill = true // what was written past spillAt is never read
+			return
 		}
-		s.spilled[id] = spillRef{at, len(line)}
-		s.nSpilled++
-		at += int64(len(line))
-		delete(s.held, id)
 	}
-	s.spillAt = at
-	s.heldLen = 0
+	s.spillAt += int64(len(s.held))
+	s.held = s.held[:0]
+	s.heldLive = 0
 }
 
 // drain writes the flows that waited for the ones just written.
 func (s *JSONStream) drain() {
-	for s.err == nil {
-		if s.isSkipped(s.next) {
-			s.skipped[s.next/64] &^= 1 << (s.next % 64)
-		} else if line, ok := s.held[s.next]; ok {
-			delete(s.held, s.next)
-			s.heldLen -= len(line) + 64
-			s.line(line)
-		} else if s.next < len(s.spilled) && s.spilled[s.next].n > 0 {
-			ref := s.spilled[s.next]
-			s.spilled[s.next] = spillRef{}
-			s.nSpilled--
-			if cap(s.readBuf) < ref.n {
-				s.readBuf = make([]byte, ref.n)
-			}
-			b := s.readBuf[:ref.n]
-			if _, err := s.spill.ReadAt(b, ref.off); err != nil {
-				s.err = err
-				return
-			}
-			s.line(b)
-		} else {
+	for s.err == nil && s.first < len(s.waiting) {
+		h := s.waiting[s.first]
+		if h.n == 0 {
 			return
 		}
-		s.next++
+		if h.n > 0 {
+			s.writeHeld(h)
+		}
+		s.advance()
 	}
+}
+
+// writeHeld writes a flow that waited, from held or the temporary file.
+func (s *JSONStream) writeHeld(h heldFlow) {
+	s.startLine()
+	if h.at >= s.spillAt {
+		i := h.at - s.spillAt
+		s.out = append(s.out, s.held[i:i+int64(h.n)]...)
+		if s.heldLive--; s.heldLive == 0 {
+			s.held = s.held[:0]
+		}
+	} else {
+		// Read straight into the output buffer: one read per flow. (Reading a block at a
+		// time would read each block many times over: flows finish in an order far from
+		// their IDs', so the ones drained one after the other lie all over the file.)
+		n := len(s.out)
+		s.out = slices.Grow(s.out, h.n)[:n+h.n]
+		if _, err := s.spill.ReadAt(s.out[n:], h.at); err != nil {
+			s.out = s.out[:n]
+			s.err = err
+			return
+		}
+	}
+	s.endLine()
 }
 
 // encode writes v as JSON, indented as a member at the given depth ("": one line).
@@ -200,34 +230,42 @@ func (s *JSONStream) encode(v any, prefix string) ([]byte, error) {
 	return bytes.TrimRight(s.buf.Bytes(), "\n"), nil
 }
 
+// write writes a flow at once, encoded straight into the output buffer.
 func (s *JSONStream) write(f *analyzer.Flow) {
-	line, err := s.encodeFlow(f)
-	if err != nil {
+	n := len(s.out)
+	s.startLine()
+	var err error
+	if s.out, err = appendFlowErr(s.out, f); err != nil {
+		s.out = s.out[:n]
 		s.err = err
 		return
 	}
-	s.line(line)
+	s.endLine()
 }
 
-// encodeFlow writes a flow as one line of JSON, the bytes encoding/json would write,
-// by hand (jsonflow.go), into a buffer reused from flow to flow: valid until the next call.
-func (s *JSONStream) encodeFlow(f *analyzer.Flow) ([]byte, error) {
-	var err error
-	s.flowBuf, err = appendFlowErr(s.flowBuf[:0], f)
-	return s.flowBuf, err
-}
-
-func (s *JSONStream) line(b []byte) {
+// startLine starts a flow's line: the document's head before the first.
+func (s *JSONStream) startLine() {
 	if !s.started {
-		s.bw.WriteString("{\n  \"flows\": [\n    ")
+		s.out = append(s.out, "{\n  \"flows\": [\n    "...)
 		s.started = true
 	} else {
-		s.bw.WriteString(",\n    ")
+		s.out = append(s.out, ",\n    "...)
 	}
-	if _, err := s.bw.Write(b); err != nil && s.err == nil {
-		s.err = err
-	}
+}
+
+// endLine counts the flow just appended and writes the output buffer once it is full.
+func (s *JSONStream) endLine() {
 	s.flows++
+	if len(s.out) >= jsonWriteBytes {
+		s.flush()
+	}
+}
+
+func (s *JSONStream) flush() {
+	if s.err == nil {
+		_, s.err = s.w.Write(s.out)
+	}
+	s.out = s.out[:0]
 }
 
 // Finish writes the flows still held (those whose earlier IDs never came) and the
@@ -238,29 +276,18 @@ func (s *JSONStream) Finish(r *analyzer.Result) error {
 			s.spill.Close()
 		}
 	}()
-	for s.err == nil && (len(s.held) > 0 || s.nSpilled > 0) {
-		next := -1
-		for id := range s.held {
-			if next < 0 || id < next {
-				next = id
-			}
+	for ; s.err == nil && s.first < len(s.waiting); s.first++ {
+		if h := s.waiting[s.first]; h.n > 0 {
+			s.writeHeld(h)
 		}
-		for id := s.next; id < len(s.spilled) && (next < 0 || id < next); id++ {
-			if s.spilled[id].n > 0 {
-				next = id
-				break
-			}
-		}
-		s.next = next
-		s.drain()
 	}
 	if s.err != nil {
 		return s.err
 	}
 	if !s.started {
-		s.bw.WriteString("{\n  \"flows\": [],\n")
+		s.out = append(s.out, "{\n  \"flows\": [],\n"...)
 	} else {
-		s.bw.WriteString("\n  ],\n")
+		s.out = append(s.out, "\n  ],\n"...)
 	}
 	member := func(name string, v any, last bool) {
 		if s.err != nil {
@@ -271,12 +298,12 @@ func (s *JSONStream) Finish(r *analyzer.Result) error {
 			s.err = err
 			return
 		}
-		s.bw.WriteString("  \"" + name + "\": ")
-		s.bw.Write(b)
+		s.out = append(s.out, "  \""+name+"\": "...)
+		s.out = append(s.out, b...)
 		if !last {
-			s.bw.WriteByte(',')
+			s.out = append(s.out, ',')
 		}
-		s.bw.WriteByte('\n')
+		s.out = append(s.out, '\n')
 	}
 	member("inputs", r.Inputs, false)
 	member("findings", r.Findings, false)
@@ -285,6 +312,7 @@ func (s *JSONStream) Finish(r *analyzer.Result) error {
 	if s.err != nil {
 		return s.err
 	}
-	s.bw.WriteString("}\n")
-	return s.bw.Flush()
+	s.out = append(s.out, "}\n"...)
+	s.flush()
+	return s.err
 }

@@ -66,21 +66,40 @@ func (w *jsonWriter) key(name string) {
 		w.b = append(w.b, ',')
 	}
 	w.b = append(w.b, '"')
-	w.b = append(w.b, name...)
+	w.lit(name)
 	w.b = append(w.b, '"', ':')
 }
 
-func (w *jsonWriter) str(s string) { w.b = appendJSONString(w.b, s, false) }
+// keep stores b, what an append to w.b returned, in w.b: only its length when the
+// array did not move (most of the time). Storing the pointer, through w, takes a GC
+// write barrier, and on a big capture the collector runs for much of the writing.
+func (w *jsonWriter) keep(b []byte) {
+	if cap(b) == cap(w.b) { // append's result: the same array
+		w.b = w.b[:len(b)]
+	} else {
+		w.b = b
+	}
+}
 
-func (w *jsonWriter) int(v int) { w.b = strconv.AppendInt(w.b, int64(v), 10) }
+// lit appends s as it is (JSON's punctuation, a member's name): append's result kept
+// with keep, for w.b = append(w.b, s...) stores the pointer back, with its barrier,
+// even when the array did not move.
+func (w *jsonWriter) lit(s string) { w.keep(append(w.b, s...)) }
 
-func (w *jsonWriter) int64(v int64) { w.b = strconv.AppendInt(w.b, v, 10) }
+func (w *jsonWriter) str(s string) { w.keep(appendJSONString(w.b, s, false)) }
+
+// htmlStr writes s as json.Marshal does, with <, > and & escaped.
+func (w *jsonWriter) htmlStr(s string) { w.keep(appendJSONString(w.b, s, true)) }
+
+func (w *jsonWriter) int(v int) { w.keep(strconv.AppendInt(w.b, int64(v), 10)) }
+
+func (w *jsonWriter) int64(v int64) { w.keep(strconv.AppendInt(w.b, v, 10)) }
 
 func (w *jsonWriter) bool(v bool) {
 	if v {
-		w.b = append(w.b, "true"...)
+		w.lit("true")
 	} else {
-		w.b = append(w.b, "false"...)
+		w.lit("false")
 	}
 }
 
@@ -96,7 +115,7 @@ func (w *jsonWriter) float(f float64) {
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		fmt = 'e'
 	}
-	w.b = strconv.AppendFloat(w.b, f, fmt, -1, 64)
+	w.keep(strconv.AppendFloat(w.b, f, fmt, -1, 64))
 	if fmt == 'e' {
 		// clean up e-09 to e-9
 		n := len(w.b)
@@ -109,7 +128,7 @@ func (w *jsonWriter) float(f float64) {
 
 func (w *jsonWriter) floats(fs []float64) {
 	if fs == nil {
-		w.b = append(w.b, "null"...)
+		w.lit("null")
 		return
 	}
 	w.b = append(w.b, '[')
@@ -156,7 +175,7 @@ func (w *jsonWriter) optInt64(name string, v int64) {
 func (w *jsonWriter) optBool(name string, v bool) {
 	if v {
 		w.key(name)
-		w.b = append(w.b, "true"...)
+		w.lit("true")
 	}
 }
 
@@ -195,56 +214,60 @@ func (w *jsonWriter) timestamp(ts analyzer.Timestamp) {
 	t := time.Time(ts)
 	w.b = append(w.b, '"')
 	if !t.IsZero() {
-		w.b = t.UTC().AppendFormat(w.b, "2006-01-02T15:04:05.000000000Z07:00")
+		b, ok := appendRFC3339(w.b, t.UTC(), false)
+		if !ok {
+			b = t.UTC().AppendFormat(w.b, "2006-01-02T15:04:05.000000000Z07:00")
+		}
+		w.keep(b)
 	}
 	w.b = append(w.b, '"')
 }
 
 func (w *jsonWriter) flow(f *analyzer.Flow) {
-	w.b = append(w.b, `{"id":`...)
+	w.lit(`{"id":`)
 	w.int(f.ID)
-	w.b = append(w.b, `,"client":`...)
+	w.lit(`,"client":`)
 	w.str(f.Client)
-	w.b = append(w.b, `,"server":`...)
+	w.lit(`,"server":`)
 	w.str(f.Server)
-	w.b = append(w.b, `,"file":`...)
+	w.lit(`,"file":`)
 	w.str(f.File)
-	w.b = append(w.b, `,"first_frame":`...)
+	w.lit(`,"first_frame":`)
 	w.int(f.FirstFrame)
-	w.b = append(w.b, `,"last_frame":`...)
+	w.lit(`,"last_frame":`)
 	w.int(f.LastFrame)
 	w.optStr("last_file", f.LastFile)
-	w.b = append(w.b, `,"start":`...)
+	w.lit(`,"start":`)
 	w.timestamp(f.StartAt)
-	w.b = append(w.b, `,"end":`...)
+	w.lit(`,"end":`)
 	w.timestamp(f.EndAt)
-	w.b = append(w.b, `,"duration_s":`...)
+	w.lit(`,"duration_s":`)
 	w.float(f.Duration)
-	w.b = append(w.b, `,"verdict":`...)
+	w.lit(`,"verdict":`)
 	w.str(string(f.Verdict))
-	w.b = append(w.b, `,"close":`...)
+	w.lit(`,"close":`)
 	w.str(string(f.Close))
-	w.b = append(w.b, `,"severity":`...)
+	w.lit(`,"severity":`)
 	w.str(string(f.Severity))
-	w.b = append(w.b, `,"midstream":`...)
+	w.lit(`,"midstream":`)
 	w.bool(f.Midstream)
-	w.b = append(w.b, `,"summary":`...)
+	w.lit(`,"summary":`)
 	w.str(f.Summary)
-	w.b = append(w.b, `,"facts":`...)
+	w.lit(`,"facts":`)
 	w.facts(&f.Facts)
-	w.b = append(w.b, `,"evidence":`...)
+	w.lit(`,"evidence":`)
 	w.evidence(f.Evidence)
-	w.b = append(w.b, `,"packets":{"client":`...)
+	w.lit(`,"packets":{"client":`)
 	w.int(f.Packets.Client)
-	w.b = append(w.b, `,"server":`...)
+	w.lit(`,"server":`)
 	w.int(f.Packets.Server)
-	w.b = append(w.b, `},"payload_bytes":{"client":`...)
+	w.lit(`},"payload_bytes":{"client":`)
 	w.int64(f.PayloadBytes.Client)
-	w.b = append(w.b, `,"server":`...)
+	w.lit(`,"server":`)
 	w.int64(f.PayloadBytes.Server)
-	w.b = append(w.b, `},"analysis":{"client":`...)
+	w.lit(`},"analysis":{"client":`)
 	w.sideStats(&f.Analysis.Client)
-	w.b = append(w.b, `,"server":`...)
+	w.lit(`,"server":`)
 	w.sideStats(&f.Analysis.Server)
 	w.b = append(w.b, '}')
 	w.optStr("protocol", f.Protocol)
@@ -256,15 +279,15 @@ func (w *jsonWriter) flow(f *analyzer.Flow) {
 		w.key("app")
 		w.appInfo(f.App)
 	}
-	w.b = append(w.b, `,"zeek_conn_state":`...)
+	w.lit(`,"zeek_conn_state":`)
 	w.str(f.ZeekConnState)
-	w.b = append(w.b, `,"zeek_history":`...)
+	w.lit(`,"zeek_history":`)
 	w.str(f.ZeekHistory)
 	if len(f.ZeekEarlierRows) != 0 {
 		w.key("zeek_earlier_rows")
 		w.zeekRows(f.ZeekEarlierRows)
 	}
-	w.b = append(w.b, `,"wireshark_filter":`...)
+	w.lit(`,"wireshark_filter":`)
 	w.str(f.WiresharkFilter)
 	w.b = append(w.b, '}')
 }
@@ -320,7 +343,7 @@ func (w *jsonWriter) facts(x *analyzer.Facts) {
 
 func (w *jsonWriter) evidence(ev []analyzer.Evidence) {
 	if ev == nil {
-		w.b = append(w.b, "null"...)
+		w.lit("null")
 		return
 	}
 	w.b = append(w.b, '[')
@@ -333,7 +356,7 @@ func (w *jsonWriter) evidence(ev []analyzer.Evidence) {
 		w.optStr("file", e.File)
 		w.key("frame")
 		w.int(e.Frame)
-		w.b = append(w.b, `,"what":`...)
+		w.lit(`,"what":`)
 		w.str(e.What)
 		w.b = append(w.b, '}')
 	}
@@ -341,27 +364,27 @@ func (w *jsonWriter) evidence(ev []analyzer.Evidence) {
 }
 
 func (w *jsonWriter) sideStats(s *analyzer.SideStats) {
-	w.b = append(w.b, `{"retransmissions":`...)
+	w.lit(`{"retransmissions":`)
 	w.int(s.Retransmissions)
-	w.b = append(w.b, `,"out_of_order":`...)
+	w.lit(`,"out_of_order":`)
 	w.int(s.OutOfOrder)
-	w.b = append(w.b, `,"dup_acks":`...)
+	w.lit(`,"dup_acks":`)
 	w.int(s.DupAcks)
-	w.b = append(w.b, `,"keepalives":`...)
+	w.lit(`,"keepalives":`)
 	w.int(s.KeepAlives)
-	w.b = append(w.b, `,"keepalive_acks":`...)
+	w.lit(`,"keepalive_acks":`)
 	w.int(s.KeepAliveACKs)
-	w.b = append(w.b, `,"zero_windows":`...)
+	w.lit(`,"zero_windows":`)
 	w.int(s.ZeroWindows)
-	w.b = append(w.b, `,"zero_window_probes":`...)
+	w.lit(`,"zero_window_probes":`)
 	w.int(s.ZeroWindowProbes)
-	w.b = append(w.b, `,"window_full":`...)
+	w.lit(`,"window_full":`)
 	w.int(s.WindowFull)
-	w.b = append(w.b, `,"syns":`...)
+	w.lit(`,"syns":`)
 	w.int(s.SYNs)
-	w.b = append(w.b, `,"fins":`...)
+	w.lit(`,"fins":`)
 	w.int(s.FINs)
-	w.b = append(w.b, `,"rsts":`...)
+	w.lit(`,"rsts":`)
 	w.int(s.RSTs)
 	w.b = append(w.b, '}')
 }
@@ -372,9 +395,9 @@ func (w *jsonWriter) zeekRows(rows []zeekconn.Row) {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, `{"conn_state":`...)
+		w.lit(`{"conn_state":`)
 		w.str(rows[i].ConnState)
-		w.b = append(w.b, `,"history":`...)
+		w.lit(`,"history":`)
 		w.str(rows[i].History)
 		w.b = append(w.b, '}')
 	}
@@ -383,7 +406,7 @@ func (w *jsonWriter) zeekRows(rows []zeekconn.Row) {
 
 func (w *jsonWriter) exchanges(xs []app.Exchange) {
 	if xs == nil {
-		w.b = append(w.b, "null"...)
+		w.lit("null")
 		return
 	}
 	w.b = append(w.b, '[')
@@ -402,36 +425,36 @@ func (w *jsonWriter) exchanges(xs []app.Exchange) {
 // The times are time.Time's MarshalJSON (RFC 3339 with the time's own offset, trailing
 // zeros of the fraction dropped).
 func (w *jsonWriter) exchange(e *app.Exchange) {
-	w.b = append(w.b, `{"method":`...)
-	w.b = appendJSONString(w.b, e.Method, true)
-	w.b = append(w.b, `,"path":`...)
-	w.b = appendJSONString(w.b, e.Path, true)
-	w.b = append(w.b, `,"host":`...)
-	w.b = appendJSONString(w.b, e.Host, true)
+	w.lit(`{"method":`)
+	w.htmlStr(e.Method)
+	w.lit(`,"path":`)
+	w.htmlStr(e.Path)
+	w.lit(`,"host":`)
+	w.htmlStr(e.Host)
 	if e.Proto != "" {
-		w.b = append(w.b, `,"proto":`...)
-		w.b = appendJSONString(w.b, e.Proto, true)
+		w.lit(`,"proto":`)
+		w.htmlStr(e.Proto)
 	}
-	w.b = append(w.b, `,"status":`...)
+	w.lit(`,"status":`)
 	w.int(e.Status)
-	w.b = append(w.b, `,"request_frame":`...)
+	w.lit(`,"request_frame":`)
 	w.int(e.RequestFrame)
-	w.b = append(w.b, `,"response_frame":`...)
+	w.lit(`,"response_frame":`)
 	w.int(e.ResponseFrame)
 	if e.Answered() && !e.RequestEnd.IsZero() {
-		w.b = append(w.b, `,"wait_ms":`...)
+		w.lit(`,"wait_ms":`)
 		w.float(durationMS(e.Wait))
 	}
 	if e.Complete && !e.RequestStart.IsZero() {
-		w.b = append(w.b, `,"total_ms":`...)
+		w.lit(`,"total_ms":`)
 		w.float(durationMS(e.Total))
 	}
-	w.b = append(w.b, `,"complete":`...)
+	w.lit(`,"complete":`)
 	w.bool(e.Complete)
-	w.b = append(w.b, `,"request_complete":`...)
+	w.lit(`,"request_complete":`)
 	w.bool(e.RequestComplete)
 	if len(e.Interim) != 0 {
-		w.b = append(w.b, `,"interim":[`...)
+		w.lit(`,"interim":[`)
 		for i, s := range e.Interim {
 			if i > 0 {
 				w.b = append(w.b, ',')
@@ -440,15 +463,15 @@ func (w *jsonWriter) exchange(e *app.Exchange) {
 		}
 		w.b = append(w.b, ']')
 	}
-	w.b = append(w.b, `,"request_bytes":`...)
+	w.lit(`,"request_bytes":`)
 	w.int64(e.RequestBytes)
-	w.b = append(w.b, `,"response_bytes":`...)
+	w.lit(`,"response_bytes":`)
 	w.int64(e.ResponseBytes)
 	if e.Oversize {
-		w.b = append(w.b, `,"oversize":true`...)
+		w.lit(`,"oversize":true`)
 	}
 	if e.Gap {
-		w.b = append(w.b, `,"gap":true`...)
+		w.lit(`,"gap":true`)
 	}
 	w.exchangeTime(`,"request_start":`, e.RequestStart)
 	w.exchangeTime(`,"request_end":`, e.RequestEnd)
@@ -469,8 +492,19 @@ func (w *jsonWriter) exchangeTime(member string, t time.Time) {
 	if t.IsZero() {
 		return
 	}
-	w.b = append(w.b, member...)
+	w.lit(member)
 	w.b = append(w.b, '"')
+	if b, ok := appendRFC3339(w.b, t, true); ok {
+		w.keep(b)
+	} else {
+		w.exchangeTimeSlow(t)
+	}
+	w.b = append(w.b, '"')
+}
+
+// exchangeTimeSlow is exchangeTime for the times appendRFC3339 leaves to
+// time.AppendFormat: it writes them, and says which MarshalJSON refuses.
+func (w *jsonWriter) exchangeTimeSlow(t time.Time) {
 	n0 := len(w.b)
 	w.b = t.AppendFormat(w.b, time.RFC3339Nano)
 	b := w.b
@@ -484,11 +518,50 @@ func (w *jsonWriter) exchangeTime(member string, t time.Time) {
 			w.bad = true
 		}
 	}
-	w.b = append(w.b, '"')
+}
+
+// appendRFC3339 appends t as t.AppendFormat does with the layout time.RFC3339Nano
+// (trim: trailing zeros of the fraction dropped, and the '.' with them when all are)
+// or "2006-01-02T15:04:05.000000000Z07:00" (nine digits always), without parsing a
+// layout: most of the cost of writing a time. It takes the times MarshalJSON writes
+// (years 0 to 9999, offsets of less than a day) but for offsets with seconds (which
+// Z07:00 drops): for those, and any other, it appends nothing and says !ok.
+func appendRFC3339(b []byte, t time.Time, trim bool) ([]byte, bool) {
+	_, offset := t.Zone()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 || offset%60 != 0 || offset <= -24*3600 || offset >= 24*3600 {
+		return b, false
+	}
+	hour, minute, second := t.Clock()
+	b = append(b,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+second/10), byte('0'+second%10))
+	if ns := uint32(t.Nanosecond()); ns != 0 || !trim {
+		// Each digit on its own (no chain of divisions, each waiting for the last).
+		frac := [10]byte{'.', byte('0' + ns/1e8), byte('0' + ns/1e7%10), byte('0' + ns/1e6%10),
+			byte('0' + ns/1e5%10), byte('0' + ns/1e4%10), byte('0' + ns/1e3%10),
+			byte('0' + ns/100%10), byte('0' + ns/10%10), byte('0' + ns%10)}
+		n := len(frac)
+		for trim && frac[n-1] == '0' {
+			n-- // stops at a digit: ns is not 0
+		}
+		b = append(b, frac[:n]...)
+	}
+	if offset == 0 {
+		return append(b, 'Z'), true
+	}
+	sign := byte('+')
+	if offset < 0 {
+		sign, offset = '-', -offset
+	}
+	hh, mm := offset/3600, offset/60%60
+	return append(b, sign, byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10)), true
 }
 
 func (w *jsonWriter) appInfo(a *app.Info) {
-	w.b = append(w.b, `{"protocol":`...)
+	w.lit(`{"protocol":`)
 	w.str(a.Protocol)
 	w.optStr("port_hint", a.PortHint)
 	if len(a.HTTP) != 0 {
@@ -516,10 +589,10 @@ func (w *jsonWriter) appInfo(a *app.Info) {
 		}
 		w.key("client_hello")
 		w.bool(t.ClientHello)
-		w.b = append(w.b, `,"client_hello_complete":`...)
+		w.lit(`,"client_hello_complete":`)
 		w.bool(t.ClientHelloComplete)
 		w.optInt("client_hello_frame", t.ClientHelloFrame)
-		w.b = append(w.b, `,"server_hello":`...)
+		w.lit(`,"server_hello":`)
 		w.bool(t.ServerHello)
 		w.optInt("server_hello_frame", t.ServerHelloFrame)
 		w.optStr("server_version", t.ServerVersion)
@@ -537,7 +610,7 @@ func (w *jsonWriter) appInfo(a *app.Info) {
 	}
 	if m := a.MySQL; m != nil {
 		w.key("mysql")
-		w.b = append(w.b, `{"greeting":`...)
+		w.lit(`{"greeting":`)
 		w.bool(m.Greeting)
 		w.optInt("greeting_frame", m.GreetingFrame)
 		w.optInt("protocol_version", m.ProtocolVer)
@@ -545,7 +618,7 @@ func (w *jsonWriter) appInfo(a *app.Info) {
 		w.optInt64("connection_id", int64(m.ConnectionID))
 		w.optStr("auth_plugin", m.AuthPlugin)
 		w.optStr("greeting_error", m.GreetingError)
-		w.b = append(w.b, `,"login":`...)
+		w.lit(`,"login":`)
 		w.bool(m.Login)
 		w.optInt("login_frame", m.LoginFrame)
 		w.optStr("user", m.User)
@@ -595,22 +668,22 @@ func (w *jsonWriter) appInfo(a *app.Info) {
 	}
 	if h := a.HTTP2; h != nil {
 		w.key("http2")
-		w.b = append(w.b, `{"preface":`...)
+		w.lit(`{"preface":`)
 		w.bool(h.Preface)
 		w.optInt("preface_frame", h.PrefaceFrame)
 		w.optStr("server_frame", h.ServerFrame)
 		w.optInt("server_frame_frame", h.ServerFrameFrame)
 		w.b = append(w.b, '}')
 	}
-	w.b = append(w.b, `,"bytes":`...)
+	w.lit(`,"bytes":`)
 	w.pair64(a.Bytes)
-	w.b = append(w.b, `,"gaps":`...)
+	w.lit(`,"gaps":`)
 	w.pair64(a.Gaps)
-	w.b = append(w.b, `,"uncaptured":`...)
+	w.lit(`,"uncaptured":`)
 	w.pair64(a.Uncaptured)
-	w.b = append(w.b, `,"first_request_complete":`...)
+	w.lit(`,"first_request_complete":`)
 	w.bool(a.FirstRequestComplete)
-	w.b = append(w.b, `,"server_speaks_first":`...)
+	w.lit(`,"server_speaks_first":`)
 	w.bool(a.ServerSpeaksFirst)
 	w.b = append(w.b, '}')
 }
@@ -638,8 +711,11 @@ func appendJSONString(dst []byte, s string, escapeHTML bool) []byte {
 		safe = &jsonHTMLSafe
 	}
 	dst = append(dst, '"')
+	// Most strings (addresses, sentences, filters) are copied as they are: skip what
+	// needs no escaping eight bytes at a time, then go byte by byte from there.
+	i := plainPrefix(s, escapeHTML)
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		if c := s[i]; c < utf8.RuneSelf {
 			if safe[c] {
 				i++
@@ -686,4 +762,29 @@ func appendJSONString(dst []byte, s string, escapeHTML bool) []byte {
 	dst = append(dst, s[start:]...)
 	dst = append(dst, '"')
 	return dst
+}
+
+// plainPrefix is how many of s's first bytes, a multiple of eight, are ASCII that a
+// JSON string holds as it is (jsonSafe, or jsonHTMLSafe with escapeHTML): each word of
+// eight is tested at once, with the bit tricks of "Bit Twiddling Hacks" (hasless,
+// haszero), which never miss a byte (they may see one that is not there: the byte loop
+// then looks again).
+func plainPrefix(s string, escapeHTML bool) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// hasZero: some byte of x is 0; below: some byte of x is < n (n <= 0x80).
+	hasZero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	below := func(x, n uint64) uint64 { return (x - ones*n) &^ x & highs }
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		m := x&highs | below(x, 0x20) | hasZero(x^(ones*'"')) | hasZero(x^(ones*'\\'))
+		if escapeHTML {
+			m |= hasZero(x^(ones*'<')) | hasZero(x^(ones*'>')) | hasZero(x^(ones*'&'))
+		}
+		if m != 0 {
+			break
+		}
+	}
+	return i
 }

@@ -352,6 +352,66 @@ func TestAppendJSONStringBytes(t *testing.T) {
 	for r := rune(0x2000); r < 0x2100; r++ {
 		check("a" + string(r) + "b")
 	}
+	// Every byte at every place of a longer string: the words of eight bytes skipped
+	// at once must end at the first byte to escape, whatever its place.
+	const plain = "0123456789abcdefghij"
+	for c := 0; c < 256; c++ {
+		for at := range len(plain) {
+			check(plain[:at] + string([]byte{byte(c)}) + plain[at+1:])
+		}
+	}
+	check(plain + "\u2028" + plain)
+	check(plain + "é<>&" + plain)
+}
+
+// TestAppendRFC3339: the hand-made RFC 3339 writer gives time.AppendFormat's bytes for
+// every time it takes, and takes those MarshalJSON writes (years 0 to 9999, offsets
+// within a day) but for offsets with seconds.
+func TestAppendRFC3339(t *testing.T) {
+	layouts := map[bool]string{true: time.RFC3339Nano, false: "2006-01-02T15:04:05.000000000Z07:00"}
+	check := func(tm time.Time) {
+		_, offset := tm.Zone()
+		for _, trim := range []bool{true, false} {
+			got, ok := appendRFC3339([]byte("x"), tm, trim)
+			if !ok {
+				if tm.Year() >= 0 && tm.Year() <= 9999 && offset%60 == 0 && offset > -86400 && offset < 86400 {
+					t.Fatalf("%v: not taken", tm)
+				}
+				if string(got) != "x" {
+					t.Fatalf("%v: not taken, yet %q appended", tm, got)
+				}
+				continue
+			}
+			if want := tm.AppendFormat([]byte("x"), layouts[trim]); !bytes.Equal(got, want) {
+				t.Fatalf("%v (trim %v): got %s, want %s", tm, trim, got, want)
+			}
+		}
+	}
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", 0), time.FixedZone("", 5*3600+30*60),
+		time.FixedZone("", -(24*3600 - 60)), time.FixedZone("", 24*3600-60), time.FixedZone("", 24*3600),
+		time.FixedZone("", -24*3600), time.FixedZone("", 3600+1), time.FixedZone("", -30)}
+	for _, z := range zones {
+		for _, ns := range []int{0, 1, 10, 120000000, 999999999, 123456789, 100} {
+			for _, tm := range []time.Time{
+				time.Date(0, 1, 1, 0, 0, 0, ns, z), time.Date(-1, 12, 31, 23, 59, 59, ns, z),
+				time.Date(9999, 12, 31, 23, 59, 59, ns, z), time.Date(10000, 1, 1, 0, 0, 0, ns, z),
+				time.Date(2000, 2, 29, 12, 34, 56, ns, z), time.Date(1970, 1, 1, 0, 0, 0, ns, z),
+				time.Date(2024, 12, 31, 9, 5, 7, ns, z), time.Date(1900, 3, 1, 0, 0, 0, ns, z),
+			} {
+				check(tm)
+				check(tm.UTC())
+			}
+		}
+	}
+	rng := rand.New(rand.NewSource(4))
+	for range 200000 {
+		sec := rng.Int63n(400*365*86400*26) - 400*365*86400*13 // years -3200 to 7200 from 1970
+		tm := time.Unix(sec, rng.Int63n(1e9))
+		if rng.Intn(4) == 0 {
+			tm = tm.Truncate(time.Duration(rng.Intn(7)+1) * time.Millisecond)
+		}
+		check(tm.In(zones[rng.Intn(len(zones))]))
+	}
 }
 
 // filler builds values from bytes: each choice and each number is drawn from the
