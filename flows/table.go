@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/flows/zeekconn"
@@ -107,15 +106,21 @@ func NewTable(done func(*Flow)) *Table {
 // should), so ended flows are handed over in time and Flush knows the capture's end.
 func (t *Table) Tick(now time.Time) { t.advance(now) }
 
-// flowPool recycles the flows callers are done with (see Release): a live flow is 3.4 KB,
-// and a busy capture ends hundreds of thousands of them, which the collector would
-// otherwise have to find and free.
-var flowPool = sync.Pool{New: func() any { return new(Flow) }}
+// recycled holds flows callers are done with (see Release), for new flows to reuse: a
+// live flow is 3.4 KB, and a busy capture ends hundreds of thousands of them, which the
+// collector would otherwise have to find and free. It is bounded (a sync.Pool would
+// keep every flow released between two collections), and shared by all tables.
+var recycled = make(chan *Flow, 1024)
 
 // Release gives a flow the table has handed over back for reuse by a new flow. Only for
 // a caller that keeps no pointer to it: what it pointed to (its ladder's steps, its
 // application state) is left alone, and may be kept.
-func Release(f *Flow) { flowPool.Put(f) }
+func Release(f *Flow) {
+	select {
+	case recycled <- f:
+	default: // enough in reserve: let the collector have it
+	}
+}
 
 // Share makes the table one of n that each track a share of the tuples (see ShardOf):
 // it takes its share of the MaxFlows bound, and of the tombstones' (set MaxFlows first).
@@ -180,7 +185,12 @@ func inferClient(seg *Segment) (client, server netip.AddrPort) {
 
 func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream bool, seg *Segment) *Flow {
 	t.nextID++
-	f := flowPool.Get().(*Flow)
+	var f *Flow
+	select {
+	case f = <-recycled:
+	default:
+		f = new(Flow)
+	}
 	*f = Flow{ID: t.nextID, order: int32(t.nextID), Client: client, Server: server, Midstream: midstream, key: k}
 	f.First = Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
 	f.firstFromA = seg.Src == client
