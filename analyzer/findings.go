@@ -49,19 +49,15 @@ func findings(rs *records, fl []*record, cfg Config) []Finding {
 	out = append(out, fc.idleTimeouts(fl, cfg)...)
 	out = append(out, fc.closeWaitLeaks(fl)...)
 	// Several findings look at every flow to one server: group them once.
-	servers, byServer := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), true })
+	servers, byServer := fc.groupByServer(fl, func(*record) bool { return true })
 	out = append(out, fc.synDrops(fl, byServer)...)
 	out = append(out, fc.clientTimeouts(fl, cfg)...)
 	out = append(out, fc.acceptFailures(fl, byServer)...)
 	out = append(out, fc.halfOpen(fl, byServer)...)
 	out = append(out, fc.degradation(servers, byServer)...)
-	byID := make(map[int]*record, len(fl))
-	for _, f := range fl {
-		byID[int(f.id)] = f
-	}
 	for i := range out {
 		if len(out[i].Frames) == 0 {
-			out[i].Frames = fc.proofFrames(out[i].Flows, byID)
+			out[i].Frames = fc.proofFrames(out[i].Flows)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity.Rank() > out[j].Severity.Rank() })
@@ -88,11 +84,12 @@ const maxProofFlows = 3
 
 // proofFrames points at the frames that prove a finding: the decisive frame of each of
 // its first flows (the last piece of each flow's evidence: the FIN, RST or SYN its
-// verdict rests on), named with the flow they belong to.
-func (fc *findCtx) proofFrames(flowIDs []int, byID map[int]*record) []Evidence {
+// verdict rests on), named with the flow they belong to. The flows are records'
+// (findings cite no other), found by ID.
+func (fc *findCtx) proofFrames(flowIDs []int) []Evidence {
 	var out []Evidence
 	for _, id := range flowIDs {
-		f := byID[id]
+		f := fc.rs.byID(id)
 		if f == nil {
 			continue
 		}
@@ -148,6 +145,27 @@ func groupBy[K comparable](fl []*record, key func(*record) (K, bool)) ([]K, map[
 	return keys, m
 }
 
+// groupByServer is groupBy with the flows' server for key, the flows ok refuses left
+// out. A server is its index in the records' table of servers (one per endpoint), so
+// the groups are a slice by that index and the keys those indexes.
+func (fc *findCtx) groupByServer(fl []*record, ok func(*record) bool) ([]uint32, [][]*record) {
+	var keys []uint32
+	var groups [][]*record
+	for _, f := range fl {
+		if !ok(f) {
+			continue
+		}
+		if groups == nil {
+			groups = make([][]*record, len(fc.rs.servers))
+		}
+		if groups[f.srv] == nil {
+			keys = append(keys, f.srv)
+		}
+		groups[f.srv] = append(groups[f.srv], f)
+	}
+	return keys, groups
+}
+
 func clock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
 
 func tightSpread(st durationStats, cfg FindingConfig) bool {
@@ -173,9 +191,9 @@ func closeKindName(k uint8) string {
 // several flows to the same server: a configured idle timeout, not chance.
 func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 	type key struct {
-		server endpoint
-		by     int8
-		kind   uint8
+		srv  uint32 // the server's index in the records' table
+		by   int8
+		kind uint8
 	}
 	fcfg := cfg.Findings
 	keys, groups := groupBy(fl, func(f *record) (key, bool) {
@@ -186,7 +204,7 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 		case HTTPUnanswered, RequestUnanswered, ServerSilent:
 			return key{}, false // a close while waiting for an answer is a request timeout (client_timeout), not idle
 		}
-		return key{fc.rs.server(f), f.closeBy, f.closeKind}, true
+		return key{f.srv, f.closeBy, f.closeKind}, true
 	})
 	var out []Finding
 	for _, k := range keys {
@@ -206,7 +224,7 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 		if !tightSpread(st, fcfg) {
 			continue // closes after varied silences: chance, not a timeout
 		}
-		server, kind := k.server.String(), closeKindName(k.kind)
+		server, kind := fc.rs.servers[k.srv].String(), closeKindName(k.kind)
 		by := flows.Direction(k.by)
 		who := fmt.Sprintf("server %s closes connections", server)
 		if by == flows.FromClient {
@@ -267,14 +285,15 @@ func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
 	for _, k := range keys {
 		g := groups[k]
 		role, ep := k.role, k.ep
-		var spans []span
+		var spans, buf []span
 		still := 0
 		for _, f := range g {
 			side := flows.FromServer
 			if role == "client" {
 				side = flows.FromClient
 			}
-			for _, sp := range fc.rs.unpack(f).spans[side] {
+			buf = fc.rs.spansOf(f, side, buf[:0])
+			for _, sp := range buf {
 				if sp.state == closeWait {
 					spans = append(spans, sp)
 				}
@@ -305,8 +324,8 @@ func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
 			// CLOSE_WAIT that resolved is late closing, not a leak.
 			var waits []time.Duration
 			for _, f := range g {
-				if !math.IsNaN(fc.rs.optOf(f).finToRST) {
-					waits = append(waits, time.Duration(fc.rs.optOf(f).finToRST*float64(time.Second)))
+				if d := fc.rs.optOf(f).finToRST; !math.IsNaN(d) {
+					waits = append(waits, time.Duration(d*float64(time.Second)))
 				}
 			}
 			sev = SevInfo
@@ -327,8 +346,8 @@ func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
 func synFailed(f *record) bool { v := f.Verdict(); return v == SYNGiveUp || v == SYNUnanswered }
 
 // synDrops: a listener left SYNs unanswered while (perhaps) accepting others.
-func (fc *findCtx) synDrops(fl []*record, byServer map[endpoint][]*record) []Finding {
-	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), synFailed(f) })
+func (fc *findCtx) synDrops(fl []*record, byServer [][]*record) []Finding {
+	keys, groups := fc.groupByServer(fl, synFailed)
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
@@ -360,7 +379,7 @@ func (fc *findCtx) synDrops(fl []*record, byServer map[endpoint][]*record) []Fin
 				retries[int(f.synRetries)]++
 			}
 		}
-		server := k.String()
+		server := fc.rs.servers[k].String()
 		sum := fmt.Sprintf("listener %s left %d of %s unanswered (%d SYNs, %.1f per attempt; back-off %s)",
 			server, len(g), plural(attempts, "connection attempt"), syns, float64(syns)/float64(len(g)), gapList(gaps))
 		nums := map[string]float64{"unanswered": float64(len(g)), "attempts": float64(attempts), "syns": float64(syns), "established": float64(served)}
@@ -422,15 +441,15 @@ func mode(m map[int]int) (int, int) {
 
 // clientTimeouts: requests never answered, and how long their clients waited.
 func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
-	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) {
+	keys, groups := fc.groupByServer(fl, func(f *record) bool {
 		v := f.Verdict()
-		return fc.rs.server(f), (v == HTTPUnanswered || v == RequestUnanswered) && f.has(flagApp) &&
+		return (v == HTTPUnanswered || v == RequestUnanswered) && f.has(flagApp) &&
 			(f.gaveUpBy == gaveUpFIN || f.gaveUpBy == gaveUpRST) && !math.IsNaN(fc.rs.optOf(f).wait)
 	})
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
-		server := k.String()
+		server := fc.rs.servers[k].String()
 		var waits []time.Duration
 		serverNeverClosed := 0
 		for _, f := range g {
@@ -470,12 +489,12 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 
 // acceptFailures: connections reset on their first request at a listener that
 // served others: the kernel completed handshakes the process never took.
-func (fc *findCtx) acceptFailures(fl []*record, byServer map[endpoint][]*record) []Finding {
-	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) { return fc.rs.server(f), f.Verdict() == RSTOnFirstData })
+func (fc *findCtx) acceptFailures(fl []*record, byServer [][]*record) []Finding {
+	keys, groups := fc.groupByServer(fl, func(f *record) bool { return f.Verdict() == RSTOnFirstData })
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
-		server := k.String()
+		server := fc.rs.servers[k].String()
 		served := 0
 		for _, f := range byServer[k] {
 			if f.has(flagServerPayload) {
@@ -498,15 +517,15 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer map[endpoint][]*record)
 
 // halfOpen: long-silent established flows with no keepalive: if the peer vanished
 // they hang forever.
-func (fc *findCtx) halfOpen(fl []*record, byServer map[endpoint][]*record) []Finding {
-	keys, groups := groupBy(fl, func(f *record) (endpoint, bool) {
+func (fc *findCtx) halfOpen(fl []*record, byServer [][]*record) []Finding {
+	keys, groups := fc.groupByServer(fl, func(f *record) bool {
 		v := f.Verdict()
-		return fc.rs.server(f), !f.has(flagKeepSeen) && (v == IdleOpen || v == ServerSilent)
+		return !f.has(flagKeepSeen) && (v == IdleOpen || v == ServerSilent)
 	})
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
-		server := k.String()
+		server := fc.rs.servers[k].String()
 		var silent []time.Duration
 		for _, f := range g {
 			o := fc.rs.optOf(f)
@@ -545,37 +564,107 @@ func (fc *findCtx) halfOpen(fl []*record, byServer map[endpoint][]*record) []Fin
 	return out
 }
 
+// slowdown is where a server's responses slowed: the first response (in time) past
+// the limit its earliest three set (see slowLimit), its flow, and the base and worst
+// response times; zero (f nil) when no response was that slow or there were fewer
+// than four.
+type slowdown struct {
+	at          time.Time
+	f           *record
+	base, worst time.Duration
+}
+
+// slowLimit is the response time past which a server's responses count as slow: four
+// times the least of its earliest three, and at least 50 ms more.
+func slowLimit(early [3]timedWait) time.Duration {
+	base := min(early[0].wait, early[1].wait, early[2].wait)
+	return max(4*base, base+50*time.Millisecond)
+}
+
+// see makes w of flow f the slowdown if it is past limit and earlier than the one
+// held (the first read of those at the same instant stays).
+func (s *slowdown) see(w timedWait, f *record, limit time.Duration) {
+	if w.wait > limit && (s.f == nil || w.at.Before(s.at)) {
+		s.at, s.f = w.at, f
+	}
+}
+
+// slowdown finds where the responses of the flows g (to one server) slowed. It reads
+// them as they come instead of sorting them (a capture of a million requests to one
+// server would hold them all): the earliest three give the base, and the earliest
+// response past the limit that base sets is where responses slowed. Each response is
+// checked against the limit of the earliest three read so far; the flows read
+// before the last change of those three are read again at the end. A capture's
+// flows come in the order they started, so the earliest three are among the first:
+// one pass, and a second look at a few flows.
+func (fc *findCtx) slowdown(g []*record) slowdown {
+	var early [3]timedWait // the earliest response times, in time order
+	nWaits := 0
+	var buf []timedWait
+	var limit, worst time.Duration
+	var late slowdown // the slowdown among the flows after g[:recheck]
+	recheck := 0      // g[:recheck] are read again at the end
+	for j, f := range g {
+		buf = fc.rs.waitsOf(f, buf[:0])
+		changed := false
+		for _, w := range buf {
+			i := min(nWaits, len(early))
+			for i > 0 && w.at.Before(early[i-1].at) {
+				if i < len(early) {
+					early[i] = early[i-1]
+				}
+				i--
+			}
+			if i < len(early) {
+				early[i] = w
+				changed = true
+			}
+			nWaits++
+			worst = max(worst, w.wait)
+		}
+		switch {
+		case changed:
+			recheck, late = j+1, slowdown{}
+			if nWaits >= len(early) {
+				limit = slowLimit(early)
+			}
+		case len(buf) > 0: // the earliest three were known before this flow's
+			for _, w := range buf {
+				late.see(w, f, limit)
+			}
+		}
+	}
+	if nWaits < 4 {
+		return slowdown{}
+	}
+	var s slowdown
+	for _, f := range g[:recheck] {
+		buf = fc.rs.waitsOf(f, buf[:0])
+		for _, w := range buf {
+			s.see(w, f, limit)
+		}
+	}
+	// The flows after g[:recheck] come later in the order: on a tie, the earlier wins.
+	if late.f != nil && (s.f == nil || late.at.Before(s.at)) {
+		s = late
+	}
+	if s.f == nil {
+		return slowdown{}
+	}
+	s.base, s.worst = min(early[0].wait, early[1].wait, early[2].wait), worst
+	return s
+}
+
 // degradation: for one server, the order in which things went wrong: responses
 // slowing, then requests unanswered, then resets or refusals.
-func (fc *findCtx) degradation(keys []endpoint, byServer map[endpoint][]*record) []Finding {
+func (fc *findCtx) degradation(keys []uint32, byServer [][]*record) []Finding {
 	var out []Finding
 	for _, k := range keys {
 		g := byServer[k]
-		server := k.String()
-		// Two passes over the server's response times instead of sorting them all (a
-		// capture of a million requests to one server would hold them all): the
-		// earliest three give the base, then the earliest one past the limit is where
-		// responses slowed.
-		var early [3]timedWait // the earliest response times, in time order
-		nWaits := 0
-		var buf []timedWait
+		server := fc.rs.servers[k].String()
 		nUnanswered, nResets := 0, 0
 		var firstUnanswered, firstReset *record
 		for _, f := range g {
-			buf = fc.rs.waitsOf(f, buf[:0])
-			for _, w := range buf {
-				i := min(nWaits, len(early))
-				for i > 0 && w.at.Before(early[i-1].at) {
-					if i < len(early) {
-						early[i] = early[i-1]
-					}
-					i--
-				}
-				if i < len(early) {
-					early[i] = w
-				}
-				nWaits++
-			}
 			switch f.Verdict() {
 			case HTTPUnanswered, RequestUnanswered, ServerSilent:
 				nUnanswered++
@@ -589,38 +678,17 @@ func (fc *findCtx) degradation(keys []endpoint, byServer map[endpoint][]*record)
 				}
 			}
 		}
-		var firstSlow *record
-		var phases []string
-		var slowAt time.Time
-		nums := map[string]float64{}
-		if nWaits >= 4 {
-			base := min(early[0].wait, early[1].wait, early[2].wait)
-			limit := 4 * base
-			if limit < base+50*time.Millisecond {
-				limit = base + 50*time.Millisecond
-			}
-			var worst time.Duration
-			for _, f := range g {
-				buf = fc.rs.waitsOf(f, buf[:0])
-				for _, w := range buf {
-					if w.wait > limit && (slowAt.IsZero() || w.at.Before(slowAt)) {
-						slowAt, firstSlow = w.at, f
-					}
-					worst = max(worst, w.wait)
-				}
-			}
-			if !slowAt.IsZero() {
-				phases = append(phases, fmt.Sprintf("responses slowed from %s to as much as %s from %s", dur(base), dur(worst), clock(slowAt)))
-				nums["slow_from"] = float64(slowAt.UnixNano()) / 1e9
-			}
-		}
 		type phase struct {
 			at   time.Time
 			text string
 		}
 		var ordered []phase
-		if !slowAt.IsZero() {
-			ordered = append(ordered, phase{slowAt, phases[0]})
+		nums := map[string]float64{}
+		slow := fc.slowdown(g)
+		if slow.f != nil {
+			ordered = append(ordered, phase{slow.at, fmt.Sprintf("responses slowed from %s to as much as %s from %s",
+				dur(slow.base), dur(slow.worst), clock(slow.at))})
+			nums["slow_from"] = float64(slow.at.UnixNano()) / 1e9
 		}
 		if nUnanswered > 0 {
 			at := firstUnanswered.Start() // flows are in ID order: the first started first
@@ -645,7 +713,7 @@ func (fc *findCtx) degradation(keys []endpoint, byServer map[endpoint][]*record)
 		for _, p := range []struct {
 			f    *record
 			what string
-		}{{firstSlow, "first slow response"}, {firstUnanswered, "first unanswered request"}, {firstReset, "first reset or refusal"}} {
+		}{{slow.f, "first slow response"}, {firstUnanswered, "first unanswered request"}, {firstReset, "first reset or refusal"}} {
 			if p.f != nil {
 				frames = append(frames, Evidence{Frame: int(p.f.firstFrame), What: fmt.Sprintf("flow %d: %s", p.f.id, p.what)})
 			}

@@ -38,6 +38,12 @@ type record struct {
 	gaveUpBy       uint8 // AppFacts.GaveUpBy: gaveUpOther, gaveUpFIN, gaveUpRST
 	flags          uint8
 	opt            uint8 // which of optFacts the packed part holds
+
+	// Where the parts of the packed part after the first start (see pack), so that a
+	// reader of one part skips the others without decoding them: the findings and the
+	// timeline read one part of every record. They fit in the struct's padding.
+	serverAt       uint8  // the server's states (the client's take at most 127 bytes)
+	optAt, waitsAt uint16 // the optional facts, the response times
 }
 
 // optFacts are the facts few flows have, packed after the states when set: the wait
@@ -289,12 +295,16 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 }
 
 // pack writes a record's variable parts: each side's socket states (state, start
-// from the flow's first packet, length), the response times (request time from the
-// first packet, wait), the SYN back-off gaps (µs), all as varints: exact, and about
-// a tenth of the fixed-size form.
+// from the flow's first packet, length), the optional facts, the response times
+// (request time from the first packet, wait), the SYN back-off gaps (µs), all but the
+// optional facts as varints: exact, and about a tenth of the fixed-size form. The
+// record notes where the parts after the client's states start.
 func (rs *records) pack(t *flowTrace, rec *record, gaps []float64, opt optFacts) arenaRef {
 	b := rs.buf[:0]
 	for side := 0; side < 2; side++ {
+		if side == int(flows.FromServer) {
+			rec.serverAt = uint8(len(b))
+		}
 		sp := t.spans(flows.Direction(side))
 		b = append(b, byte(len(sp)))
 		for _, s := range sp {
@@ -303,15 +313,9 @@ func (rs *records) pack(t *flowTrace, rec *record, gaps []float64, opt optFacts)
 			b = binary.AppendUvarint(b, uint64(s.to-s.from))
 		}
 	}
-	b = binary.AppendUvarint(b, uint64(len(t.waits)))
-	for _, w := range t.waits {
-		b = binary.AppendVarint(b, w.at.UnixNano()-rec.start)
-		b = binary.AppendVarint(b, int64(w.wait))
-	}
-	b = binary.AppendUvarint(b, uint64(len(gaps)))
-	for _, g := range gaps {
-		b = binary.AppendVarint(b, int64(math.Round(g*1e6)))
-	}
+	// The states take at most 2×(1+6×21) bytes and the optional facts 29: the
+	// offsets fit in 16 bits.
+	rec.optAt = uint16(len(b))
 	for i, v := range [...]float64{opt.wait, opt.silent, opt.finToRST} {
 		if !math.IsNaN(v) {
 			rec.opt |= 1 << i
@@ -321,6 +325,16 @@ func (rs *records) pack(t *flowTrace, rec *record, gaps []float64, opt optFacts)
 	if opt.requestFrame != 0 {
 		rec.opt |= optRequestFrame
 		b = binary.AppendUvarint(b, uint64(opt.requestFrame))
+	}
+	rec.waitsAt = uint16(len(b))
+	b = binary.AppendUvarint(b, uint64(len(t.waits)))
+	for _, w := range t.waits {
+		b = binary.AppendVarint(b, w.at.UnixNano()-rec.start)
+		b = binary.AppendVarint(b, int64(w.wait))
+	}
+	b = binary.AppendUvarint(b, uint64(len(gaps)))
+	for _, g := range gaps {
+		b = binary.AppendVarint(b, int64(math.Round(g*1e6)))
 	}
 	rs.buf = b
 	return rs.arena.add(b)
@@ -335,16 +349,17 @@ type unpacked struct {
 }
 
 // packedReader reads a record's packed part in the order pack wrote it: the client's
-// states, the server's, the response times, the SYN gaps, the optional facts. Each
-// part is appended to the caller's buffer, or skipped (keep false: no copy).
+// states, the server's, the optional facts, the response times, the SYN gaps, each
+// part appended to the caller's buffer. It starts at the part it is made for: the
+// first (offset 0), or one whose offset the record keeps, reading nothing before it.
 type packedReader struct {
 	rec *record
 	b   []byte
 	i   int
 }
 
-func (rs *records) reader(rec *record) *packedReader {
-	return &packedReader{rec: rec, b: rs.arena.get(rec.packed)}
+func (rs *records) reader(rec *record, at int) packedReader {
+	return packedReader{rec: rec, b: rs.arena.get(rec.packed), i: at}
 }
 
 func (r *packedReader) uv() uint64 {
@@ -359,8 +374,8 @@ func (r *packedReader) sv() int64 {
 	return v
 }
 
-// spans reads one side's states, appending them to buf unless keep is false.
-func (r *packedReader) spans(buf []span, keep bool) []span {
+// spans reads one side's states, appending them to buf.
+func (r *packedReader) spans(buf []span) []span {
 	n := int(r.b[r.i])
 	r.i++
 	for k := 0; k < n; k++ {
@@ -368,29 +383,22 @@ func (r *packedReader) spans(buf []span, keep bool) []span {
 		r.i++
 		from := r.rec.start + r.sv()
 		to := from + int64(r.uv())
-		if keep {
-			buf = append(buf, span{from: from, to: to, state: st})
-		}
+		buf = append(buf, span{from: from, to: to, state: st})
 	}
 	return buf
 }
 
-func (r *packedReader) waits(buf []timedWait, keep bool) []timedWait {
+func (r *packedReader) waits(buf []timedWait) []timedWait {
 	for n := r.uv(); n > 0; n-- {
 		at, w := r.sv(), r.sv()
-		if keep {
-			buf = append(buf, timedWait{time.Unix(0, r.rec.start+at), time.Duration(w)})
-		}
+		buf = append(buf, timedWait{time.Unix(0, r.rec.start+at), time.Duration(w)})
 	}
 	return buf
 }
 
-func (r *packedReader) gaps(buf []float64, keep bool) []float64 {
+func (r *packedReader) gaps(buf []float64) []float64 {
 	for n := r.uv(); n > 0; n-- {
-		g := r.sv()
-		if keep {
-			buf = append(buf, float64(g)/1e6)
-		}
+		buf = append(buf, float64(r.sv())/1e6)
 	}
 	return buf
 }
@@ -411,42 +419,34 @@ func (r *packedReader) opt() optFacts {
 
 func (rs *records) unpack(rec *record) unpacked {
 	var u unpacked
-	r := rs.reader(rec)
-	u.spans[0] = r.spans(nil, true)
-	u.spans[1] = r.spans(nil, true)
-	u.waits = r.waits(nil, true)
-	u.gaps = r.gaps(nil, true)
+	r := rs.reader(rec, 0)
+	u.spans[0] = r.spans(nil)
+	u.spans[1] = r.spans(nil)
 	u.opt = r.opt()
+	u.waits = r.waits(nil)
+	u.gaps = r.gaps(nil)
 	return u
 }
 
 // spansOf appends one side's socket states to buf, reading nothing else.
 func (rs *records) spansOf(rec *record, side flows.Direction, buf []span) []span {
-	r := rs.reader(rec)
-	buf = r.spans(buf, side == flows.FromClient)
+	at := 0
 	if side == flows.FromServer {
-		buf = r.spans(buf, true)
+		at = int(rec.serverAt)
 	}
-	return buf
+	r := rs.reader(rec, at)
+	return r.spans(buf)
 }
 
 // waitsOf appends the record's response times to buf.
 func (rs *records) waitsOf(rec *record, buf []timedWait) []timedWait {
-	r := rs.reader(rec)
-	r.spans(nil, false)
-	r.spans(nil, false)
-	return r.waits(buf, true)
+	r := rs.reader(rec, int(rec.waitsAt))
+	return r.waits(buf)
 }
 
 // optOf reads a record's optional facts, skipping the rest.
 func (rs *records) optOf(rec *record) optFacts {
-	r := rs.reader(rec)
-	if rec.opt != 0 {
-		r.spans(nil, false)
-		r.spans(nil, false)
-		r.waits(nil, false)
-		r.gaps(nil, false)
-	}
+	r := rs.reader(rec, int(rec.optAt))
 	return r.opt()
 }
 
@@ -464,6 +464,18 @@ func (rs *records) evidence(rec *record) (Evidence, bool) {
 		e.File = rs.files[k.file]
 	}
 	return e, true
+}
+
+// byID is the record of flow id, nil when there is none.
+func (rs *records) byID(id int) *record {
+	c := (id - 1) / recordChunk
+	if id <= 0 || c >= len(rs.chunks) || rs.chunks[c] == nil {
+		return nil
+	}
+	if r := &rs.chunks[c][(id-1)%recordChunk]; r.id != 0 {
+		return r
+	}
+	return nil
 }
 
 // all lists the records by ID (pointers into the chunks, which stay where they are).

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"path/filepath"
@@ -55,6 +56,19 @@ func TestRecordRoundTrip(t *testing.T) {
 				if !reflect.DeepEqual(u.spans[side], want) {
 					t.Errorf("%s flow %d: side %d states %v, want %v", p, r.ID, side, u.spans[side], want)
 				}
+			}
+			// The readers of one part, which start at the offsets the record keeps,
+			// read what reading everything in order reads.
+			for side := 0; side < 2; side++ {
+				if got := rs.spansOf(rec, flows.Direction(side), nil); !reflect.DeepEqual(got, u.spans[side]) {
+					t.Errorf("%s flow %d: side %d states read alone %v, in order %v", p, r.ID, side, got, u.spans[side])
+				}
+			}
+			if got := rs.waitsOf(rec, nil); !reflect.DeepEqual(got, u.waits) {
+				t.Errorf("%s flow %d: response times read alone %v, in order %v", p, r.ID, got, u.waits)
+			}
+			if got := rs.optOf(rec); fmt.Sprint(got) != fmt.Sprint(u.opt) { // as text: NaN is not equal to itself
+				t.Errorf("%s flow %d: optional facts read alone %v, in order %v", p, r.ID, got, u.opt)
 			}
 			if len(u.waits) != len(tr.waits) {
 				t.Errorf("%s flow %d: %d waits, want %d", p, r.ID, len(u.waits), len(tr.waits))

@@ -1,9 +1,12 @@
 package analyzer
 
 import (
+	"cmp"
+	"math"
+	"math/bits"
 	"net/netip"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/flows"
@@ -245,98 +248,115 @@ const maxTimelineEndpoints = 12
 
 // buildTimeline counts, for each endpoint, its sockets in each state over time.
 // A state still held when the capture ended stays counted to the end of the chart.
-// It reads the records twice (which endpoints are busiest, then each one's states)
-// and holds one endpoint's edges at a time: a capture of millions of connections
-// charts in the memory of its busiest endpoint's, not of all the spans at once.
+// It reads the records once to find the busiest endpoints, then once per charted
+// endpoint for its states (which the records keep apart: one endpoint's pass decodes
+// only its side's), and holds one endpoint's edges at a time: a capture of millions of
+// connections charts in the memory of its busiest endpoint's, not of all the spans at
+// once.
 func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
-	type gkey struct {
-		role string
-		ep   endpoint // a server's address and port, a client host's address (port 0)
-	}
 	type group struct {
-		gkey
+		role  string
+		side  flows.Direction
+		srv   uint32   // a server's index in rs.servers
+		host  [16]byte // a client host's address, as its records keep it
 		key   string
 		flows int
 		spans bool // any span to chart
 	}
-	keyOf := func(f *record, role string) gkey {
-		if role == "server" {
-			return gkey{role, rs.server(f)}
+	var groups []*group
+	// A server's group by its index in rs.servers (one per endpoint); a client host's
+	// by its address, remembering the last one looked up: the records of one host
+	// tend to come together (a loopback capture has a single one). A client host is its
+	// address alone, an IPv4-mapped one as the IPv4 it is: the same 16 bytes in a
+	// record either way (see endpointOf).
+	byServer := make([]*group, len(rs.servers))
+	byHost := map[[16]byte]*group{}
+	var lastHost *group
+	hostGroup := func(f *record) *group {
+		if h := lastHost; h != nil && f.client.ip == h.host {
+			return h
 		}
-		// A client host is its address alone (an IPv4-mapped one as the IPv4 it is).
-		return gkey{role, endpointOf(netip.AddrPortFrom(f.client.addr().Unmap(), 0))}
+		g := byHost[f.client.ip]
+		if g == nil {
+			g = &group{role: "client", side: flows.FromClient, host: f.client.ip,
+				key: netip.AddrFrom16(f.client.ip).Unmap().String()}
+			byHost[f.client.ip] = g
+			groups = append(groups, g)
+		}
+		lastHost = g
+		return g
 	}
-	sides := [2]struct {
-		role string
-		side flows.Direction
-	}{{"server", flows.FromServer}, {"client", flows.FromClient}}
-	groups := map[gkey]*group{}
-	var buf []span
+	buf := make([]span, 0, maxSpans)
 	for _, f := range fl {
-		for _, sd := range sides {
-			k := keyOf(f, sd.role)
-			g := groups[k]
-			if g == nil {
-				g = &group{gkey: k}
-				if k.role == "server" {
-					g.key = k.ep.String()
-				} else {
-					g.key = k.ep.addr().String()
-				}
-				groups[k] = g
-			}
+		g := byServer[f.srv]
+		if g == nil {
+			g = &group{role: "server", side: flows.FromServer, srv: f.srv, key: rs.server(f).String()}
+			byServer[f.srv] = g
+			groups = append(groups, g)
+		}
+		for _, g := range [2]*group{g, hostGroup(f)} {
 			g.flows++
 			if !g.spans {
-				buf = rs.spansOf(f, sd.side, buf[:0])
+				buf = rs.spansOf(f, g.side, buf[:0])
 				g.spans = len(buf) > 0
 			}
 		}
 	}
-	var list []*group
+	list := groups[:0]
 	for _, g := range groups {
 		if g.spans {
 			list = append(list, g)
 		}
 	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].flows != list[j].flows {
-			return list[i].flows > list[j].flows
+	slices.SortFunc(list, func(a, b *group) int {
+		if a.flows != b.flows {
+			return cmp.Compare(b.flows, a.flows)
 		}
-		if list[i].role != list[j].role {
-			return list[i].role > list[j].role // servers first
+		if a.role != b.role {
+			return strings.Compare(b.role, a.role) // servers first
 		}
-		return list[i].key < list[j].key
+		return strings.Compare(a.key, b.key)
 	})
 	if len(list) > maxTimelineEndpoints {
 		list = list[:maxTimelineEndpoints]
 	}
 	out := []StateSeries{}
-	edges := make([][]int64, len(SocketStates))
+	if len(list) == 0 {
+		return out
+	}
+	// A socket passes through a state once: a state's edges are at most two per flow.
+	// Each state's first block holds that many of the busiest endpoint's, up to a
+	// bound (a small capture's fit in it); the first blocks, and the lists of blocks,
+	// are cut from one allocation each.
+	edges := make([]edgeList, len(SocketStates))
+	room := 2 * min(list[0].flows, edgeBlock/2)
+	firsts, heads := make([]int64, len(edges)*room), make([][]int64, len(edges))
+	for i := range edges {
+		heads[i] = firsts[i*room : i*room : (i+1)*room]
+		edges[i].blocks = heads[i : i+1 : i+1]
+	}
+	var sorter edgeSorter
+	endNs := edgeEnd(end)
 	for _, g := range list {
 		for i := range edges {
-			edges[i] = edges[i][:0]
-		}
-		side := flows.FromServer
-		if g.role == "client" {
-			side = flows.FromClient
+			edges[i].reset()
 		}
 		for _, f := range fl {
-			if keyOf(f, g.role) != g.gkey {
+			if g.side == flows.FromServer && f.srv != g.srv || g.side == flows.FromClient && f.client.ip != g.host {
 				continue
 			}
-			buf = rs.spansOf(f, side, buf[:0])
+			buf = rs.spansOf(f, g.side, buf[:0])
 			for _, sp := range buf {
-				edges[sp.state] = appendEdges(edges[sp.state], sp, end)
+				edges[sp.state].addSpan(sp, endNs)
 			}
 		}
 		ss := StateSeries{Endpoint: g.key, Role: g.role, Flows: g.flows,
 			States: map[SocketState][]StatePoint{}, Peak: map[SocketState]StatePoint{}}
 		for st := range edges {
-			if len(edges[st]) == 0 {
+			if edges[st].n == 0 {
 				continue
 			}
-			slices.Sort(edges[st])
-			pts, peak := countEdges(edges[st], maxSeriesPoints)
+			pts, peak := countEdges(sorter.sort(&edges[st]), maxSeriesPoints)
 			if peak.N == 0 {
 				continue // only instants: nothing to chart
 			}
@@ -350,24 +370,151 @@ func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
 
 // An edge is a span's start or end as one sortable number: its time in ns, doubled,
 // plus one for a start, so that at the same instant a close sorts before an open (no
-// false peak).
-func appendEdges(edges []int64, s span, end time.Time) []int64 {
+// false peak). end is the capture's end as edgeEnd gives it.
+func appendEdges(edges []int64, s span, end int64) []int64 {
 	edges = append(edges, s.from*2+1)
 	// A span that lasts to the end (or past it) is still open there: no drop is drawn.
-	if end.IsZero() || s.to < end.UnixNano() {
+	if s.to < end {
 		edges = append(edges, s.to*2)
 	}
 	return edges
 }
 
+// edgeEnd is the capture's end as appendEdges compares spans with it: none (the zero
+// time) is later than any span (math.MaxInt64 ns is in the year 2262).
+func edgeEnd(end time.Time) int64 {
+	if end.IsZero() {
+		return math.MaxInt64
+	}
+	return end.UnixNano()
+}
+
 // countOverTime turns spans into a step series of how many were open, and its peak.
 func countOverTime(spans []span, end time.Time) ([]StatePoint, StatePoint) {
 	edges := make([]int64, 0, 2*len(spans))
+	endNs := edgeEnd(end)
 	for _, s := range spans {
-		edges = appendEdges(edges, s, end)
+		edges = appendEdges(edges, s, endNs)
 	}
 	slices.Sort(edges)
 	return countEdges(edges, 0)
+}
+
+// edgeBlock is the size of an edgeList's blocks (64 KB), but for a first one made
+// smaller.
+const edgeBlock = 8192
+
+// edgeList is one state's edges, in blocks that stay where they are once made: a
+// list of millions grows without copying what it holds (append would copy it four
+// times over, and leave up to a quarter of it unused), and reset keeps the blocks to
+// fill again.
+type edgeList struct {
+	blocks [][]int64 // blocks[:used] hold the edges, all full but the last
+	used   int
+	n      int // edges in the blocks
+}
+
+func (l *edgeList) add(e int64) {
+	k := l.used - 1
+	if k < 0 || len(l.blocks[k]) == cap(l.blocks[k]) {
+		if l.used == len(l.blocks) {
+			l.blocks = append(l.blocks, make([]int64, 0, edgeBlock))
+		}
+		l.used++
+		k++
+	}
+	l.blocks[k] = append(l.blocks[k], e)
+	l.n++
+}
+
+// addSpan adds the edges of span s (see appendEdges).
+func (l *edgeList) addSpan(s span, end int64) {
+	var two [2]int64
+	for _, e := range appendEdges(two[:0], s, end) {
+		l.add(e)
+	}
+}
+
+func (l *edgeList) reset() {
+	for i := range l.blocks[:l.used] {
+		l.blocks[i] = l.blocks[i][:0]
+	}
+	l.used, l.n = 0, 0
+}
+
+// edgeSorter sorts edges into space it keeps from one call to the next.
+type edgeSorter struct {
+	out    []int64
+	bucket []int
+}
+
+// sort returns l's edges in increasing order, in the sorter's space or, when they are
+// few, in l's own (valid until the next call, or l's next change). Edges are times of
+// one capture, spread over its length, and come roughly in the order the connections
+// started: a bucket sort by time, with about two edges' share of the time range a
+// bucket, moves each edge once and then sorts buckets of a few edges, where a
+// comparison sort takes log2(n) steps an edge (twenty for a million): half the time,
+// on the bench capture. Times crowded into a few buckets sort no worse than
+// slices.Sort sorts them (it sorts each bucket that is not small).
+func (s *edgeSorter) sort(l *edgeList) []int64 {
+	switch {
+	case l.n == 0:
+		return nil
+	case l.used == 1 && l.n < 64: // a few: in place
+		slices.Sort(l.blocks[0])
+		return l.blocks[0]
+	}
+	if cap(s.out) < l.n {
+		s.out = make([]int64, l.n)
+	}
+	out := s.out[:l.n]
+	blocks := l.blocks[:l.used]
+	lo, hi := blocks[0][0], blocks[0][0]
+	for _, b := range blocks {
+		for _, e := range b {
+			lo, hi = min(lo, e), max(hi, e)
+		}
+	}
+	// An edge's bucket is its distance from the smallest, unsigned (the subtraction
+	// may wrap, the distance cannot), shifted right to leave fewer buckets than edges.
+	shift := max(0, bits.Len64(uint64(hi-lo))-bits.Len(uint(l.n/2)))
+	nb := int(uint64(hi-lo)>>shift) + 1
+	if cap(s.bucket) < nb+1 {
+		s.bucket = make([]int, nb+1)
+	}
+	// bucket[b+1] counts bucket b's edges; summed, bucket[b] is where bucket b starts.
+	bucket := s.bucket[:nb+1]
+	clear(bucket)
+	for _, b := range blocks {
+		for _, e := range b {
+			bucket[uint64(e-lo)>>shift+1]++
+		}
+	}
+	for b := 1; b <= nb; b++ {
+		bucket[b] += bucket[b-1]
+	}
+	for _, b := range blocks {
+		for _, e := range b {
+			k := uint64(e-lo) >> shift
+			out[bucket[k]] = e
+			bucket[k]++
+		}
+	}
+	// Now bucket[b] is where bucket b ends.
+	from := 0
+	for _, to := range bucket[:nb] {
+		if b := out[from:to]; len(b) > 16 {
+			slices.Sort(b)
+		} else {
+			for i := 1; i < len(b); i++ { // insertion sort: a few edges, likely in order
+				for j := i; j > 0 && b[j] < b[j-1]; j-- {
+					b[j], b[j-1] = b[j-1], b[j]
+				}
+			}
+		}
+		from = to
+	}
+	return out
 }
 
 // countEdges turns sorted edges into a step series (a point per instant where the
@@ -386,35 +533,35 @@ func countEdges(edges []int64, max int) ([]StatePoint, StatePoint) {
 		per = (instants + max - 1) / max
 	}
 	pts := make([]StatePoint, 0, min(instants, instants/per+2))
-	var peak, run, last StatePoint
-	n, k := 0, 0
+	point := func(t int64, n int) StatePoint { return StatePoint{T: time.Unix(0, t).UTC(), N: n} }
+	// Instants are kept as ns until they become points: most never do.
+	var peak StatePoint
+	var runT, lastT int64
+	n, runN := 0, 0
+	k, j := 0, 0 // instants seen, and of them in the current run
 	for i, e := range edges {
-		if e&1 == 1 {
-			n++
-		} else {
-			n--
-		}
+		n += int(e&1)<<1 - 1 // an open adds one, a close takes one off (no branch to mispredict)
 		t := e >> 1
 		if i+1 < len(edges) && edges[i+1]>>1 == t {
 			continue
 		}
-		p := StatePoint{T: time.Unix(0, t).UTC(), N: n}
 		if n > peak.N {
-			peak = p
+			peak = point(t, n)
 		}
-		if k%per == 0 {
-			run = p
-		} else if p.N > run.N {
-			run.N = p.N
+		if j == 0 {
+			runT, runN = t, n
+		} else if n > runN {
+			runN = n
 		}
-		k++
-		if k%per == 0 || k == instants {
-			pts = append(pts, run)
+		k, j = k+1, j+1
+		if j == per || k == instants {
+			pts = append(pts, point(runT, runN))
+			j = 0
 		}
-		last = p
+		lastT = t
 	}
-	if per > 1 && len(pts) > 0 && !pts[len(pts)-1].T.Equal(last.T) {
-		pts = append(pts, last)
+	if per > 1 && len(pts) > 0 && pts[len(pts)-1].T.UnixNano() != lastT {
+		pts = append(pts, point(lastT, n))
 	}
 	return pts, peak
 }

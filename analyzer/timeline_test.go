@@ -1,9 +1,14 @@
 package analyzer
 
 import (
+	"math"
 	"math/rand/v2"
+	"net/netip"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"testing"
 	"time"
 )
@@ -48,7 +53,7 @@ func TestCountEdgesThinsAsThin(t *testing.T) {
 			}
 			edges := make([]int64, 0, 2*n)
 			for _, s := range spans {
-				edges = appendEdges(edges, s, end)
+				edges = appendEdges(edges, s, edgeEnd(end))
 			}
 			slices.Sort(edges)
 			all, peakAll := countEdges(edges, 0)
@@ -60,5 +65,170 @@ func TestCountEdgesThinsAsThin(t *testing.T) {
 				t.Errorf("n=%d: peak %v, want %v", n, peak, peakAll)
 			}
 		}
+	}
+}
+
+// TestEdgeSorterSorts: the bucket sort gives what slices.Sort gives, on edges as close
+// together as a capture's and as far apart as int64 allows, negative ones included,
+// with many equal, crowded into few buckets, and on lengths around the cut to
+// slices.Sort.
+func TestEdgeSorterSorts(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var s edgeSorter
+	var l edgeList
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano() * 2
+	for _, n := range []int{0, 1, 2, 63, 64, 65, 5000, 100000} {
+		for _, spread := range []int64{1, 2048, 1 << 22, 1 << 38, math.MaxInt64} {
+			for _, from := range []int64{0, base, -base, math.MinInt64} {
+				for _, crowd := range []bool{false, true} {
+					edges := make([]int64, n)
+					for i := range edges {
+						edges[i] = from + r.Int64N(spread)
+						switch {
+						case crowd && i%100 != 0:
+							edges[i] = from + r.Int64N(1000) // all but a few in one bucket
+						case spread == math.MaxInt64 && r.IntN(2) == 0:
+							edges[i] = math.MaxInt64 - r.Int64N(spread) // across zero
+						}
+					}
+					l.reset()
+					for _, e := range edges {
+						l.add(e)
+					}
+					want := slices.Clone(edges)
+					slices.Sort(want)
+					if got := s.sort(&l); !slices.Equal(got, want) {
+						t.Fatalf("n=%d spread=%d from=%d crowd=%v: not sorted as slices.Sort sorts", n, spread, from, crowd)
+					}
+				}
+			}
+		}
+	}
+}
+
+// plainTimeline is buildTimeline as it was first written, the oracle of
+// TestTimelineAsPlain: the endpoints grouped by their keys in a map, each charted
+// endpoint's edges collected by reading every record's both sides, sorted by
+// slices.Sort, turned into points with nothing thinned until the end.
+func plainTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
+	type gkey struct {
+		role string
+		ep   endpoint
+	}
+	type group struct {
+		gkey
+		key   string
+		flows int
+		spans bool
+	}
+	keyOf := func(f *record, role string) gkey {
+		if role == "server" {
+			return gkey{role, rs.server(f)}
+		}
+		return gkey{role, endpointOf(netip.AddrPortFrom(f.client.addr().Unmap(), 0))}
+	}
+	sideOf := map[string]int{"server": 1, "client": 0}
+	groups := map[gkey]*group{}
+	for _, f := range fl {
+		u := rs.unpack(f)
+		for role, side := range sideOf {
+			k := keyOf(f, role)
+			g := groups[k]
+			if g == nil {
+				g = &group{gkey: k, key: k.ep.addr().String()}
+				if role == "server" {
+					g.key = k.ep.String()
+				}
+				groups[k] = g
+			}
+			g.flows++
+			g.spans = g.spans || len(u.spans[side]) > 0
+		}
+	}
+	var list []*group
+	for _, g := range groups {
+		if g.spans {
+			list = append(list, g)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].flows != list[j].flows {
+			return list[i].flows > list[j].flows
+		}
+		if list[i].role != list[j].role {
+			return list[i].role > list[j].role
+		}
+		return list[i].key < list[j].key
+	})
+	list = list[:min(len(list), maxTimelineEndpoints)]
+	out := []StateSeries{}
+	for _, g := range list {
+		edges := make([][]int64, len(SocketStates))
+		for _, f := range fl {
+			if keyOf(f, g.role) != g.gkey {
+				continue
+			}
+			for _, sp := range rs.unpack(f).spans[sideOf[g.role]] {
+				edges[sp.state] = append(edges[sp.state], sp.from*2+1)
+				if end.IsZero() || sp.to < end.UnixNano() {
+					edges[sp.state] = append(edges[sp.state], sp.to*2)
+				}
+			}
+		}
+		ss := StateSeries{Endpoint: g.key, Role: g.role, Flows: g.flows,
+			States: map[SocketState][]StatePoint{}, Peak: map[SocketState]StatePoint{}}
+		for st, e := range edges {
+			slices.Sort(e)
+			var all []StatePoint
+			var peak StatePoint
+			n := 0
+			for i := range e {
+				if e[i]&1 == 1 {
+					n++
+				} else {
+					n--
+				}
+				if i+1 < len(e) && e[i+1]>>1 == e[i]>>1 {
+					continue
+				}
+				p := StatePoint{T: time.Unix(0, e[i]>>1).UTC(), N: n}
+				if n > peak.N {
+					peak = p
+				}
+				all = append(all, p)
+			}
+			if peak.N == 0 {
+				continue
+			}
+			ss.States[SocketStates[st]] = thin(all, maxSeriesPoints)
+			ss.Peak[SocketStates[st]] = peak
+		}
+		out = append(out, ss)
+	}
+	return out
+}
+
+// TestTimelineAsPlain: the timeline of every capture of testdata, and of the bench
+// capture when it has been made (not with -short), is the plain one's.
+func TestTimelineAsPlain(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.pcap*"))
+	if big := filepath.Join("..", "bench", "out", "capture.pcap"); !testing.Short() {
+		if _, err := os.Stat(big); err == nil {
+			paths = append(paths, big)
+		}
+	}
+	charted := 0
+	for _, p := range paths {
+		rs, fl, end := recordsOf(t, p)
+		for _, end := range []time.Time{end, {}} {
+			got, want := buildTimeline(rs, fl, end), plainTimeline(rs, fl, end)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s (end %v): timeline differs from the plain one", p, end)
+			}
+			charted += len(got)
+		}
+	}
+	if charted == 0 {
+		t.Fatal("no endpoint charted")
 	}
 }
