@@ -654,9 +654,9 @@ func TestHostileLiveFlowCost(t *testing.T) {
 		table := flows.NewTable(func(*flows.Flow) { held++ })
 		table.App = app.New()
 		var ms runtime.MemStats
-		// The flows earlier runs gave back (flows.Release keeps up to 1,024 for reuse)
-		// are counted before and reused here: the cost measured may be 1,024 × 3.4 KB /
-		// k lower than a cold table's, under 200 B.
+		// The flows earlier runs gave back (flows.Release keeps up to 256 for reuse)
+		// are counted before and reused here: the cost measured may be 256 × 3.4 KB / k
+		// lower than a cold table's, under 50 B.
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		before := ms.HeapAlloc

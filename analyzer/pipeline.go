@@ -37,8 +37,8 @@ import (
 
 const (
 	batchSegments = 512
-	batchArena    = batchSegments * 512 // payload bytes a batch holds before it is sent early
-	batchesInRing = 6
+	batchArena    = batchSegments * 256 // payload bytes a batch holds before it is sent early
+	batchesInRing = 16
 	// roundEvery is how many packets a lone worker tracks between two merges.
 	roundEvery = 4096
 )

@@ -132,7 +132,7 @@ func (t *Table) unqueue(f *Flow) {
 
 type tomb struct {
 	key   tupleKey
-	until time.Time
+	until int64 // Unix nanoseconds: a tombstone is kept for its tuple, not its instant
 }
 
 // advance moves the table's clock to now and hands over what has ended by then.
@@ -162,9 +162,9 @@ func (t *Table) advance(now time.Time) {
 		f.Due = e.at
 		t.finish(f, at, false)
 	}
-	for t.tombHead < len(t.tombs) && !t.tombs[t.tombHead].until.After(now) {
+	for t.tombHead < len(t.tombs) && t.tombs[t.tombHead].until <= now.UnixNano() {
 		tb := t.tombs[t.tombHead]
-		if until, ok := t.tombOf[tb.key]; ok && !until.After(now) {
+		if until, ok := t.tombOf[tb.key]; ok && until <= now.UnixNano() {
 			delete(t.tombOf, tb.key)
 		}
 		t.tombHead++
@@ -194,7 +194,7 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 	if f.closed {
 		life = resetTombLife
 	}
-	until := end.Add(life)
+	until := end.Add(life).UnixNano()
 	t.tombOf[f.key] = until
 	t.tombs = append(t.tombs, tomb{f.key, until})
 	// Tombstones are bounded like live flows: a SYN flood of random tuples would
@@ -203,7 +203,7 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 	for limit := t.tombLimit(); t.tombHead < len(t.tombs) &&
 		(len(t.tombOf) > limit || len(t.tombs)-t.tombHead > limit); t.tombHead++ {
 		tb := t.tombs[t.tombHead]
-		if until, ok := t.tombOf[tb.key]; ok && until.Equal(tb.until) {
+		if until, ok := t.tombOf[tb.key]; ok && until == tb.until {
 			delete(t.tombOf, tb.key)
 		}
 	}

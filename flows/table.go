@@ -90,7 +90,7 @@ type Table struct {
 
 	now, nextTick    time.Time
 	pending          pendingHeap
-	tombOf           map[tupleKey]time.Time
+	tombOf           map[tupleKey]int64 // until when, Unix nanoseconds
 	tombs            []tomb
 	tombHead         int
 	lruHead, lruTail *Flow
@@ -99,7 +99,7 @@ type Table struct {
 // NewTable makes a table that hands finished flows to done.
 func NewTable(done func(*Flow)) *Table {
 	return &Table{live: make(map[tupleKey]*Flow), done: done, Idle: time.Second,
-		Grace: DefaultGrace, SYNWait: 3 * time.Second, tombOf: make(map[tupleKey]time.Time)}
+		Grace: DefaultGrace, SYNWait: 3 * time.Second, tombOf: make(map[tupleKey]int64)}
 }
 
 // Tick tells the table the capture's clock has reached now (every packet, TCP or not,
@@ -110,7 +110,7 @@ func (t *Table) Tick(now time.Time) { t.advance(now) }
 // live flow is 3.4 KB, and a busy capture ends hundreds of thousands of them, which the
 // collector would otherwise have to find and free. It is bounded (a sync.Pool would
 // keep every flow released between two collections), and shared by all tables.
-var recycled = make(chan *Flow, 1024)
+var recycled = make(chan *Flow, 256)
 
 // Release gives a flow the table has handed over back for reuse by a new flow. Only for
 // a caller that keeps no pointer to it: what it pointed to (its ladder's steps, its
@@ -252,7 +252,7 @@ func (t *Table) Add(seg *Segment) {
 		t.Stats.MidstreamFlows--
 	}
 	if f == nil {
-		if until, ok := t.tombOf[k]; ok && until.After(seg.Time) {
+		if until, ok := t.tombOf[k]; ok && until > seg.Time.UnixNano() {
 			if !isSYN {
 				// A straggler of a connection already handed over (a retransmitted
 				// FIN, a late ACK): not the start of a new midstream flow.
