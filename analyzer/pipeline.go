@@ -38,7 +38,7 @@ import (
 const (
 	batchSegments = 512
 	batchArena    = batchSegments * 256 // payload bytes a batch holds before it is sent early
-	batchesInRing = 16
+	batchesInRing = 8
 	// roundEvery is how many packets a lone worker tracks between two merges.
 	roundEvery = 4096
 )

@@ -70,7 +70,7 @@ const skippedFlow = -1
 
 const (
 	// jsonHoldBytes bounds the encoded flows held in memory for reordering.
-	jsonHoldBytes = 4 << 20
+	jsonHoldBytes = 2 << 20
 	// jsonWriteBytes is how much is written at a time, to w or the temporary file.
 	jsonWriteBytes = 1 << 20
 )
