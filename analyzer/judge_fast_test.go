@@ -1,7 +1,6 @@
 package analyzer
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tcpmortem/tcpmortem/analyzer/app"
 	"github.com/tcpmortem/tcpmortem/flows"
 )
 
@@ -61,26 +59,7 @@ func judgeBenchFlows(b *testing.B, patterns []string) []*flows.Flow {
 			if err != nil {
 				b.Fatal(err)
 			}
-			src, err := flows.OpenReader(name, bytes.NewReader(data), 0)
-			if err != nil {
-				b.Fatal(err)
-			}
-			table := flows.NewTable(func(f *flows.Flow) { all = append(all, f) })
-			table.NoLadders = true
-			table.App = app.New()
-			dec := flows.NewDecoder()
-			var seg flows.Segment
-			for {
-				p, err := src.Next()
-				if err != nil {
-					break
-				}
-				table.Tick(p.Time)
-				if dec.Decode(p, &seg) {
-					table.Add(&seg)
-				}
-			}
-			table.Flush()
+			all = append(all, finishedFlows(b, name, data)...)
 		}
 	}
 	// IDs restart in each capture: renumber, so that no two flows share a record.

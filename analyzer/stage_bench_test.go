@@ -102,9 +102,27 @@ func countOf(b *testing.B, data []byte) int {
 // summary and evidence, and the compact record kept of it.
 func BenchmarkJudge(b *testing.B) {
 	data := benchCapture(b, "many_small_http.pcap")
-	src, err := flows.OpenReader("x", bytes.NewReader(data), 0)
+	all := finishedFlows(b, "x", data)
+	ev := &evidenceNamer{files: []string{"x"}}
+	cfg := DefaultConfig()
+	var t flowTrace
+	rs := newRecords(ev.files) // the same IDs again each pass: records overwrite theirs
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := all[i%len(all)]
+		r := judge(f, f.End, cfg, ev, &t)
+		rs.add(&r, f, &t)
+	}
+}
+
+// finishedFlows tracks a capture's bytes through one table (the application layer on, no
+// ladders) and returns every flow it hands over, in order.
+func finishedFlows(tb testing.TB, name string, data []byte) []*flows.Flow {
+	tb.Helper()
+	src, err := flows.OpenReader(name, bytes.NewReader(data), 0)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	var all []*flows.Flow
 	table := flows.NewTable(func(f *flows.Flow) { all = append(all, f) })
@@ -123,15 +141,5 @@ func BenchmarkJudge(b *testing.B) {
 		}
 	}
 	table.Flush()
-	ev := &evidenceNamer{files: []string{"x"}}
-	cfg := DefaultConfig()
-	var t flowTrace
-	rs := newRecords(ev.files) // the same IDs again each pass: records overwrite theirs
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		f := all[i%len(all)]
-		r := judge(f, f.End, cfg, ev, &t)
-		rs.add(&r, f, &t)
-	}
+	return all
 }
