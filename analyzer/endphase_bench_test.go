@@ -1,8 +1,6 @@
 package analyzer
 
 import (
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,24 +32,7 @@ func recordsOf(tb testing.TB, path string) (*records, []*record, time.Time) {
 	})
 	table.App = app.New()
 	table.NoLadders = true
-	dec := flows.NewDecoder()
-	var seg flows.Segment
-	var last time.Time
-	for {
-		p, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			tb.Fatal(err)
-		}
-		last = p.Time
-		table.Tick(p.Time)
-		if dec.Decode(p, &seg) {
-			table.Add(&seg)
-		}
-	}
-	table.Flush()
+	last := feedTable(tb, src, table)
 	return rs, twoSided(rs.all()), last
 }
 

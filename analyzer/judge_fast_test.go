@@ -29,18 +29,7 @@ func BenchmarkJudgeMix(b *testing.B) {
 		{"verdicts", []string{"tcp/*.pcap", "scenarios/*.pcap"}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			all := judgeBenchFlows(b, bc.patterns)
-			ev := &evidenceNamer{files: []string{"x"}}
-			cfg := DefaultConfig()
-			var t flowTrace
-			rs := newRecords(ev.files) // the same IDs again each pass: records overwrite theirs
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				f := all[i%len(all)]
-				r := judge(f, f.End, cfg, ev, &t)
-				rs.add(&r, f, &t)
-			}
+			benchJudge(b, judgeBenchFlows(b, bc.patterns))
 		})
 	}
 }

@@ -1,9 +1,7 @@
 package analyzer
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"path/filepath"
 	"reflect"
@@ -129,20 +127,5 @@ func forEachJudged(t *testing.T, path string, fn func(*Flow, *flows.Flow, *flowT
 		fn(&r, f, &tr, rs, &rs.chunks[c][(r.ID-1)%recordChunk])
 	})
 	table.App = app.New()
-	dec := flows.NewDecoder()
-	var seg flows.Segment
-	for {
-		p, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		table.Tick(p.Time)
-		if dec.Decode(p, &seg) {
-			table.Add(&seg)
-		}
-	}
-	table.Flush()
+	feedTable(t, src, table)
 }

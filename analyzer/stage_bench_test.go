@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
 	"github.com/tcpmortem/tcpmortem/flows"
@@ -102,7 +103,11 @@ func countOf(b *testing.B, data []byte) int {
 // summary and evidence, and the compact record kept of it.
 func BenchmarkJudge(b *testing.B) {
 	data := benchCapture(b, "many_small_http.pcap")
-	all := finishedFlows(b, "x", data)
+	benchJudge(b, finishedFlows(b, "x", data))
+}
+
+// benchJudge judges the flows in turn, b.N of them, each with its record.
+func benchJudge(b *testing.B, all []*flows.Flow) {
 	ev := &evidenceNamer{files: []string{"x"}}
 	cfg := DefaultConfig()
 	var t flowTrace
@@ -128,18 +133,31 @@ func finishedFlows(tb testing.TB, name string, data []byte) []*flows.Flow {
 	table := flows.NewTable(func(f *flows.Flow) { all = append(all, f) })
 	table.NoLadders = true
 	table.App = app.New()
+	feedTable(tb, src, table)
+	return all
+}
+
+// feedTable reads src to its end into table, ticking it with every packet as Analyze
+// does, then flushes it; it returns the last packet's time.
+func feedTable(tb testing.TB, src flows.PacketSource, table *flows.Table) time.Time {
+	tb.Helper()
 	dec := flows.NewDecoder()
 	var seg flows.Segment
+	var last time.Time
 	for {
 		p, err := src.Next()
-		if err != nil {
+		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		last = p.Time
 		table.Tick(p.Time)
 		if dec.Decode(p, &seg) {
 			table.Add(&seg)
 		}
 	}
 	table.Flush()
-	return all
+	return last
 }
