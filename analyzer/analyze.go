@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tcpmortem/tcpmortem/analyzer/app"
 	"github.com/tcpmortem/tcpmortem/flows"
 )
 
@@ -88,7 +89,10 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	// r is reused too: OnFlow and the filters see it only during their call, and the
 	// retainer keeps a copy.
 	r := new(Flow)
-	judgeOne := func(f *flows.Flow) {
+	// judgeOne judges a flow the table handed over and reports whether its result was
+	// kept: the result then still points into the flow's application state (its HTTP
+	// exchanges), which is otherwise recycled.
+	judgeOne := func(f *flows.Flow) bool {
 		*r = judge(f, f.End, opts.Config, ev, &t)
 		recs.add(r, f, &t)
 		res.Summary.Verdicts[r.Verdict]++
@@ -96,26 +100,35 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 			if opts.OnSkip != nil {
 				opts.OnSkip(r.ID)
 			}
-			return
+			return false
 		}
 		res.Matched++
 		if opts.OnFlow != nil {
 			opts.OnFlow(r)
 		}
 		if opts.Want != nil && !opts.Want(r) {
-			return
+			return false
 		}
 		res.Wanted++
 		if opts.Retain < 0 {
-			return
+			return false
 		}
 		if !opts.NoLadders && (opts.Ladders == nil || opts.Ladders(r)) {
 			r.Ladder = f.Ladder.Steps()
 		}
+		if r.App != nil {
+			a := *r.App // judge's copy is reused
+			r.App = &a
+		}
 		kept.add(*r)
+		return true
 	}
 	shards := newShardSet(opts, opts.Workers)
-	m := &merger{judge: judgeOne}
+	m := &merger{judge: func(f *flows.Flow) {
+		if !judgeOne(f) {
+			app.Release(f)
+		}
+	}}
 	src := flows.Merge(srcs)
 	read := readSequential
 	if opts.Workers > 1 {

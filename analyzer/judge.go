@@ -73,10 +73,13 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 			// Only the port's hint: worth saying for a connection that was made.
 			r.Protocol = info.PortHint
 		}
-		r.HTTP = info.HTTP
-		rest := *info
-		rest.HTTP = nil
-		r.App = &rest
+		if len(info.HTTP) > 0 {
+			r.HTTP = info.HTTP
+		}
+		// The rest goes in the trace, reused: whoever keeps the result copies it.
+		t.app = *info
+		t.app.HTTP = nil
+		r.App = &t.app
 	}
 	if f.Last.File != f.First.File {
 		r.LastFile = ev.files[f.Last.File]

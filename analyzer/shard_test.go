@@ -87,3 +87,35 @@ func TestShardsSameWithAnyWorkers(t *testing.T) {
 		t.Fatal("no flow was evicted: the test does not exercise per-shard bounds")
 	}
 }
+
+// TestKeptResultsOutliveRecycling: the application state of a flow whose result is not
+// kept is recycled for later flows (app.Release), so a kept result must own what it
+// shows. With every other flow kept, each kept result at the end of the run must still be
+// what OnFlow saw when the flow was judged, HTTP exchanges and application facts
+// included, although later flows reused the states of the flows in between.
+func TestKeptResultsOutliveRecycling(t *testing.T) {
+	for _, paths := range shardCaptures(t) {
+		for _, w := range []int{1, 2} {
+			seen := map[int]string{}
+			opts := Options{Config: DefaultConfig(), Workers: w, NoLadders: true,
+				Want: func(f *Flow) bool { return f.ID%2 == 0 }}
+			opts.OnFlow = func(f *Flow) {
+				if f.ID%2 == 0 {
+					b, _ := json.Marshal(f)
+					seen[f.ID] = string(b)
+				}
+			}
+			res := analyzeWith(t, opts, paths...)
+			if len(res.Flows) != len(seen) {
+				t.Fatalf("%v: %d flows kept, OnFlow saw %d to keep", paths, len(res.Flows), len(seen))
+			}
+			for i := range res.Flows {
+				f := &res.Flows[i]
+				if b, _ := json.Marshal(f); string(b) != seen[f.ID] {
+					t.Errorf("%v, %d workers: flow %d changed after it was judged:\nthen: %s\nnow:  %s",
+						paths, w, f.ID, seen[f.ID], b)
+				}
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tcpmortem/tcpmortem/analyzer/app"
 	"github.com/tcpmortem/tcpmortem/flows"
 )
 
@@ -57,6 +58,10 @@ type flowTrace struct {
 	// CLOSING or FIN_WAIT_2, TIME_WAIT), so they fit inline, with no allocation.
 	states  [2][maxSpans]span
 	nstates [2]uint8
+
+	// app is the flow's application facts but its HTTP exchanges, which the result's
+	// App points to (see judge).
+	app app.Info
 
 	// closeBy is the side whose FIN or RST closed the connection first (-1: none);
 	// closeIdle the silence before it; closeAnswered whether the other side then sent

@@ -49,16 +49,23 @@ func loadCapture(tb testing.TB, name string) []byte {
 }
 
 func runPipeline(tb testing.TB, name string, data []byte, hook, keepTimes bool) *capture {
+	c := &capture{}
+	if keepTimes {
+		c.times = map[int]time.Time{}
+	}
+	trackCapture(tb, name, data, hook, c.times, func(f *flows.Flow) { c.flows = append(c.flows, f) })
+	return c
+}
+
+// trackCapture feeds a capture through a table, which hands every finished flow to done;
+// times, when not nil, gets every frame's capture time.
+func trackCapture(tb testing.TB, name string, data []byte, hook bool, times map[int]time.Time, done func(*flows.Flow)) {
 	src, err := flows.OpenReader(name, bytes.NewReader(data), 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer src.Close()
-	c := &capture{}
-	if keepTimes {
-		c.times = map[int]time.Time{}
-	}
-	table := flows.NewTable(func(f *flows.Flow) { c.flows = append(c.flows, f) })
+	table := flows.NewTable(done)
 	if hook {
 		table.App = New()
 	}
@@ -72,15 +79,14 @@ func runPipeline(tb testing.TB, name string, data []byte, hook, keepTimes bool) 
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if keepTimes {
-			c.times[p.Frame] = p.Time
+		if times != nil {
+			times[p.Frame] = p.Time
 		}
 		if dec.Decode(p, &seg) {
 			table.Add(&seg)
 		}
 	}
 	table.Flush()
-	return c
 }
 
 // within checks a duration against milliseconds as tshark/facts.py print them.

@@ -72,6 +72,10 @@ type flowState struct {
 	// newState, when the flow's first segment looked like HTTP.
 	http  *httpState
 	other *msgState // the protocols other than HTTP
+
+	// made is the httpFlowState this state was made in, nil when made alone: only
+	// those are recycled (see Release).
+	made *httpFlowState
 }
 
 // httpFlowState is a flow's state made together with its HTTP parser: one allocation
@@ -87,15 +91,63 @@ type httpFlowState struct {
 func newState(withHTTP bool) *flowState {
 	var st *flowState
 	if withHTTP {
-		both := &httpFlowState{}
+		var both *httpFlowState
+		select {
+		case both = <-recycledStates:
+		default:
+			both = &httpFlowState{}
+		}
 		st = &both.flowState
 		st.http = &both.hs
+		st.made = both
 	} else {
 		st = &flowState{}
 	}
 	st.sink[0] = sink{st, flows.FromClient}
 	st.sink[1] = sink{st, flows.FromServer}
 	return st
+}
+
+// recycledStates holds HTTP flows' states the caller is done with (see Release), for
+// new flows to reuse: with its exchanges, an HTTP flow's state is one to a few KB, and a
+// busy capture ends hundreds of thousands of them, which the collector would otherwise
+// have to find and free. Bounded, like flows' free list, and shared by all hooks.
+var recycledStates = make(chan *httpFlowState, 256)
+
+// maxReusedExchanges bounds the exchanges' room a recycled state keeps: that of a few
+// keep-alive requests, not that of a connection that carried hundreds.
+const maxReusedExchanges = 8
+
+// Release gives the flow's application state back for reuse by a new flow. Only for a
+// caller done with the flow's Info: nothing may point into it any more (its HTTP
+// exchanges included). The flow has no application state afterwards.
+func Release(f *flows.Flow) {
+	st, _ := f.App.(*flowState)
+	if st == nil || st.made == nil {
+		return
+	}
+	f.App = nil
+	both := st.made
+	ex := both.info.HTTP
+	if cap(ex) > maxReusedExchanges {
+		ex = nil
+	} else {
+		clear(ex[:cap(ex)]) // their strings are garbage now
+		ex = ex[:0]
+	}
+	var lines [2][]byte
+	for d := range lines {
+		if l := both.hs.dir[d].line; cap(l) <= 1<<10 {
+			lines[d] = l[:0]
+		}
+	}
+	*both = httpFlowState{}
+	both.info.HTTP = ex
+	both.hs.dir[0].line, both.hs.dir[1].line = lines[0], lines[1]
+	select {
+	case recycledStates <- both:
+	default: // enough in reserve: let the collector have it
+	}
 }
 
 // looksHTTP reports whether a flow's first payload segment starts an HTTP/1.x message.
