@@ -55,8 +55,9 @@ func appendFlowErr(b []byte, f *analyzer.Flow) ([]byte, error) {
 
 // jsonWriter appends JSON to b; bad says a value needs encoding/json after all.
 type jsonWriter struct {
-	b   []byte
-	bad bool
+	b    []byte
+	bad  bool
+	secs secondText // the flow's times mostly share a second
 }
 
 // key starts a member: a comma unless it is the object's first, then "name":.
@@ -214,7 +215,7 @@ func (w *jsonWriter) timestamp(ts analyzer.Timestamp) {
 	t := time.Time(ts)
 	w.b = append(w.b, '"')
 	if !t.IsZero() {
-		b, ok := appendRFC3339(w.b, t.UTC(), false)
+		b, ok := appendRFC3339(&w.secs, w.b, t.UTC(), false)
 		if !ok {
 			b = t.UTC().AppendFormat(w.b, "2006-01-02T15:04:05.000000000Z07:00")
 		}
@@ -494,7 +495,7 @@ func (w *jsonWriter) exchangeTime(member string, t time.Time) {
 	}
 	w.lit(member)
 	w.b = append(w.b, '"')
-	if b, ok := appendRFC3339(w.b, t, true); ok {
+	if b, ok := appendRFC3339(&w.secs, w.b, t, true); ok {
 		w.keep(b)
 	} else {
 		w.exchangeTimeSlow(t)
@@ -520,24 +521,35 @@ func (w *jsonWriter) exchangeTimeSlow(t time.Time) {
 	}
 }
 
+// secondText is the text of the last whole second appendRFC3339 wrote, and of which
+// second and zone: a flow's times mostly fall within one second, and working out the
+// date, the clock and the zone's offset is most of the cost of writing a time. (A zone's
+// offset changes only on a whole second.) The zero value knows no second.
+type secondText struct {
+	unix  int64
+	loc   *time.Location
+	known bool
+	ok    bool     // the second is one appendRFC3339 takes
+	date  [19]byte // "2006-01-02T15:04:05"
+	zone  [6]byte  // "Z", or "+07:00"
+	zoneN uint8
+}
+
 // appendRFC3339 appends t as t.AppendFormat does with the layout time.RFC3339Nano
 // (trim: trailing zeros of the fraction dropped, and the '.' with them when all are)
 // or "2006-01-02T15:04:05.000000000Z07:00" (nine digits always), without parsing a
 // layout: most of the cost of writing a time. It takes the times MarshalJSON writes
 // (years 0 to 9999, offsets of less than a day) but for offsets with seconds (which
-// Z07:00 drops): for those, and any other, it appends nothing and says !ok.
-func appendRFC3339(b []byte, t time.Time, trim bool) ([]byte, bool) {
-	_, offset := t.Zone()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 || offset%60 != 0 || offset <= -24*3600 || offset >= 24*3600 {
+// Z07:00 drops): for those, and any other, it appends nothing and says !ok. c holds
+// the text of t's second when the last time c saw was in the same one.
+func appendRFC3339(c *secondText, b []byte, t time.Time, trim bool) ([]byte, bool) {
+	if sec := t.Unix(); !c.known || sec != c.unix || t.Location() != c.loc {
+		c.set(t, sec)
+	}
+	if !c.ok {
 		return b, false
 	}
-	hour, minute, second := t.Clock()
-	b = append(b,
-		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
-		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
-		byte('0'+second/10), byte('0'+second%10))
+	b = append(b, c.date[:]...)
 	if ns := uint32(t.Nanosecond()); ns != 0 || !trim {
 		// Each digit on its own (no chain of divisions, each waiting for the last).
 		frac := [10]byte{'.', byte('0' + ns/1e8), byte('0' + ns/1e7%10), byte('0' + ns/1e6%10),
@@ -549,15 +561,35 @@ func appendRFC3339(b []byte, t time.Time, trim bool) ([]byte, bool) {
 		}
 		b = append(b, frac[:n]...)
 	}
+	return append(b, c.zone[:c.zoneN]...), true
+}
+
+// set works out the text of t's second, unix.
+func (c *secondText) set(t time.Time, unix int64) {
+	c.unix, c.loc, c.known = unix, t.Location(), true
+	_, offset := t.Zone()
+	year, month, day := t.Date()
+	c.ok = year >= 0 && year <= 9999 && offset%60 == 0 && offset > -24*3600 && offset < 24*3600
+	if !c.ok {
+		return
+	}
+	hour, minute, second := t.Clock()
+	c.date = [19]byte{
+		byte('0' + year/1000), byte('0' + year/100%10), byte('0' + year/10%10), byte('0' + year%10), '-',
+		byte('0' + month/10), byte('0' + month%10), '-', byte('0' + day/10), byte('0' + day%10), 'T',
+		byte('0' + hour/10), byte('0' + hour%10), ':', byte('0' + minute/10), byte('0' + minute%10), ':',
+		byte('0' + second/10), byte('0' + second%10)}
 	if offset == 0 {
-		return append(b, 'Z'), true
+		c.zone[0], c.zoneN = 'Z', 1
+		return
 	}
 	sign := byte('+')
 	if offset < 0 {
 		sign, offset = '-', -offset
 	}
 	hh, mm := offset/3600, offset/60%60
-	return append(b, sign, byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10)), true
+	c.zone = [6]byte{sign, byte('0' + hh/10), byte('0' + hh%10), ':', byte('0' + mm/10), byte('0' + mm%10)}
+	c.zoneN = 6
 }
 
 func (w *jsonWriter) appInfo(a *app.Info) {

@@ -366,13 +366,16 @@ func TestAppendJSONStringBytes(t *testing.T) {
 
 // TestAppendRFC3339: the hand-made RFC 3339 writer gives time.AppendFormat's bytes for
 // every time it takes, and takes those MarshalJSON writes (years 0 to 9999, offsets
-// within a day) but for offsets with seconds.
+// within a day) but for offsets with seconds; from its cache of the last second too.
 func TestAppendRFC3339(t *testing.T) {
 	layouts := map[bool]string{true: time.RFC3339Nano, false: "2006-01-02T15:04:05.000000000Z07:00"}
+	// One cache for every time, as for a flow's: the same second again (the other
+	// trim, another fraction) is written from it, any other second or zone is not.
+	var c secondText
 	check := func(tm time.Time) {
 		_, offset := tm.Zone()
 		for _, trim := range []bool{true, false} {
-			got, ok := appendRFC3339([]byte("x"), tm, trim)
+			got, ok := appendRFC3339(&c, []byte("x"), tm, trim)
 			if !ok {
 				if tm.Year() >= 0 && tm.Year() <= 9999 && offset%60 == 0 && offset > -86400 && offset < 86400 {
 					t.Fatalf("%v: not taken", tm)
@@ -410,7 +413,10 @@ func TestAppendRFC3339(t *testing.T) {
 		if rng.Intn(4) == 0 {
 			tm = tm.Truncate(time.Duration(rng.Intn(7)+1) * time.Millisecond)
 		}
-		check(tm.In(zones[rng.Intn(len(zones))]))
+		z := zones[rng.Intn(len(zones))]
+		check(tm.In(z))
+		check(time.Unix(sec, rng.Int63n(1e9)).In(z)) // the same second
+		check(time.Unix(sec, 0).In(zones[rng.Intn(len(zones))]))
 	}
 }
 
