@@ -66,14 +66,9 @@ func TestJSONStreamsTheSameDocument(t *testing.T) {
 func TestJSONStreamReorders(t *testing.T) {
 	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.pcap*"))
 	for _, p := range paths {
-		src, err := flows.Open(p, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := analyzer.Analyze([]*flows.FileSource{src}, analyzer.Options{Config: analyzer.DefaultConfig(), NoLadders: true})
-		src.Close()
-		if err != nil {
-			t.Fatal(err)
+		res := analyzeWith(t, p, analyzer.Options{NoLadders: true})
+		if res == nil {
+			t.Fatalf("%s: not a capture", p)
 		}
 		reverse := make([]*analyzer.Flow, len(res.Flows))
 		for i := range res.Flows {
@@ -138,14 +133,10 @@ func TestJSONStreamReorders(t *testing.T) {
 // for an earlier ID stay in memory, and the document is still whole and in order.
 func TestJSONStreamWithoutTempDir(t *testing.T) {
 	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "gone"))
-	src, err := flows.Open(filepath.Join("..", "testdata", "scenarios", "s1_sidecar_close_wait.pcap"), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := analyzer.Analyze([]*flows.FileSource{src}, analyzer.Options{Config: analyzer.DefaultConfig(), NoLadders: true})
-	src.Close()
-	if err != nil {
-		t.Fatal(err)
+	p := filepath.Join("..", "testdata", "scenarios", "s1_sidecar_close_wait.pcap")
+	res := analyzeWith(t, p, analyzer.Options{NoLadders: true})
+	if res == nil {
+		t.Fatalf("%s: not a capture", p)
 	}
 	var want, got bytes.Buffer
 	if err := JSON(&want, res, Options{}); err != nil {

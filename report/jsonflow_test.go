@@ -101,16 +101,28 @@ func captureFiles(t testing.TB) []string {
 // analyzeFile returns the flows of one capture, nil when flows.Open refuses the file
 // (some files beside the public captures are not captures).
 func analyzeFile(t testing.TB, p string) []analyzer.Flow {
+	if res := analyzeWith(t, p, analyzer.Options{}); res != nil {
+		return res.Flows
+	}
+	return nil
+}
+
+// analyzeWith analyzes one capture with opts (the default configuration when it has
+// none); nil when flows.Open refuses the file.
+func analyzeWith(t testing.TB, p string, opts analyzer.Options) *analyzer.Result {
 	src, err := flows.Open(p, 0)
 	if err != nil {
 		return nil
 	}
-	res, err := analyzer.Analyze([]*flows.FileSource{src}, analyzer.Options{Config: analyzer.DefaultConfig()})
-	src.Close()
+	defer src.Close()
+	if opts.Config == (analyzer.Config{}) {
+		opts.Config = analyzer.DefaultConfig()
+	}
+	res, err := analyzer.Analyze([]*flows.FileSource{src}, opts)
 	if err != nil {
 		t.Fatalf("%s: %v", p, err)
 	}
-	return res.Flows
+	return res
 }
 
 // TestAppendFlowCaptures: every flow of every capture, byte for byte.
