@@ -5,9 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/tcpmortem/tcpmortem/analyzer/app"
-	"github.com/tcpmortem/tcpmortem/flows"
 )
 
 // recordsOf reads a capture and judges its flows as Analyze does (one worker), keeping
@@ -16,23 +13,7 @@ import (
 // time.
 func recordsOf(tb testing.TB, path string) (*records, []*record, time.Time) {
 	tb.Helper()
-	src, err := flows.Open(path, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer src.Close()
-	names := []string{src.Input().Name}
-	ev := &evidenceNamer{files: names}
-	rs := newRecords(names)
-	cfg := DefaultConfig()
-	var tr flowTrace
-	table := flows.NewTable(func(f *flows.Flow) {
-		r := judge(f, f.End, cfg, ev, &tr)
-		rs.add(&r, f, &tr)
-	})
-	table.App = app.New()
-	table.NoLadders = true
-	last := feedTable(tb, src, table)
+	rs, last := forEachJudged(tb, path, nil)
 	return rs, twoSided(rs.all()), last
 }
 

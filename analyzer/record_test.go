@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
@@ -106,13 +107,14 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
-// forEachJudged reads a capture and judges each flow as Analyze does, handing the
-// result, the flow, its trace and its record to fn.
-func forEachJudged(t *testing.T, path string, fn func(*Flow, *flows.Flow, *flowTrace, *records, *record)) {
-	t.Helper()
+// forEachJudged reads a capture and judges each flow as Analyze does (one worker),
+// handing the result, the flow, its trace and its record to fn (nil: none). It returns
+// the records and the last packet's time.
+func forEachJudged(tb testing.TB, path string, fn func(*Flow, *flows.Flow, *flowTrace, *records, *record)) (*records, time.Time) {
+	tb.Helper()
 	src, err := flows.Open(path, 0)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer src.Close()
 	names := []string{src.Input().Name}
@@ -123,9 +125,12 @@ func forEachJudged(t *testing.T, path string, fn func(*Flow, *flows.Flow, *flowT
 		var tr flowTrace
 		r := judge(f, f.End, cfg, ev, &tr)
 		rs.add(&r, f, &tr)
-		c := (r.ID - 1) / recordChunk
-		fn(&r, f, &tr, rs, &rs.chunks[c][(r.ID-1)%recordChunk])
+		if fn != nil {
+			c := (r.ID - 1) / recordChunk
+			fn(&r, f, &tr, rs, &rs.chunks[c][(r.ID-1)%recordChunk])
+		}
 	})
 	table.App = app.New()
-	feedTable(t, src, table)
+	table.NoLadders = true // judging draws no ladder
+	return rs, feedTable(tb, src, table)
 }
