@@ -39,8 +39,10 @@ const (
 	batchSegments = 512
 	batchArena    = batchSegments * 256 // payload bytes a batch holds before it is sent early
 	batchesInRing = 8
-	// roundEvery is how many packets a lone worker tracks between two merges.
-	roundEvery = 4096
+	// roundEvery is how many packets a lone worker tracks between two merges: a batch's
+	// worth, as with several, so that the flows judged in a merge are back on the flows'
+	// free list (flows.Release) before many more begin.
+	roundEvery = batchSegments
 )
 
 // maxShards bounds the shards, and so the workers that can track at once; flowsPerShard

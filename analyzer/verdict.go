@@ -120,13 +120,7 @@ func gapsOf(times []time.Time) []float64 {
 
 func gapList(g []float64) string { return text(nil).gaps(g).String() }
 
-func synTimes(s *flows.Side) []time.Time {
-	n := s.SYNs
-	if n > len(s.SYNTimes) {
-		n = len(s.SYNTimes)
-	}
-	return s.SYNTimes[:n]
-}
+func synTimes(s *flows.Side) []time.Time { return s.SYNTimes(nil) }
 
 // classify decides how a flow's TCP connection ended, or stands at capture end.
 // end is the end of observation: the capture's last packet, or the SYN that replaced

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"encoding/binary"
-	"net/netip"
 	"time"
 )
 
@@ -25,8 +24,12 @@ const dedupeSlots = 4096
 // checksum offload holds only the pseudo-header's sum, the same for every segment of a
 // length, and IPv6 has no identification: a quick retransmission (a tail loss probe
 // can come 10 ms after the original) differs from the original by its TSval alone.
+//
+// It holds no pointer (netip's addresses carry a zone handle), so that writing a slot,
+// once per packet, costs no write barrier and the collector never scans the table.
 type dedupeKey struct {
-	src, dst netip.AddrPort
+	src, dst [16]byte
+	ports    uint32 // source port << 16 | destination port
 	seq, ack uint32
 	plen     int32
 	flags    uint16
@@ -34,12 +37,13 @@ type dedupeKey struct {
 	sum      uint16
 	icmp     uint16 // kind, type and code of an ICMP error; 0 for TCP
 	tsval    uint32
+	used     bool // always true in a key: an unused slot matches none
 }
 
 type dedupeSlot struct {
-	key  dedupeKey
-	t    int64 // capture time, Unix nanoseconds
-	used bool
+	key dedupeKey
+	h   uint64 // key's hash: most slots hold another segment, told apart by it at once
+	t   int64  // capture time, Unix nanoseconds
 }
 
 // Dedupe drops segments captured twice: "tcpdump -i any" sees a packet on a bridge and
@@ -73,17 +77,20 @@ func NewDedupe(window time.Duration) *Dedupe {
 // Keep reports whether seg is to be passed on: false when it is a copy of a segment
 // seen within the window.
 func (d *Dedupe) Keep(seg *Segment) bool {
-	k := dedupeKey{src: seg.Src, dst: seg.Dst, seq: seg.Seq, ack: seg.Ack, plen: int32(seg.PayloadLen),
-		flags: seg.Flags, ipid: seg.IPID, sum: seg.Checksum, tsval: seg.TSval}
+	k := dedupeKey{src: seg.Src.Addr().As16(), dst: seg.Dst.Addr().As16(),
+		ports: uint32(seg.Src.Port())<<16 | uint32(seg.Dst.Port()), seq: seg.Seq, ack: seg.Ack,
+		plen: int32(seg.PayloadLen), flags: seg.Flags, ipid: seg.IPID, sum: seg.Checksum,
+		tsval: seg.TSval, used: true}
 	if seg.Kind == KindICMPError {
 		k.icmp = 1<<15 | uint16(seg.ICMPType)<<8 | uint16(seg.ICMPCode)
 		if seg.ICMPv6 {
 			k.icmp |= 1 << 14
 		}
 	}
-	slot := &d.slots[k.hash()&(dedupeSlots-1)]
+	h := k.hash()
+	slot := &d.slots[h&(dedupeSlots-1)]
 	t := seg.Time.UnixNano()
-	if slot.used && slot.key == k {
+	if slot.h == h && slot.key == k {
 		dt := t - slot.t
 		if dt < 0 {
 			dt = -dt
@@ -96,7 +103,7 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 			return false
 		}
 	}
-	*slot = dedupeSlot{key: k, t: t, used: true}
+	*slot = dedupeSlot{key: k, h: h, t: t}
 	return true
 }
 
@@ -111,9 +118,8 @@ func (k *dedupeKey) hash() uint64 {
 	}
 	mix(uint64(k.plen)<<32 | uint64(k.flags)<<16 | uint64(k.ipid))
 	mix(uint64(k.tsval))
-	mix(uint64(k.sum)<<48 | uint64(k.icmp)<<32 | uint64(k.src.Port())<<16 | uint64(k.dst.Port()))
-	for _, a := range [2]netip.Addr{k.src.Addr(), k.dst.Addr()} {
-		b := a.As16()
+	mix(uint64(k.sum)<<48 | uint64(k.icmp)<<32 | uint64(k.ports))
+	for _, b := range [2]*[16]byte{&k.src, &k.dst} {
 		mix(binary.LittleEndian.Uint64(b[:8]))
 		mix(binary.LittleEndian.Uint64(b[8:]))
 	}

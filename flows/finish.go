@@ -45,7 +45,7 @@ func lastGap(s *Side, def time.Duration) time.Duration {
 	if n < 2 {
 		return def
 	}
-	return s.SYNTimes[n-1].Sub(s.SYNTimes[n-2])
+	return s.SYNAfter[n-1] - s.SYNAfter[n-2]
 }
 
 // deadline says when a flow that has ended may be handed over; ok is false for a flow

@@ -59,8 +59,11 @@ type Side struct {
 	Window      uint16 // last raw window advertised
 	WScale      int8   // window-scale shift from this side's SYN, -1 when none
 
-	SYNs     int // SYN (client) or SYN-ACK (server) segments, retransmissions included
-	SYNTimes [maxSYNTimes]time.Time
+	SYNs int // SYN (client) or SYN-ACK (server) segments, retransmissions included
+	// SYNAfter holds when the first maxSYNTimes of them were sent, as the time since
+	// the first (FirstSYN): SYNTimes gives the times. (Durations, not times: they take
+	// a third of the room, and hold no pointer for the collector to look at.)
+	SYNAfter [maxSYNTimes]time.Duration
 	FirstSYN Mark
 	LastSYN  Mark
 
@@ -187,6 +190,15 @@ type RSTContext struct {
 	// its answer to the RST.
 	SinceActive time.Duration
 	BeforeFIN   [2]bool // whether each side had sent a FIN before the RST
+}
+
+// SYNTimes appends to b the times the side's first SYNs (or SYN-ACKs) were sent, up to
+// maxSYNTimes of them.
+func (s *Side) SYNTimes(b []time.Time) []time.Time {
+	for _, d := range s.SYNAfter[:min(s.SYNs, maxSYNTimes)] {
+		b = append(b, s.FirstSYN.Time.Add(d))
+	}
+	return b
 }
 
 // Side returns the half of the flow sent by d.
