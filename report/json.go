@@ -15,7 +15,8 @@ import (
 func JSON(w io.Writer, r *analyzer.Result, _ Options) error {
 	s := NewJSONStream(w)
 	for i := range r.Flows {
-		s.write(&r.Flows[i]) // already in ID order, and perhaps filtered: no reordering
+		// already in ID order, and perhaps filtered: no reordering
+		s.write(func(b []byte) ([]byte, error) { return appendFlowErr(b, &r.Flows[i]) })
 	}
 	return s.Finish(r)
 }
@@ -56,6 +57,8 @@ type JSONStream struct {
 	spill    *os.File // where held goes past holdBytes
 	spillAt  int64    // the temporary file's size
 	noSpill  bool     // no temporary file: hold in memory
+
+	bg *jsonBackground // see Background
 }
 
 // heldFlow is a flow waiting for an earlier ID: n bytes at offset at (in held when
@@ -88,12 +91,22 @@ func NewJSONStream(w io.Writer) *JSONStream {
 
 // Flow takes a flow as it is judged (fit for analyzer.Options.OnFlow).
 func (s *JSONStream) Flow(f *analyzer.Flow) {
+	if s.bg != nil {
+		s.bg.flow(f)
+		return
+	}
+	s.take(f.ID, func(b []byte) ([]byte, error) { return appendFlowErr(b, f) })
+}
+
+// take places the flow with this ID, which add appends as a line of JSON: written at
+// once when no earlier ID is missing, else held until they have all come.
+func (s *JSONStream) take(id int, add func([]byte) ([]byte, error)) {
 	if s.err != nil {
 		return
 	}
-	if f.ID <= s.next { // below: never, unless a flow comes twice; better late than lost
-		s.write(f)
-		if f.ID == s.next {
+	if id <= s.next { // below: never, unless a flow comes twice; better late than lost
+		s.write(add)
+		if id == s.next {
 			s.advance()
 			s.drain()
 		}
@@ -101,11 +114,12 @@ func (s *JSONStream) Flow(f *analyzer.Flow) {
 	}
 	n := len(s.held)
 	var err error
-	if s.held, err = appendFlowErr(s.held, f); err != nil {
+	if s.held, err = add(s.held); err != nil {
+		s.held = s.held[:n]
 		s.err = err
 		return
 	}
-	*s.slot(f.ID) = heldFlow{at: s.spillAt + int64(n), n: len(s.held) - n}
+	*s.slot(id) = heldFlow{at: s.spillAt + int64(n), n: len(s.held) - n}
 	s.heldLive++
 	if len(s.held) > s.holdBytes {
 		s.spillHeld()
@@ -115,6 +129,14 @@ func (s *JSONStream) Flow(f *analyzer.Flow) {
 // Skip says the flow with this ID is not in the document (fit for
 // analyzer.Options.OnSkip): later flows need not wait for it.
 func (s *JSONStream) Skip(id int) {
+	if s.bg != nil {
+		s.bg.skip(id)
+		return
+	}
+	s.skip(id)
+}
+
+func (s *JSONStream) skip(id int) {
 	switch {
 	case id == s.next:
 		s.advance()
@@ -230,12 +252,12 @@ func (s *JSONStream) encode(v any, prefix string) ([]byte, error) {
 	return bytes.TrimRight(s.buf.Bytes(), "\n"), nil
 }
 
-// write writes a flow at once, encoded straight into the output buffer.
-func (s *JSONStream) write(f *analyzer.Flow) {
+// write writes a flow at once, appended by add straight into the output buffer.
+func (s *JSONStream) write(add func([]byte) ([]byte, error)) {
 	n := len(s.out)
 	s.startLine()
 	var err error
-	if s.out, err = appendFlowErr(s.out, f); err != nil {
+	if s.out, err = add(s.out); err != nil {
 		s.out = s.out[:n]
 		s.err = err
 		return
@@ -271,6 +293,9 @@ func (s *JSONStream) flush() {
 // Finish writes the flows still held (those whose earlier IDs never came) and the
 // rest of the document from the run's Result.
 func (s *JSONStream) Finish(r *analyzer.Result) error {
+	if s.bg != nil {
+		s.bg.finish()
+	}
 	defer func() {
 		if s.spill != nil {
 			s.spill.Close()

@@ -62,7 +62,8 @@ func TestJSONStreamsTheSameDocument(t *testing.T) {
 // both), with filtered-out IDs skipped, and with IDs that never come at all. Every
 // capture of testdata, fed in reverse ID order (the worst case: nothing can be written
 // until the last flow comes) and in the order of a busy capture (each flow a few IDs
-// late, or not), must give the bytes the one-shot JSON gives.
+// late, or not), must give the bytes the one-shot JSON gives; with the flows placed by a
+// goroutine of the stream's own too (Background).
 func TestJSONStreamReorders(t *testing.T) {
 	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.pcap*"))
 	for _, p := range paths {
@@ -103,25 +104,33 @@ func TestJSONStreamReorders(t *testing.T) {
 							filtered.Flows = append(filtered.Flows, f)
 						}
 					}
-					var want, got bytes.Buffer
+					var want bytes.Buffer
 					if err := JSON(&want, &filtered, Options{}); err != nil {
 						t.Fatal(err)
 					}
-					s := NewJSONStream(&got)
-					s.holdBytes = hold
-					for _, f := range order.fl {
-						if filter.keep(f.ID) {
-							s.Flow(f)
-						} else if filter.skip(f.ID) {
-							s.Skip(f.ID)
+					// Placed on the caller's goroutine, and in the background: every
+					// flow a batch of its own, or a few in each, or all in one.
+					for _, batch := range []int{0, 1, 4 << 10, jsonBatchBytes} {
+						var got bytes.Buffer
+						s := NewJSONStream(&got)
+						s.holdBytes = hold
+						if batch > 0 {
+							s.Background().bg.batchBytes = batch
 						}
-					}
-					if err := s.Finish(&filtered); err != nil {
-						t.Fatal(err)
-					}
-					if !bytes.Equal(got.Bytes(), want.Bytes()) {
-						t.Errorf("%s (%s order, hold %d, %s): the reordered document differs from the one-shot one",
-							p, order.name, hold, filter.name)
+						for _, f := range order.fl {
+							if filter.keep(f.ID) {
+								s.Flow(f)
+							} else if filter.skip(f.ID) {
+								s.Skip(f.ID)
+							}
+						}
+						if err := s.Finish(&filtered); err != nil {
+							t.Fatal(err)
+						}
+						if !bytes.Equal(got.Bytes(), want.Bytes()) {
+							t.Errorf("%s (%s order, hold %d, %s, background batches of %d bytes): the reordered document differs from the one-shot one",
+								p, order.name, hold, filter.name, batch)
+						}
 					}
 				}
 			}
@@ -161,7 +170,8 @@ func TestJSONStreamWithoutTempDir(t *testing.T) {
 // BenchmarkJSONStream: a document of 30,000 flows (the HTTP flows of testdata over and
 // over), in ID order, and in the order of a busy capture: each flow finishes 0 to 9
 // lags of 2,000 IDs late, so the stream holds up to ~18,000 flows, well past
-// jsonHoldBytes, and drains them from memory and from the temporary file.
+// jsonHoldBytes, and drains them from memory and from the temporary file. Each on the
+// caller's goroutine, and with the placing in the background (Background).
 func BenchmarkJSONStream(b *testing.B) {
 	var tmpl []analyzer.Flow
 	for _, p := range []string{"app/http_close.pcap", "app/http_keepalive.pcap", "demo/demo.pcapng"} {
@@ -197,18 +207,27 @@ func BenchmarkJSONStream(b *testing.B) {
 		name string
 		fl   []*analyzer.Flow
 	}{{"in_order", inOrder}, {"reordered", reordered}} {
-		b.Run(set.name, func(b *testing.B) {
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			for b.Loop() {
-				s := NewJSONStream(io.Discard)
-				for _, f := range set.fl {
-					s.Flow(f)
-				}
-				if err := s.Finish(res); err != nil {
-					b.Fatal(err)
-				}
+		for _, bg := range []bool{false, true} {
+			name := set.name
+			if bg {
+				name += "/background"
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for b.Loop() {
+					s := NewJSONStream(io.Discard)
+					if bg {
+						s.Background()
+					}
+					for _, f := range set.fl {
+						s.Flow(f)
+					}
+					if err := s.Finish(res); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

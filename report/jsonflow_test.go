@@ -719,17 +719,26 @@ func TestAppendFlowNoAllocs(t *testing.T) {
 }
 
 // TestJSONStreamFlowError: a flow encoding/json refuses stops the stream with its
-// error, as it did before appendFlow.
+// error, as it did before appendFlow; in the background too, where the flow is encoded
+// on the caller's goroutine and the error must still reach Finish.
 func TestJSONStreamFlowError(t *testing.T) {
-	for _, id := range []int{1, 2} { // written at once, and held
-		var out bytes.Buffer
-		s := NewJSONStream(&out)
-		f := baseFlow()
-		f.ID = id
-		f.Duration = math.NaN()
-		s.Flow(&f)
-		if err := s.Finish(&analyzer.Result{}); err == nil || !strings.Contains(err.Error(), "NaN") {
-			t.Errorf("id %d: Finish = %v, want encoding/json's NaN error", id, err)
+	for _, bg := range []bool{false, true} {
+		for _, id := range []int{1, 2} { // written at once, and held
+			var out bytes.Buffer
+			s := NewJSONStream(&out)
+			if bg {
+				s.Background()
+			}
+			good := baseFlow()
+			good.ID = 3 - id
+			f := baseFlow()
+			f.ID = id
+			f.Duration = math.NaN()
+			s.Flow(&good)
+			s.Flow(&f)
+			if err := s.Finish(&analyzer.Result{}); err == nil || !strings.Contains(err.Error(), "NaN") {
+				t.Errorf("id %d, background %v: Finish = %v, want encoding/json's NaN error", id, bg, err)
+			}
 		}
 	}
 }
