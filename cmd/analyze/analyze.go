@@ -91,7 +91,7 @@ be read, 2 for bad usage.`,
 	f.IntVar(&opts.Limit, "limit", 50, "text: draw at most this many flows, the most severe first (0: all)")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the output (also when NO_COLOR is set)")
 	f.BoolVar(&opts.NoApp, "no-app", false, "TCP verdicts only: do not parse HTTP, TLS, SSH and the other protocols")
-	f.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "goroutines tracking flows, over which the flow table is sharded by tuple hash; with 2 or more, reading and decoding run on one more, judging on another, and writing (for JSON, ordering the flows too) on a third; the output is the same for any N")
+	f.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "goroutines tracking flows, over which the flow table is sharded by tuple hash; with 2 or more, reading and decoding run on one more and judging on another (with --format json, ordering and writing the flows on a third); the output is the same for any N")
 	f.IntVar(&opts.MaxFlows, "max-flows", DefaultMaxFlows, "most flows tracked at once; past it the longest-silent are judged early (0: no limit)")
 	f.IntVar(&opts.Config.RetransGiveUp, "retrans-giveup", opts.Config.RetransGiveUp, "retransmissions of the same unacknowledged data that make a give-up")
 	f.IntVar(&opts.Config.KeepAliveGiveUp, "keepalive-giveup", opts.Config.KeepAliveGiveUp, "unanswered keepalive probes that make a keepalive timeout")
