@@ -273,7 +273,7 @@ func Run(o *Options) error {
 	if os.Getenv("GOGC") == "" {
 		stopGC := make(chan struct{})
 		defer close(stopGC)
-		go tuneGC(stopGC)
+		go tuneGC(stopGC, os.Getenv("GOMEMLIMIT") == "")
 	}
 	res, err := analyzer.Analyze(srcs, aopts)
 	stop() // cleared before anything else is written

@@ -18,9 +18,10 @@ import (
 // are recycled and little else is allocated per flow) for 40 MiB less memory.
 const gcHeadroom = 32 << 20
 
-// tuneGC adjusts GOGC as the live heap grows, until stop is closed. A GOGC set in the
-// environment wins: the user asked for it.
-func tuneGC(stop <-chan struct{}) {
+// tuneGC adjusts GOGC as the live heap grows, until stop is closed, and the memory
+// limit with it (unless limit is false). A GOGC or GOMEMLIMIT set in the environment
+// wins: the user asked for it.
+func tuneGC(stop <-chan struct{}, limit bool) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
@@ -32,14 +33,32 @@ func tuneGC(stop <-chan struct{}) {
 		case <-t.C:
 		}
 		metrics.Read(sample)
-		live := sample[0].Value.Uint64()
-		pct := 100
-		if live > 0 && live*100/gcHeadroom > 100 {
-			pct = max(10, int(uint64(gcHeadroom)*100/live))
-		}
-		if pct != last {
-			debug.SetGCPercent(pct)
-			last = pct
-		}
+		last = tuneGCFor(sample[0].Value.Uint64(), last, limit)
 	}
+}
+
+// tuneGCFor sets GOGC for a live heap of live bytes (when it is not last, the GOGC set
+// before) and, with limit, the memory limit; it returns the GOGC.
+//
+// The memory limit (debug.SetMemoryLimit) is the heap's goal plus a sixteenth of the
+// live heap (the runtime's own tables grow with it) plus the headroom again (stacks,
+// the read buffers, a burst of allocation between two looks at the live heap). It
+// rarely starts a collection: it makes the runtime hand freed memory back to the OS.
+// Without it the runtime keeps about a tenth of the heap's goal, and the peak RSS on
+// the bench capture was 189-201 MiB instead of 185-190 MiB (the same number of
+// collections), and a capture twice as long raised it by more (+125 MiB instead of
+// +108 MiB).
+func tuneGCFor(live uint64, last int, limit bool) int {
+	pct := 100
+	if live > 0 && live*100/gcHeadroom > 100 {
+		pct = max(10, int(uint64(gcHeadroom)*100/live))
+	}
+	if pct != last {
+		debug.SetGCPercent(pct)
+	}
+	if limit && live > 0 { // 0: no collection yet, nothing known
+		goal := live + live*uint64(pct)/100
+		debug.SetMemoryLimit(int64(goal + live/16 + gcHeadroom))
+	}
+	return pct
 }
