@@ -44,10 +44,9 @@ func tuneGC(stop <-chan struct{}, limit bool) {
 // live heap (the runtime's own tables grow with it) plus the headroom again (stacks,
 // the read buffers, a burst of allocation between two looks at the live heap). It
 // rarely starts a collection: it makes the runtime hand freed memory back to the OS.
-// Without it the runtime keeps about a tenth of the heap's goal, and the peak RSS on
-// the bench capture was 189-201 MiB instead of 185-190 MiB (the same number of
-// collections), and a capture twice as long raised it by more (+125 MiB instead of
-// +108 MiB).
+// Without it the runtime keeps about a tenth of the heap's goal: the peak RSS on the
+// bench capture was 185-201 MiB instead of 182-186 MiB (the same number of
+// collections), 305-310 MiB instead of 286-297 MiB on the same traffic twice as long.
 func tuneGCFor(live uint64, last int, limit bool) int {
 	pct := 100
 	if live > 0 && live*100/gcHeadroom > 100 {
