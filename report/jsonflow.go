@@ -112,6 +112,17 @@ func (w *jsonWriter) float(f float64) {
 		return
 	}
 	abs := math.Abs(f)
+	// Most values are whole millionths: the analyzer rounds durations to the
+	// microsecond. The float64 nearest to m millionths (|m| < 10^15) is written by
+	// strconv as that decimal, trimmed: no other decimal of 15 digits or fewer is as
+	// near (float64 tells 15.9 digits apart), so it is the shortest that reads back.
+	// Written from the integer, it skips the float-to-decimal conversion.
+	if abs < 1e9 {
+		if m := math.Round(f * 1e6); m != 0 && m/1e6 == f {
+			w.keep(appendMillionths(w.b, int64(m)))
+			return
+		}
+	}
 	fmt := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		fmt = 'e'
@@ -125,6 +136,27 @@ func (w *jsonWriter) float(f float64) {
 			w.b = w.b[:n-1]
 		}
 	}
+}
+
+// appendMillionths appends m millionths as a decimal: the fraction's trailing zeros
+// dropped, and the '.' with them when all are.
+func appendMillionths(b []byte, m int64) []byte {
+	if m < 0 {
+		b = append(b, '-')
+		m = -m
+	}
+	b = strconv.AppendInt(b, m/1e6, 10)
+	frac := m % 1e6
+	if frac == 0 {
+		return b
+	}
+	d := [7]byte{'.', byte('0' + frac/1e5), byte('0' + frac/1e4%10), byte('0' + frac/1e3%10),
+		byte('0' + frac/100%10), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := len(d)
+	for d[n-1] == '0' {
+		n--
+	}
+	return append(b, d[:n]...)
 }
 
 func (w *jsonWriter) floats(fs []float64) {

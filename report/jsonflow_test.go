@@ -332,6 +332,39 @@ func TestAppendFlowTable(t *testing.T) {
 	}
 }
 
+// TestFloatMillionths: a float that is a whole number of millionths (as the analyzer's
+// rounded durations are) is written from the integer; the bytes must be encoding/json's
+// for every magnitude the shortcut takes (under 10^9), both signs, the boundaries, and
+// floats it must not take: near those values but not whole millionths, or millionths
+// with more digits than a float64 tells apart (written the long way).
+func TestFloatMillionths(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	var vs []float64
+	for digits := 1; digits <= 18; digits++ { // past 15, too many digits for the shortcut
+		top := int64(math.Pow10(digits))
+		for range 2000 {
+			m := top/10 + rng.Int63n(top-top/10)
+			if digits == 1 {
+				m = rng.Int63n(10)
+			}
+			v := float64(m) / 1e6
+			vs = append(vs, v, -v, math.Nextafter(v, 2e9), math.Nextafter(v, -2e9))
+		}
+	}
+	for _, d := range []time.Duration{1, 999, 1000, 1001, 123456789, time.Second, 59 * time.Minute, 1<<53 - 1} {
+		vs = append(vs, math.Round(d.Seconds()*1e6)/1e6, durationMS(d), 0.1+0.2, 1e9-1e-6, 1e9, 1e9+1, 999999999.999999)
+	}
+	for _, v := range vs {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendFloatG(v); !bytes.Equal(got, want) {
+			t.Fatalf("%v (bits %#x): wrote %s, encoding/json %s", v, math.Float64bits(v), got, want)
+		}
+	}
+}
+
 func appendFloatG(v float64) []byte {
 	w := jsonWriter{b: nil}
 	w.float(v)
