@@ -821,7 +821,10 @@ func appendJSONString(dst []byte, s string, escapeHTML bool) []byte {
 			start = i
 			continue
 		}
+		// A rune of several bytes (a sentence's "µs"), most often followed by plain
+		// ASCII again: back to eight bytes at a time.
 		i += size
+		i += plainPrefix(s[i:], escapeHTML)
 	}
 	dst = append(dst, s[start:]...)
 	dst = append(dst, '"')

@@ -407,6 +407,15 @@ func TestAppendJSONStringBytes(t *testing.T) {
 	}
 	check(plain + "\u2028" + plain)
 	check(plain + "é<>&" + plain)
+	// Every byte at every place after a rune of several bytes: the scan goes back to
+	// eight bytes at a time after one, and must still stop at the byte to escape.
+	for _, r := range []string{"µ", "é", "€", "😀", "\u2029", "\xff", "\xe2\x80"} {
+		for c := 0; c < 256; c++ {
+			for at := range len(plain) {
+				check("x" + r + plain[:at] + string([]byte{byte(c)}) + plain[at+1:] + r + plain)
+			}
+		}
+	}
 }
 
 // TestAppendRFC3339: the hand-made RFC 3339 writer gives time.AppendFormat's bytes for
