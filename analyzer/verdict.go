@@ -120,8 +120,6 @@ func gapsOf(times []time.Time) []float64 {
 
 func gapList(g []float64) string { return text(nil).gaps(g).String() }
 
-func synTimes(s *flows.Side) []time.Time { return s.SYNTimes(nil) }
-
 // classify decides how a flow's TCP connection ended, or stands at capture end.
 // end is the end of observation: the capture's last packet, or the SYN that replaced
 // this connection on its tuple.
@@ -247,7 +245,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		return j
 	}
 	if s.SYNs > 0 {
-		times := synTimes(s)
+		times := s.SYNTimes(nil)
 		j := judgement{verdict: HandshakeIncomplete, facts: Facts{SYNACKCount: s.SYNs, SYNACKGaps: gapsOf(times), SYNCount: c.SYNs}}
 		// A half-open scan makes thousands of these: built without fmt (see text).
 		j.evidence = append(make([]Evidence, 0, 4), ev.at(c.FirstSYN, "SYN"), ev.at(s.FirstSYN, "SYN-ACK"))
@@ -277,7 +275,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		// Only non-SYN packets from the client and no midstream inference: treat as open.
 		return judgement{verdict: Open, summary: "no handshake seen"}
 	}
-	times := synTimes(c)
+	times := c.SYNTimes(nil)
 	j := judgement{facts: Facts{SYNCount: c.SYNs, SYNGaps: gapsOf(times), SYNSpan: psecs(c.LastSYN.Time.Sub(c.FirstSYN.Time))}}
 	j.evidence = append(make([]Evidence, 0, 3), ev.at(c.FirstSYN, "first SYN"))
 	if c.SYNs > 1 {
@@ -347,7 +345,7 @@ func linuxSYNRetries(times []time.Time) (int, bool) {
 // synBefore is the time of the last SYN the side sent before t (the one t answers).
 func synBefore(side *flows.Side, t time.Time) time.Time {
 	last := side.FirstSYN.Time
-	for _, st := range synTimes(side) {
+	for _, st := range side.SYNTimes(nil) {
 		if st.After(t) {
 			break
 		}
