@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/tcpmortem/tcpmortem/flows"
 	"github.com/tcpmortem/tcpmortem/flows/stream"
@@ -883,7 +884,7 @@ func (ms *msgState) parseRedis(d flows.Direction, m stream.Meta, final bool) {
 			rd.Inline = true
 			f := bytes.Fields(line)
 			if len(f) > 0 {
-				rd.Command = string(bytes.ToUpper(f[0][:min(len(f[0]), 32)]))
+				rd.Command = redisCommandName(f[0])
 			}
 			if len(f) > 1 {
 				rd.Key = printable(f[1], 128)
@@ -899,12 +900,17 @@ func (ms *msgState) parseRedis(d flows.Direction, m stream.Meta, final bool) {
 	}
 }
 
+// redisCommandName is a command's name as Info keeps it: upper case, printable ASCII, at
+// most 32 bytes. (bytes.ToUpper would turn each byte that is not UTF-8 into the
+// three bytes of U+FFFD, past the bound: no command name has one.)
+func redisCommandName(b []byte) string { return strings.ToUpper(printable(b, 32)) }
+
 // redisElement keeps the text of the command's first two elements.
 func (ms *msgState) redisElement() {
 	rd := ms.st.info.Redis
 	switch ms.rIndex {
 	case 0:
-		rd.Command = string(bytes.ToUpper(ms.rText[:min(len(ms.rText), 32)]))
+		rd.Command = redisCommandName(ms.rText)
 	case 1:
 		rd.Key = printable(ms.rText, 128)
 	}
