@@ -146,17 +146,7 @@ func appendMillionths(b []byte, m int64) []byte {
 		m = -m
 	}
 	b = strconv.AppendInt(b, m/1e6, 10)
-	frac := m % 1e6
-	if frac == 0 {
-		return b
-	}
-	d := [7]byte{'.', byte('0' + frac/1e5), byte('0' + frac/1e4%10), byte('0' + frac/1e3%10),
-		byte('0' + frac/100%10), byte('0' + frac/10%10), byte('0' + frac%10)}
-	n := len(d)
-	for d[n-1] == '0' {
-		n--
-	}
-	return append(b, d[:n]...)
+	return appendFraction(b, uint32(m%1e6)*1000, true)
 }
 
 func (w *jsonWriter) floats(fs []float64) {
@@ -582,18 +572,25 @@ func appendRFC3339(c *secondText, b []byte, t time.Time, trim bool) ([]byte, boo
 		return b, false
 	}
 	b = append(b, c.date[:]...)
-	if ns := uint32(t.Nanosecond()); ns != 0 || !trim {
-		// Each digit on its own (no chain of divisions, each waiting for the last).
-		frac := [10]byte{'.', byte('0' + ns/1e8), byte('0' + ns/1e7%10), byte('0' + ns/1e6%10),
-			byte('0' + ns/1e5%10), byte('0' + ns/1e4%10), byte('0' + ns/1e3%10),
-			byte('0' + ns/100%10), byte('0' + ns/10%10), byte('0' + ns%10)}
-		n := len(frac)
-		for trim && frac[n-1] == '0' {
-			n-- // stops at a digit: ns is not 0
-		}
-		b = append(b, frac[:n]...)
-	}
+	b = appendFraction(b, uint32(t.Nanosecond()), trim)
 	return append(b, c.zone[:c.zoneN]...), true
+}
+
+// appendFraction appends ns nanoseconds as a second's fraction: '.' and nine digits,
+// or (trim) with the trailing zeros dropped, and nothing at all for 0.
+func appendFraction(b []byte, ns uint32, trim bool) []byte {
+	if ns == 0 && trim {
+		return b
+	}
+	// Each digit on its own (no chain of divisions, each waiting for the last).
+	frac := [10]byte{'.', byte('0' + ns/1e8), byte('0' + ns/1e7%10), byte('0' + ns/1e6%10),
+		byte('0' + ns/1e5%10), byte('0' + ns/1e4%10), byte('0' + ns/1e3%10),
+		byte('0' + ns/100%10), byte('0' + ns/10%10), byte('0' + ns%10)}
+	n := len(frac)
+	for trim && frac[n-1] == '0' {
+		n-- // stops at a digit: ns is not 0
+	}
+	return append(b, frac[:n]...)
 }
 
 // set works out the text of t's second, unix.
