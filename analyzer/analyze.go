@@ -175,10 +175,9 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res.Summary.TrailingPackets = rs.table.Trailing
 	res.Summary.PeakLiveFlows = rs.table.PeakLive
 
-	all := recs.all()
-	res.Summary.Flows, res.Total = len(all), len(all)
+	res.Summary.Flows, res.Total = recs.n, recs.n
 	res.Flows = kept.byID()
-	seen := twoSided(all) // a half-captured flow proves nothing about the missing side
+	seen := recs.list(twoSided) // a half-captured flow proves nothing about the missing side
 	res.Findings = findings(recs, seen, opts.Config)
 	if n := rs.table.Evicted; n > 0 {
 		res.Findings = append(res.Findings, Finding{Kind: KindFlowLimit, Severity: SevWarn, Endpoint: "",

@@ -14,7 +14,7 @@ import (
 func recordsOf(tb testing.TB, path string) (*records, []*record, time.Time) {
 	tb.Helper()
 	rs, last := forEachJudged(tb, path, nil)
-	return rs, twoSided(rs.all()), last
+	return rs, rs.list(twoSided), last
 }
 
 // endInput is what the end-of-run phase reads: a capture's two-sided records and

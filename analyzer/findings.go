@@ -67,17 +67,10 @@ func findings(rs *records, fl []*record, cfg Config) []Finding {
 // findCtx is what the findings share: the records' arena and evidence table.
 type findCtx struct{ rs *records }
 
-// twoSided leaves out the flows only half captured: they prove nothing about the
-// missing side, so no finding (or state count) may rest on them.
-func twoSided(all []*record) []*record {
-	out := make([]*record, 0, len(all))
-	for _, f := range all {
-		if f.Verdict() != OneSided {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+// twoSided says whether the capture shows both sides of a flow: one only half
+// captured proves nothing about the missing side, so no finding (or state count) may
+// rest on it.
+func twoSided(f *record) bool { return f.Verdict() != OneSided }
 
 // maxProofFlows is how many flows lend a finding their decisive frames.
 const maxProofFlows = 3

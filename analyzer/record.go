@@ -478,12 +478,21 @@ func (rs *records) byID(id int) *record {
 	return nil
 }
 
-// all lists the records by ID (pointers into the chunks, which stay where they are).
-func (rs *records) all() []*record {
-	out := make([]*record, 0, rs.n)
+// list lists the records that keep takes, by ID (pointers into the chunks, which
+// stay where they are).
+func (rs *records) list(keep func(*record) bool) []*record {
+	n := 0
 	for _, c := range rs.chunks {
 		for i := range c {
-			if c[i].id != 0 {
+			if c[i].id != 0 && keep(&c[i]) {
+				n++
+			}
+		}
+	}
+	out := make([]*record, 0, n)
+	for _, c := range rs.chunks {
+		for i := range c {
+			if c[i].id != 0 && keep(&c[i]) {
 				out = append(out, &c[i])
 			}
 		}

@@ -253,37 +253,33 @@ const maxTimelineEndpoints = 12
 
 // buildTimeline counts, for each endpoint, its sockets in each state over time.
 // A state still held when the capture ended stays counted to the end of the chart.
-// It reads the records once to find the busiest endpoints, then once per charted
-// endpoint for its states (which the records keep apart: one endpoint's pass decodes
-// only its side's), and holds one endpoint's edges at a time: a capture of millions of
-// connections charts in the memory of its busiest endpoint's, not of all the spans at
-// once.
+// It reads the records once to find the busiest endpoints, then sweeps them once per
+// charted endpoint for its states (which the records keep apart: one endpoint's pass
+// decodes only its side's; see timelineSweep): a capture of millions of connections
+// charts in the memory of the sockets open at once, and of a few bytes for each
+// instant a count changes.
 func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
-	type group struct {
-		role  string
-		side  flows.Direction
-		srv   uint32   // a server's index in rs.servers
-		host  [16]byte // a client host's address, as its records keep it
-		key   string
-		flows int
-		spans bool // any span to chart
-	}
-	var groups []*group
+	return buildTimelineWith(rs, fl, end, &timelineSweep{sweepParams: defaultSweep})
+}
+
+// buildTimelineWith is buildTimeline with the sweep given (its pace set).
+func buildTimelineWith(rs *records, fl []*record, end time.Time, sweep *timelineSweep) []StateSeries {
+	var groups []*timelineGroup
 	// A server's group by its index in rs.servers (one per endpoint); a client host's
 	// by its address, remembering the last one looked up: the records of one host
 	// tend to come together (a loopback capture has a single one). A client host is its
 	// address alone, an IPv4-mapped one as the IPv4 it is: the same 16 bytes in a
 	// record either way (see endpointOf).
-	byServer := make([]*group, len(rs.servers))
-	byHost := map[[16]byte]*group{}
-	var lastHost *group
-	hostGroup := func(f *record) *group {
+	byServer := make([]*timelineGroup, len(rs.servers))
+	byHost := map[[16]byte]*timelineGroup{}
+	var lastHost *timelineGroup
+	hostGroup := func(f *record) *timelineGroup {
 		if h := lastHost; h != nil && f.client.ip == h.host {
 			return h
 		}
 		g := byHost[f.client.ip]
 		if g == nil {
-			g = &group{role: "client", side: flows.FromClient, host: f.client.ip,
+			g = &timelineGroup{role: "client", side: flows.FromClient, host: f.client.ip,
 				key: netip.AddrFrom16(f.client.ip).Unmap().String()}
 			byHost[f.client.ip] = g
 			groups = append(groups, g)
@@ -295,11 +291,11 @@ func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
 	for _, f := range fl {
 		g := byServer[f.srv]
 		if g == nil {
-			g = &group{role: "server", side: flows.FromServer, srv: f.srv, key: rs.server(f).String()}
+			g = &timelineGroup{role: "server", side: flows.FromServer, srv: f.srv, key: rs.server(f).String()}
 			byServer[f.srv] = g
 			groups = append(groups, g)
 		}
-		for _, g := range [2]*group{g, hostGroup(f)} {
+		for _, g := range [2]*timelineGroup{g, hostGroup(f)} {
 			g.flows++
 			if !g.spans {
 				buf = rs.spansOf(f, g.side, buf[:0])
@@ -313,7 +309,7 @@ func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
 			list = append(list, g)
 		}
 	}
-	slices.SortFunc(list, func(a, b *group) int {
+	slices.SortFunc(list, func(a, b *timelineGroup) int {
 		if a.flows != b.flows {
 			return cmp.Compare(b.flows, a.flows)
 		}
@@ -329,48 +325,65 @@ func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
 	if len(list) == 0 {
 		return out
 	}
-	// A socket passes through a state once: a state's edges are at most two per flow.
-	// Each state's first block holds that many of the busiest endpoint's, up to a
-	// bound (a small capture's fit in it); the first blocks, and the lists of blocks,
-	// are cut from one allocation each.
-	edges := make([]edgeList, len(SocketStates))
-	room := 2 * min(list[0].flows, edgeBlock/2)
-	firsts, heads := make([]int64, len(edges)*room), make([][]int64, len(edges))
-	for i := range edges {
-		heads[i] = firsts[i*room : i*room : (i+1)*room]
-		edges[i].blocks = heads[i : i+1 : i+1]
-	}
-	var sorter edgeSorter
+	wm := watermarks(fl, sweep.block)
 	endNs := edgeEnd(end)
 	for _, g := range list {
-		for i := range edges {
-			edges[i].reset()
-		}
-		for _, f := range fl {
-			if g.side == flows.FromServer && f.srv != g.srv || g.side == flows.FromClient && f.client.ip != g.host {
-				continue
-			}
-			buf = rs.spansOf(f, g.side, buf[:0])
-			for _, sp := range buf {
-				edges[sp.state].addSpan(sp, endNs)
-			}
-		}
 		ss := StateSeries{Endpoint: g.key, Role: g.role, Flows: g.flows,
 			States: map[SocketState][]StatePoint{}, Peak: map[SocketState]StatePoint{}}
-		for st := range edges {
-			if edges[st].n == 0 {
-				continue
-			}
-			pts, peak := countEdges(sorter.sort(&edges[st]), maxSeriesPoints)
-			if peak.N == 0 {
-				continue // only instants: nothing to chart
-			}
-			ss.States[SocketStates[st]] = pts
-			ss.Peak[SocketStates[st]] = peak
+		if sweep.atOnce || !sweep.chart(rs, fl, wm, g, endNs, &ss) {
+			chartAtOnce(rs, fl, g, endNs, &ss)
 		}
 		out = append(out, ss)
 	}
 	return out
+}
+
+// timelineGroup is an endpoint the timeline may chart: a server, or a client host.
+type timelineGroup struct {
+	role  string
+	side  flows.Direction
+	srv   uint32   // a server's index in rs.servers
+	host  [16]byte // a client host's address, as its records keep it
+	key   string
+	flows int
+	spans bool // any span to chart
+}
+
+// has says whether flow f is one of the group's.
+func (g *timelineGroup) has(f *record) bool {
+	if g.side == flows.FromServer {
+		return f.srv == g.srv
+	}
+	return f.client.ip == g.host
+}
+
+// chartAtOnce is what timelineSweep.chart does, for a capture whose timestamps go
+// back: every edge of the endpoint's states held at once, sorted, and counted.
+func chartAtOnce(rs *records, fl []*record, g *timelineGroup, end int64, ss *StateSeries) {
+	// A socket passes through a state once: a state's edges are at most two per flow.
+	edges := make([]edgeList, len(SocketStates))
+	var sorter edgeSorter
+	var buf []span
+	for _, f := range fl {
+		if !g.has(f) {
+			continue
+		}
+		buf = rs.spansOf(f, g.side, buf[:0])
+		for _, sp := range buf {
+			edges[sp.state].addSpan(sp, end)
+		}
+	}
+	for st := range edges {
+		if edges[st].n == 0 {
+			continue
+		}
+		pts, peak := countEdges(sorter.sort(&edges[st]), maxSeriesPoints)
+		if peak.N == 0 {
+			continue // only instants: nothing to chart
+		}
+		ss.States[SocketStates[st]] = pts
+		ss.Peak[SocketStates[st]] = peak
+	}
 }
 
 // An edge is a span's start or end as one sortable number: its time in ns, doubled,
@@ -461,19 +474,21 @@ type edgeSorter struct {
 // comparison sort takes log2(n) steps an edge (twenty for a million): half the time,
 // on the bench capture. Times crowded into a few buckets sort no worse than
 // slices.Sort sorts them (it sorts each bucket that is not small).
-func (s *edgeSorter) sort(l *edgeList) []int64 {
+func (s *edgeSorter) sort(l *edgeList) []int64 { return s.sortBlocks(l.blocks[:l.used], l.n) }
+
+// sortBlocks is sort for the n edges of blocks.
+func (s *edgeSorter) sortBlocks(blocks [][]int64, n int) []int64 {
 	switch {
-	case l.n == 0:
+	case n == 0:
 		return nil
-	case l.used == 1 && l.n < 64: // a few: in place
-		slices.Sort(l.blocks[0])
-		return l.blocks[0]
+	case len(blocks) == 1 && n < 64: // a few: in place
+		slices.Sort(blocks[0])
+		return blocks[0]
 	}
-	if cap(s.out) < l.n {
-		s.out = make([]int64, l.n)
+	if cap(s.out) < n {
+		s.out = make([]int64, n)
 	}
-	out := s.out[:l.n]
-	blocks := l.blocks[:l.used]
+	out := s.out[:n]
 	lo, hi := blocks[0][0], blocks[0][0]
 	for _, b := range blocks {
 		for _, e := range b {
@@ -482,7 +497,7 @@ func (s *edgeSorter) sort(l *edgeList) []int64 {
 	}
 	// An edge's bucket is its distance from the smallest, unsigned (the subtraction
 	// may wrap, the distance cannot), shifted right to leave fewer buckets than edges.
-	shift := max(0, bits.Len64(uint64(hi-lo))-bits.Len(uint(l.n/2)))
+	shift := max(0, bits.Len64(uint64(hi-lo))-bits.Len(uint(n/2)))
 	nb := int(uint64(hi-lo)>>shift) + 1
 	if cap(s.bucket) < nb+1 {
 		s.bucket = make([]int, nb+1)

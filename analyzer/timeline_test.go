@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"net/netip"
@@ -11,6 +12,8 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/tcpmortem/tcpmortem/flows"
 )
 
 // thin is the plain form of countEdges' thinning: all points first, then each run
@@ -230,5 +233,104 @@ func TestTimelineAsPlain(t *testing.T) {
 	}
 	if charted == 0 {
 		t.Fatal("no endpoint charted")
+	}
+}
+
+// TestTimelineSweepPaces: the sweep's result does not depend on its pace. Blocks of a
+// few records and a flush after every one of them make the small captures of
+// testdata flush edges hundreds of times, as the bench capture does; charting every
+// endpoint at once (the sweep's fallback) gives the same; all as the plain oracle.
+// The records in reverse order too: the watermarks then hold every edge back to the
+// end, and the sweep never gives up (it would if they were taken block by block).
+func TestTimelineSweepPaces(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.pcap*"))
+	paces := []sweepParams{{block: 1, flushMin: 1}, {block: 3, flushMin: 1}, {block: 2, flushMin: 7},
+		{block: 64, flushMin: 1}, {atOnce: true, block: 1}}
+	flushes := 0
+	for _, p := range paths {
+		rs, fl, end := recordsOf(t, p)
+		want := plainTimeline(rs, fl, end)
+		back := slices.Clone(fl)
+		slices.Reverse(back)
+		for _, pace := range paces {
+			for _, order := range [][]*record{fl, back} {
+				sweep := &timelineSweep{sweepParams: pace}
+				if got := buildTimelineWith(rs, order, end, sweep); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s at pace %+v: timeline differs from the plain one", p, pace)
+				}
+				if sweep.gaveUp > 0 {
+					t.Errorf("%s at pace %+v: the sweep gave up on %d endpoints", p, pace, sweep.gaveUp)
+				}
+			}
+		}
+		if len(fl) > 1 && len(want) > 0 {
+			flushes++
+		}
+	}
+	if flushes < 10 {
+		t.Fatalf("only %d captures with more than one record charted", flushes)
+	}
+}
+
+// TestSweepCountsAsCountEdges: a state's sweep, fed spans in order of their start with
+// a watermark at the next block's first start, counts what countEdges counts of all
+// the edges sorted: the same points, thinned the same, the same peak. The times are
+// coarse, so that many edges fall on a watermark's instant, and ends come up to 50
+// instants later, so that many wait through several flushes.
+func TestSweepCountsAsCountEdges(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano()
+	for _, n := range []int{1, 5, 399, 401, 3000} {
+		for _, block := range []int{1, 4, 100} {
+			end := edgeEnd(time.Unix(0, base+int64(n/2)*1000))
+			spans := make([]span, n)
+			for i := range spans {
+				from := base + int64(r.IntN(n/3+1))*1000
+				spans[i] = span{from: from, to: from + int64(r.IntN(50))*1000}
+			}
+			slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+			var edges []int64
+			s := timelineSweep{sweepParams: sweepParams{block: block, flushMin: 1}}
+			s.reset()
+			st := &s.states[0]
+			for i, sp := range spans {
+				if i > 0 && i%block == 0 {
+					s.flush(sp.from)
+				}
+				st.pend = appendEdges(st.pend, sp, end)
+				edges = appendEdges(edges, sp, end)
+			}
+			s.flush(math.MaxInt64)
+			slices.Sort(edges)
+			wantPts, wantPeak := countEdges(edges, maxSeriesPoints)
+			pts, peak := st.series(maxSeriesPoints)
+			if !reflect.DeepEqual(pts, wantPts) || peak != wantPeak {
+				t.Errorf("n=%d block=%d: %d points, peak %v; countEdges: %d points, peak %v", n, block, len(pts), peak, len(wantPts), wantPeak)
+			}
+		}
+	}
+}
+
+// TestTimelineSweepGivesUp: a state that starts before what the sweep has counted
+// already (timestamps that go back) makes the sweep give up, having charted nothing,
+// rather than count it out of order. Watermarks past every record's start stand in
+// for such a capture: after the first block, everything seen is counted at once.
+func TestTimelineSweepGivesUp(t *testing.T) {
+	rs, fl, end := recordsOf(t, filepath.Join("..", "testdata", "demo", "demo.pcapng"))
+	if len(fl) < 3 {
+		t.Fatalf("%d records", len(fl))
+	}
+	wm := make([]int64, len(fl))
+	for i := range wm {
+		wm[i] = end.UnixNano() + 1
+	}
+	s := timelineSweep{sweepParams: sweepParams{block: 1, flushMin: 1}}
+	g := &timelineGroup{role: "server", side: flows.FromServer, srv: fl[len(fl)-1].srv}
+	ss := StateSeries{States: map[SocketState][]StatePoint{}, Peak: map[SocketState]StatePoint{}}
+	if s.chart(rs, fl, wm, g, edgeEnd(end), &ss) {
+		t.Fatal("the sweep went on past states older than what it had counted")
+	}
+	if len(ss.States) != 0 || len(ss.Peak) != 0 {
+		t.Errorf("the sweep gave up but charted %v", ss.States)
 	}
 }

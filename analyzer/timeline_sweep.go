@@ -1,0 +1,229 @@
+package analyzer
+
+import (
+	"encoding/binary"
+	"math"
+	"time"
+)
+
+// The timeline's sweep: an endpoint's state counts over time, read off its records in
+// ID order without holding all their edges at once.
+//
+// Records come in the order their flows started, and a flow's states start no earlier
+// than its first packet. So once the sweep is past the records that start before some
+// time w, every edge earlier than w is known: those are counted, in order, and let go.
+// What is held is the edges not yet counted (the states still open at the sweep's
+// point: proportional to the sockets open at once, not to the capture's length) and
+// the counts themselves, a few bytes an instant, packed, because thinning a series to
+// maxSeriesPoints needs the number of its instants before its first point.
+
+// sweepParams set the sweep's pace; tests make them small, to flush often.
+type sweepParams struct {
+	// block is how many records share one watermark: the least start of those records
+	// and all later ones.
+	block int
+	// flushMin is how many edges wait, at least, before they are sorted and counted:
+	// fewer, larger sorts.
+	flushMin int
+	// atOnce skips the sweep: every endpoint is charted by chartAtOnce.
+	atOnce bool
+}
+
+var defaultSweep = sweepParams{block: 4096, flushMin: 1 << 16}
+
+// watermarks are, for each block of records of fl, the earliest start of that
+// block's records and all after it: the time before which no later record's state
+// can start. Records out of time order (several files not in time order) lower the
+// watermarks of the blocks before them, which only holds more edges back.
+func watermarks(fl []*record, block int) []int64 {
+	n := (len(fl) + block - 1) / block
+	wm := make([]int64, n)
+	low := int64(math.MaxInt64)
+	for b := n - 1; b >= 0; b-- {
+		for _, f := range fl[b*block : min(len(fl), (b+1)*block)] {
+			low = min(low, f.start)
+		}
+		wm[b] = low
+	}
+	return wm
+}
+
+// stateSweep is one state's sweep.
+type stateSweep struct {
+	pend []int64 // edges not yet counted (appendEdges' form), in no order
+	// log holds the instants counted so far, in order, each as the time since the one
+	// before (uvarint; the first as it is, varint) and the count's change (varint).
+	log      []byte
+	instants int
+	lastT    int64 // the last instant counted
+	n        int   // the count after it
+	peakT    int64
+	peakN    int
+	edges    int // edges seen in all
+}
+
+// timelineSweep charts one endpoint at a time; its space is kept from one to the next.
+type timelineSweep struct {
+	sweepParams
+	states []stateSweep // by index in SocketStates
+	sorter edgeSorter
+	buf    []span
+	one    [1][]int64 // the edges sortBlocks sorts
+	done   int64      // the watermark of the last flush: every edge before it is counted
+	gaveUp int        // endpoints the sweep gave up on (see chart)
+}
+
+func (s *timelineSweep) reset() {
+	if s.states == nil {
+		s.states = make([]stateSweep, len(SocketStates))
+	}
+	for i := range s.states {
+		st := &s.states[i]
+		*st = stateSweep{pend: st.pend[:0], log: st.log[:0]}
+	}
+	s.done = math.MinInt64
+}
+
+// chart fills ss.States and ss.Peak with endpoint g's states, read off its records
+// in fl; wm are fl's watermarks, end the capture's end as edgeEnd gives it. It says
+// false, having charted nothing, when a state starts or ends before what it counted
+// already (timestamps that go back in a capture): the caller then counts the
+// endpoint's edges all at once.
+func (s *timelineSweep) chart(rs *records, fl []*record, wm []int64, g *timelineGroup, end int64, ss *StateSeries) bool {
+	s.reset()
+	// Each flush sorts what came since the one before and looks again at what still
+	// waits: flushing no more often than that many edges came keeps every edge's
+	// share of the looking constant.
+	added, waiting := 0, 0
+	for b, w := range wm {
+		if added >= max(s.flushMin, waiting) {
+			waiting = s.flush(w)
+			added = 0
+		}
+		for _, f := range fl[b*s.block : min(len(fl), (b+1)*s.block)] {
+			if !g.has(f) {
+				continue
+			}
+			s.buf = rs.spansOf(f, g.side, s.buf[:0])
+			for _, sp := range s.buf {
+				st := &s.states[sp.state]
+				k := len(st.pend)
+				st.pend = appendEdges(st.pend, sp, end)
+				for _, e := range st.pend[k:] {
+					if e>>1 < s.done { // before what was counted already
+						s.gaveUp++
+						return false
+					}
+				}
+				added += len(st.pend) - k
+			}
+		}
+	}
+	s.flush(math.MaxInt64)
+	for i := range s.states {
+		if pts, peak := s.states[i].series(maxSeriesPoints); peak.N > 0 { // else only instants: nothing to chart
+			ss.States[SocketStates[i]] = pts
+			ss.Peak[SocketStates[i]] = peak
+		}
+	}
+	return true
+}
+
+// flush counts every waiting edge earlier than w (math.MaxInt64: all of them), and
+// says how many still wait.
+func (s *timelineSweep) flush(w int64) int {
+	limit := int64(math.MaxInt64)
+	if w < math.MaxInt64/2 {
+		limit = w * 2 // an edge is its time doubled, plus one for an open
+	}
+	waiting := 0
+	for i := range s.states {
+		st := &s.states[i]
+		// Move the edges due to the front, those that wait to the back.
+		due := 0
+		for j, e := range st.pend {
+			if e < limit {
+				st.pend[due], st.pend[j] = e, st.pend[due]
+				due++
+			}
+		}
+		if due > 0 {
+			s.one[0] = st.pend[:due]
+			st.count(s.sorter.sortBlocks(s.one[:], due))
+			st.pend = append(st.pend[:0], st.pend[due:]...)
+		}
+		waiting += len(st.pend)
+	}
+	s.done = w
+	return waiting
+}
+
+// count adds sorted edges, all later than those counted before, to the log.
+func (st *stateSweep) count(edges []int64) {
+	st.edges += len(edges)
+	n := st.n
+	for i, e := range edges {
+		n += int(e&1)<<1 - 1
+		t := e >> 1
+		if i+1 < len(edges) && edges[i+1]>>1 == t {
+			continue
+		}
+		if st.instants == 0 {
+			st.log = binary.AppendVarint(st.log, t)
+		} else {
+			st.log = binary.AppendUvarint(st.log, uint64(t-st.lastT))
+		}
+		st.log = binary.AppendVarint(st.log, int64(n-st.n))
+		if n > st.peakN {
+			st.peakT, st.peakN = t, n
+		}
+		st.instants++
+		st.lastT, st.n = t, n
+	}
+}
+
+// series is what countEdges says of the edges counted: the logged series, thinned
+// to max points as countEdges thins it, and its peak.
+func (st *stateSweep) series(max int) ([]StatePoint, StatePoint) {
+	if st.edges == 0 {
+		return nil, StatePoint{}
+	}
+	peak := StatePoint{T: time.Unix(0, st.peakT).UTC(), N: st.peakN}
+	instants := st.instants
+	per := 1
+	if max > 0 && instants > max {
+		per = (instants + max - 1) / max
+	}
+	pts := make([]StatePoint, 0, min(instants, instants/per+2))
+	point := func(t int64, n int) StatePoint { return StatePoint{T: time.Unix(0, t).UTC(), N: n} }
+	var t, runT int64
+	n, runN, j := 0, 0, 0
+	b := st.log
+	for k := 0; k < instants; k++ {
+		var w int
+		if k == 0 {
+			t, w = binary.Varint(b)
+		} else {
+			var dt uint64
+			dt, w = binary.Uvarint(b)
+			t += int64(dt)
+		}
+		dn, w2 := binary.Varint(b[w:])
+		b = b[w+w2:]
+		n += int(dn)
+		if j == 0 {
+			runT, runN = t, n
+		} else if n > runN {
+			runN = n
+		}
+		j++
+		if j == per || k+1 == instants {
+			pts = append(pts, point(runT, runN))
+			j = 0
+		}
+	}
+	if per > 1 && len(pts) > 0 && pts[len(pts)-1].T.UnixNano() != t {
+		pts = append(pts, point(t, n))
+	}
+	return pts, peak
+}
