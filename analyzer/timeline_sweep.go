@@ -50,10 +50,9 @@ func watermarks(fl []*record, block int) []int64 {
 
 // stateSweep is one state's sweep.
 type stateSweep struct {
-	pend []int64 // edges not yet counted (appendEdges' form), in no order
-	// log holds the instants counted so far, in order, each as the time since the one
-	// before (uvarint; the first as it is, varint) and the count's change (varint).
-	log      []byte
+	pend     []int64  // edges not yet counted (appendEdges' form), in no order
+	log      countLog // the instants counted so far, in order
+	firstT   int64    // the first of them
 	instants int
 	lastT    int64 // the last instant counted
 	n        int   // the count after it
@@ -79,7 +78,7 @@ func (s *timelineSweep) reset() {
 	}
 	for i := range s.states {
 		st := &s.states[i]
-		*st = stateSweep{pend: st.pend[:0], log: st.log[:0]}
+		*st = stateSweep{pend: st.pend[:0], log: st.log.reuse()}
 	}
 	s.done = math.MinInt64
 }
@@ -169,11 +168,9 @@ func (st *stateSweep) count(edges []int64) {
 			continue
 		}
 		if st.instants == 0 {
-			st.log = binary.AppendVarint(st.log, t)
-		} else {
-			st.log = binary.AppendUvarint(st.log, uint64(t-st.lastT))
+			st.firstT, st.lastT = t, t
 		}
-		st.log = binary.AppendVarint(st.log, int64(n-st.n))
+		st.log.add(uint64(t-st.lastT), n-st.n)
 		if n > st.peakN {
 			st.peakT, st.peakN = t, n
 		}
@@ -196,21 +193,13 @@ func (st *stateSweep) series(max int) ([]StatePoint, StatePoint) {
 	}
 	pts := make([]StatePoint, 0, min(instants, instants/per+2))
 	point := func(t int64, n int) StatePoint { return StatePoint{T: time.Unix(0, t).UTC(), N: n} }
-	var t, runT int64
+	t, runT := st.firstT, int64(0)
 	n, runN, j := 0, 0, 0
-	b := st.log
+	r := st.log.reader()
 	for k := 0; k < instants; k++ {
-		var w int
-		if k == 0 {
-			t, w = binary.Varint(b)
-		} else {
-			var dt uint64
-			dt, w = binary.Uvarint(b)
-			t += int64(dt)
-		}
-		dn, w2 := binary.Varint(b[w:])
-		b = b[w+w2:]
-		n += int(dn)
+		dt, dn := r.next()
+		t += int64(dt)
+		n += dn
 		if j == 0 {
 			runT, runN = t, n
 		} else if n > runN {
@@ -226,4 +215,65 @@ func (st *stateSweep) series(max int) ([]StatePoint, StatePoint) {
 		pts = append(pts, point(t, n))
 	}
 	return pts, peak
+}
+
+// countLog is a sweep's instants, packed: each as the time since the one before and
+// the change of the count, both varints. A capture's timestamps are most often whole
+// microseconds (pcap's), so a time in whole µs is written in µs, its lowest bit
+// clear: an instant then takes two or three bytes. The log grows by blocks, which
+// appending never copies.
+type countLog struct {
+	blocks [][]byte // all full but the last
+	used   int      // blocks in use
+}
+
+const countLogBlock = 64 << 10
+
+func (l *countLog) reuse() countLog {
+	for i := range l.blocks[:l.used] {
+		l.blocks[i] = l.blocks[i][:0]
+	}
+	return countLog{blocks: l.blocks}
+}
+
+func (l *countLog) add(dt uint64, dn int) {
+	k := l.used - 1
+	if k < 0 || cap(l.blocks[k])-len(l.blocks[k]) < 2*binary.MaxVarintLen64 {
+		if l.used == len(l.blocks) {
+			l.blocks = append(l.blocks, make([]byte, 0, countLogBlock))
+		}
+		l.used++
+		k++
+	}
+	// Edges are times doubled (see appendEdges): dt < 1<<63, the shift loses nothing.
+	if dt%1000 == 0 {
+		dt = dt / 1000 << 1
+	} else {
+		dt = dt<<1 | 1
+	}
+	b := binary.AppendUvarint(l.blocks[k], dt)
+	l.blocks[k] = binary.AppendVarint(b, int64(dn))
+}
+
+// countLogReader reads a countLog from its start.
+type countLogReader struct {
+	blocks [][]byte
+	b      []byte
+}
+
+func (l *countLog) reader() countLogReader {
+	return countLogReader{blocks: l.blocks[:l.used]}
+}
+
+func (r *countLogReader) next() (dt uint64, dn int) {
+	for len(r.b) == 0 {
+		r.b, r.blocks = r.blocks[0], r.blocks[1:]
+	}
+	v, w := binary.Uvarint(r.b)
+	d, w2 := binary.Varint(r.b[w:])
+	r.b = r.b[w+w2:]
+	if v&1 == 0 {
+		return v >> 1 * 1000, int(d)
+	}
+	return v >> 1, int(d)
 }
