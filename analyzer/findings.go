@@ -140,21 +140,40 @@ func groupBy[K comparable](fl []*record, key func(*record) (K, bool)) ([]K, map[
 
 // groupByServer is groupBy with the flows' server for key, the flows ok refuses left
 // out. A server is its index in the records' table of servers (one per endpoint), so
-// the groups are a slice by that index and the keys those indexes.
+// the groups are a slice by that index and the keys those indexes. The groups are
+// counted first and made to size (a capture of a million flows to one server would
+// otherwise leave as much again behind in slices outgrown), and a group that is all
+// of fl is fl itself.
 func (fc *findCtx) groupByServer(fl []*record, ok func(*record) bool) ([]uint32, [][]*record) {
 	var keys []uint32
-	var groups [][]*record
+	var sizes []int
 	for _, f := range fl {
 		if !ok(f) {
 			continue
 		}
-		if groups == nil {
-			groups = make([][]*record, len(fc.rs.servers))
+		if sizes == nil {
+			sizes = make([]int, len(fc.rs.servers))
 		}
-		if groups[f.srv] == nil {
+		if sizes[f.srv] == 0 {
 			keys = append(keys, f.srv)
 		}
-		groups[f.srv] = append(groups[f.srv], f)
+		sizes[f.srv]++
+	}
+	if keys == nil {
+		return nil, nil
+	}
+	groups := make([][]*record, len(sizes))
+	if len(keys) == 1 && sizes[keys[0]] == len(fl) {
+		groups[keys[0]] = fl
+		return keys, groups
+	}
+	for _, k := range keys {
+		groups[k] = make([]*record, 0, sizes[k])
+	}
+	for _, f := range fl {
+		if ok(f) {
+			groups[f.srv] = append(groups[f.srv], f)
+		}
 	}
 	return keys, groups
 }
