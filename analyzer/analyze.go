@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
@@ -178,6 +179,14 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res.Summary.Flows, res.Total = recs.n, recs.n
 	res.Flows = kept.byID()
 	seen := recs.list(twoSided) // a half-captured flow proves nothing about the missing side
+	// The findings and the timeline only read the records: with workers to spare, the
+	// timeline is charted while the findings are drawn.
+	var charted sync.WaitGroup
+	if opts.Workers > 1 {
+		charted.Go(func() { res.Timeline = buildTimeline(recs, seen, last, opts.Workers) })
+	} else {
+		res.Timeline = buildTimeline(recs, seen, last, 1)
+	}
 	res.Findings = findings(recs, seen, opts.Config)
 	if n := rs.table.Evicted; n > 0 {
 		res.Findings = append(res.Findings, Finding{Kind: KindFlowLimit, Severity: SevWarn, Endpoint: "",
@@ -187,7 +196,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 			Next:    "raise --max-flows (each live flow costs a few KB) for exact verdicts on long-lived connections; a SYN flood or a port scan fills the table with one-packet flows",
 			Numbers: map[string]float64{"evicted": float64(n), "max_flows": float64(opts.MaxFlows)}})
 	}
-	res.Timeline = buildTimeline(recs, seen, last)
+	charted.Wait()
 	return res, nil
 }
 

@@ -71,7 +71,7 @@ func BenchmarkFindingsAndTimeline(b *testing.B) {
 							findings(in.rs, in.fl, cfg)
 						}
 						if part != "findings" {
-							buildTimeline(in.rs, in.fl, in.end)
+							buildTimeline(in.rs, in.fl, in.end, 1)
 						}
 					}
 				}

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
@@ -258,12 +260,15 @@ const maxTimelineEndpoints = 12
 // decodes only its side's; see timelineSweep): a capture of millions of connections
 // charts in the memory of the sockets open at once, and of a few bytes for each
 // instant a count changes.
-func buildTimeline(rs *records, fl []*record, end time.Time) []StateSeries {
-	return buildTimelineWith(rs, fl, end, &timelineSweep{sweepParams: defaultSweep})
+// Up to workers endpoints are charted at once, each by a goroutine of its own.
+func buildTimeline(rs *records, fl []*record, end time.Time, workers int) []StateSeries {
+	out, _ := buildTimelineWith(rs, fl, end, defaultSweep, workers)
+	return out
 }
 
-// buildTimelineWith is buildTimeline with the sweep given (its pace set).
-func buildTimelineWith(rs *records, fl []*record, end time.Time, sweep *timelineSweep) []StateSeries {
+// buildTimelineWith is buildTimeline at the sweep's pace p; it also says on how many
+// endpoints the sweep gave up (see timelineSweep.chart).
+func buildTimelineWith(rs *records, fl []*record, end time.Time, p sweepParams, workers int) ([]StateSeries, int) {
 	var groups []*timelineGroup
 	// A server's group by its index in rs.servers (one per endpoint); a client host's
 	// by its address, remembering the last one looked up: the records of one host
@@ -321,21 +326,34 @@ func buildTimelineWith(rs *records, fl []*record, end time.Time, sweep *timeline
 	if len(list) > maxTimelineEndpoints {
 		list = list[:maxTimelineEndpoints]
 	}
-	out := []StateSeries{}
+	out := make([]StateSeries, len(list))
 	if len(list) == 0 {
-		return out
+		return out, 0
 	}
-	wm := watermarks(fl, sweep.block)
+	wm := watermarks(fl, p.block)
 	endNs := edgeEnd(end)
-	for _, g := range list {
-		ss := StateSeries{Endpoint: g.key, Role: g.role, Flows: g.flows,
-			States: map[SocketState][]StatePoint{}, Peak: map[SocketState]StatePoint{}}
-		if sweep.atOnce || !sweep.chart(rs, fl, wm, g, endNs, &ss) {
-			chartAtOnce(rs, fl, g, endNs, &ss)
+	// The charts only read the records: each goroutine takes the next endpoint left.
+	var next, gaveUp atomic.Int64
+	chart := func() {
+		sweep := timelineSweep{sweepParams: p}
+		for i := int(next.Add(1)) - 1; i < len(list); i = int(next.Add(1)) - 1 {
+			g := list[i]
+			ss := StateSeries{Endpoint: g.key, Role: g.role, Flows: g.flows,
+				States: map[SocketState][]StatePoint{}, Peak: map[SocketState]StatePoint{}}
+			if p.atOnce || !sweep.chart(rs, fl, wm, g, endNs, &ss) {
+				chartAtOnce(rs, fl, g, endNs, &ss)
+			}
+			out[i] = ss
 		}
-		out = append(out, ss)
+		gaveUp.Add(int64(sweep.gaveUp))
 	}
-	return out
+	var wg sync.WaitGroup
+	for range min(workers, len(list)) - 1 {
+		wg.Go(chart)
+	}
+	chart()
+	wg.Wait()
+	return out, int(gaveUp.Load())
 }
 
 // timelineGroup is an endpoint the timeline may chart: a server, or a client host.

@@ -224,7 +224,7 @@ func TestTimelineAsPlain(t *testing.T) {
 	for _, p := range paths {
 		rs, fl, end := recordsOf(t, p)
 		for _, end := range []time.Time{end, {}} {
-			got, want := buildTimeline(rs, fl, end), plainTimeline(rs, fl, end)
+			got, want := buildTimeline(rs, fl, end, 3), plainTimeline(rs, fl, end)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s (end %v): timeline differs from the plain one", p, end)
 			}
@@ -254,12 +254,12 @@ func TestTimelineSweepPaces(t *testing.T) {
 		slices.Reverse(back)
 		for _, pace := range paces {
 			for _, order := range [][]*record{fl, back} {
-				sweep := &timelineSweep{sweepParams: pace}
-				if got := buildTimelineWith(rs, order, end, sweep); !reflect.DeepEqual(got, want) {
+				got, gaveUp := buildTimelineWith(rs, order, end, pace, 1)
+				if !reflect.DeepEqual(got, want) {
 					t.Errorf("%s at pace %+v: timeline differs from the plain one", p, pace)
 				}
-				if sweep.gaveUp > 0 {
-					t.Errorf("%s at pace %+v: the sweep gave up on %d endpoints", p, pace, sweep.gaveUp)
+				if gaveUp > 0 {
+					t.Errorf("%s at pace %+v: the sweep gave up on %d endpoints", p, pace, gaveUp)
 				}
 			}
 		}
