@@ -557,49 +557,11 @@ func (s *edgeSorter) sortBlocks(blocks [][]int64, n int) []int64 {
 
 // countEdges turns sorted edges into a step series (a point per instant where the
 // count changes) and its peak. With max > 0 and more instants than that, the series is
-// thinned as it is made, as thin does: each run of instants becomes one point at the
-// run's first instant with the run's highest count, and the last point is kept.
+// thinned, as thin does: each run of instants becomes one point at the run's first
+// instant with the run's highest count, and the last point is kept. It is the sweep's
+// count of one state, all at once.
 func countEdges(edges []int64, max int) ([]StatePoint, StatePoint) {
-	instants := 0
-	for i, e := range edges {
-		if i+1 == len(edges) || edges[i+1]>>1 != e>>1 {
-			instants++
-		}
-	}
-	per := 1
-	if max > 0 && instants > max {
-		per = (instants + max - 1) / max
-	}
-	pts := make([]StatePoint, 0, min(instants, instants/per+2))
-	point := func(t int64, n int) StatePoint { return StatePoint{T: time.Unix(0, t).UTC(), N: n} }
-	// Instants are kept as ns until they become points: most never do.
-	var peak StatePoint
-	var runT, lastT int64
-	n, runN := 0, 0
-	k, j := 0, 0 // instants seen, and of them in the current run
-	for i, e := range edges {
-		n += int(e&1)<<1 - 1 // an open adds one, a close takes one off (no branch to mispredict)
-		t := e >> 1
-		if i+1 < len(edges) && edges[i+1]>>1 == t {
-			continue
-		}
-		if n > peak.N {
-			peak = point(t, n)
-		}
-		if j == 0 {
-			runT, runN = t, n
-		} else if n > runN {
-			runN = n
-		}
-		k, j = k+1, j+1
-		if j == per || k == instants {
-			pts = append(pts, point(runT, runN))
-			j = 0
-		}
-		lastT = t
-	}
-	if per > 1 && len(pts) > 0 && pts[len(pts)-1].T.UnixNano() != lastT {
-		pts = append(pts, point(lastT, n))
-	}
-	return pts, peak
+	var st stateSweep
+	st.count(edges)
+	return st.series(max)
 }

@@ -58,7 +58,6 @@ type stateSweep struct {
 	n        int   // the count after it
 	peakT    int64
 	peakN    int
-	edges    int // edges seen in all
 }
 
 // timelineSweep charts one endpoint at a time; its space is kept from one to the next.
@@ -159,7 +158,6 @@ func (s *timelineSweep) flush(w int64) int {
 
 // count adds sorted edges, all later than those counted before, to the log.
 func (st *stateSweep) count(edges []int64) {
-	st.edges += len(edges)
 	n := st.n
 	for i, e := range edges {
 		n += int(e&1)<<1 - 1
@@ -179,13 +177,16 @@ func (st *stateSweep) count(edges []int64) {
 	}
 }
 
-// series is what countEdges says of the edges counted: the logged series, thinned
-// to max points as countEdges thins it, and its peak.
+// series is the logged series (a point per instant where the count changed) and its
+// peak (the first instant of the highest count; none when no count was above zero).
+// With max > 0 and more instants than that, the series is thinned as it is made, as
+// thin does: each run of instants becomes one point at the run's first instant with
+// the run's highest count, and the last point is kept.
 func (st *stateSweep) series(max int) ([]StatePoint, StatePoint) {
-	if st.edges == 0 {
-		return nil, StatePoint{}
+	var peak StatePoint
+	if st.peakN > 0 {
+		peak = StatePoint{T: time.Unix(0, st.peakT).UTC(), N: st.peakN}
 	}
-	peak := StatePoint{T: time.Unix(0, st.peakT).UTC(), N: st.peakN}
 	instants := st.instants
 	per := 1
 	if max > 0 && instants > max {
