@@ -308,8 +308,11 @@ func (h *Half) deliverStored(b []byte, n int, m Meta, s Sink) {
 func (h *Half) store(seq uint32, b []byte, n int, m Meta, s Sink) {
 	end := seq + uint32(n)
 	max := h.max()
-	// Keep the span beyond the hole bounded: skip holes until this segment fits.
-	for int64(int32(end-h.next)) > int64(max) || (h.o != nil && len(h.o.pieces) >= maxPieces) {
+	// Keep the span beyond the hole bounded: skip holes until this segment fits. The
+	// segment is ahead (Add saw seq-h.next in (0, 2^31)), so the span to its end is
+	// that plus n, which an unsigned difference holds exactly: as an int32 it would
+	// turn negative past 2^31, and pass for small.
+	for int64(end-h.next) > int64(max) || (h.o != nil && len(h.o.pieces) >= maxPieces) {
 		if h.o == nil || len(h.o.pieces) == 0 || int32(h.o.pieces[0].start-seq) >= 0 {
 			// Nothing waits before this segment: skip straight to it.
 			gap := int(seq - h.next)

@@ -175,6 +175,38 @@ func TestHoleSkippedWhenBufferFull(t *testing.T) {
 	}
 }
 
+// gapSink keeps the data and counts the gaps, for gaps too large to write out.
+type gapSink struct {
+	data []byte
+	gap  int
+}
+
+func (g *gapSink) Data(b []byte, n int, m Meta) { g.data = append(g.data, b...) }
+func (g *gapSink) Gap(n int, m Meta)            { g.gap += n }
+
+// TestSegmentHalfTheSequenceSpaceAhead: a segment that starts just under 2^31 bytes
+// beyond what was delivered is ahead (sequence arithmetic takes it so), but its end
+// is past the half of the sequence space, where an int32 difference turns negative.
+// The span it opens is far past the bound all the same: the hole before it is
+// skipped (one gap of its size) and the segment delivered, nothing buffered. The span
+// was once measured to the end as an int32: it passed for small, and the ring grew to
+// 4 GiB to hold it (found by FuzzTable, as a run of inputs that had to zero the
+// memory before using it).
+func TestSegmentHalfTheSequenceSpaceAhead(t *testing.T) {
+	for _, ahead := range []uint32{1<<31 - 5, 1<<31 - 4, 1<<31 - 1} {
+		var h Half
+		var g gapSink
+		h.Init(1000)
+		h.Add(1000+ahead, []byte("hello"), 5, meta(1), &g)
+		if g.gap != int(ahead) || string(g.data) != "hello" || h.Holes != 1 {
+			t.Errorf("%d ahead: gap %d, data %q, holes %d; want a gap of %d, then hello", ahead, g.gap, g.data, h.Holes, ahead)
+		}
+		if h.Buffered() != 0 || h.o != nil && len(h.o.ring) > DefaultMaxBuffered {
+			t.Errorf("%d ahead: %d bytes buffered, ring of %d", ahead, h.Buffered(), len(h.o.ring))
+		}
+	}
+}
+
 func TestHoleSkippedAtFlush(t *testing.T) {
 	var h Half
 	var r rec
