@@ -228,7 +228,12 @@ type countLog struct {
 	used   int      // blocks in use
 }
 
-const countLogBlock = 64 << 10
+// A log's first block is small (countEdges makes one for a handful of instants, the
+// findings once per endpoint); each next one doubles, up to countLogBlock.
+const (
+	countLogFirst = 256
+	countLogBlock = 64 << 10
+)
 
 func (l *countLog) reuse() countLog {
 	for i := range l.blocks[:l.used] {
@@ -241,7 +246,11 @@ func (l *countLog) add(dt uint64, dn int) {
 	k := l.used - 1
 	if k < 0 || cap(l.blocks[k])-len(l.blocks[k]) < 2*binary.MaxVarintLen64 {
 		if l.used == len(l.blocks) {
-			l.blocks = append(l.blocks, make([]byte, 0, countLogBlock))
+			size := countLogFirst
+			if k >= 0 {
+				size = min(countLogBlock, 2*cap(l.blocks[k]))
+			}
+			l.blocks = append(l.blocks, make([]byte, 0, size))
 		}
 		l.used++
 		k++
