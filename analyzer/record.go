@@ -481,15 +481,7 @@ func (rs *records) byID(id int) *record {
 // list lists the records that keep takes, by ID (pointers into the chunks, which
 // stay where they are).
 func (rs *records) list(keep func(*record) bool) []*record {
-	n := 0
-	for _, c := range rs.chunks {
-		for i := range c {
-			if c[i].id != 0 && keep(&c[i]) {
-				n++
-			}
-		}
-	}
-	out := make([]*record, 0, n)
+	out := make([]*record, 0, rs.n)
 	for _, c := range rs.chunks {
 		for i := range c {
 			if c[i].id != 0 && keep(&c[i]) {
