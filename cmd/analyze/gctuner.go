@@ -6,26 +6,38 @@ import (
 	"time"
 )
 
-// gcHeadroom is how far past the live heap the garbage collector lets the heap grow.
+// gcHeadroom is how far past the live heap the run's memory may go: the garbage
+// between two collections, and what the runtime holds besides the heap's objects
+// (spans partly used, free pages not yet handed back, its own tables, stacks).
 //
-// Go's default (GOGC=100) lets it grow to twice the live heap. A run's live heap is
-// mostly compact records of finished flows (no pointers: cheap to collect around) and
-// grows with the capture, so doubling it doubles the memory a big capture costs for
-// nothing. tuneGC instead sets GOGC so that the heap may grow by a fixed headroom over
-// what is live: the memory a run needs stays live + headroom, and collections stay
-// cheap because what they scan (the open flows) does not grow with the capture.
-// 32 MiB costs about a tenth more CPU than 64 MiB on the bench capture (the judged flows
-// are recycled and little else is allocated per flow) for 40 MiB less memory.
-const gcHeadroom = 32 << 20
+// Go's default (GOGC=100) lets the heap grow to twice what is live. A run's live heap
+// is mostly the compact records of finished flows (no pointers: cheap to collect
+// around) and grows with the capture, so doubling it doubles the memory a big capture
+// costs for nothing. tuneGC instead sets a memory limit of the live heap plus this
+// headroom, and leaves the collector no other trigger (GOGC off): the memory a run
+// needs stays what is live plus 48 MiB, whatever the capture's length, and collections
+// stay cheap because what they scan (the open flows) does not grow with it.
+//
+// A goal of live + 32 MiB for the heap alone (GOGC) and a limit above it for the rest
+// (a sixteenth of the live heap plus 32 MiB) had one collection in nine fewer on the
+// bench capture, but the runtime keeps about a tenth of the heap's goal in pages it
+// does not hand back: the same traffic twice as long raised the peak RSS by 77-83 MiB,
+// a quarter more than the 62 MiB of records it added, where this raises it by 66-68.
+const gcHeadroom = 48 << 20
 
-// tuneGC adjusts GOGC as the live heap grows, until stop is closed, and the memory
-// limit with it (unless limit is false). A GOGC or GOMEMLIMIT set in the environment
-// wins: the user asked for it.
+// gcMinLive stands for the live heap before the first collection has measured it.
+const gcMinLive = 16 << 20
+
+// gcOff is GOGC off, as debug.SetGCPercent takes it.
+const gcOff = -1
+
+// tuneGC adjusts the collector as the live heap grows, until stop is closed (see
+// tuneGCFor). A GOGC or GOMEMLIMIT set in the environment wins: the user asked for it.
 func tuneGC(stop <-chan struct{}, limit bool) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	last := -1
+	last := 100
 	for {
 		select {
 		case <-stop:
@@ -37,27 +49,34 @@ func tuneGC(stop <-chan struct{}, limit bool) {
 	}
 }
 
-// tuneGCFor sets GOGC for a live heap of live bytes (when it is not last, the GOGC set
-// before) and, with limit, the memory limit; it returns the GOGC.
+// tuneGCFor tunes the collector for a live heap of live bytes (0: not measured yet),
+// given the GOGC set before (last), and returns the GOGC it leaves.
 //
-// The memory limit (debug.SetMemoryLimit) is the heap's goal plus a sixteenth of the
-// live heap (the runtime's own tables grow with it) plus the headroom again (stacks,
-// the read buffers, a burst of allocation between two looks at the live heap). It
-// rarely starts a collection: it makes the runtime hand freed memory back to the OS.
-// Without it the runtime keeps about a tenth of the heap's goal: the peak RSS on the
-// bench capture was 185-201 MiB instead of 182-186 MiB (the same number of
-// collections), 305-310 MiB instead of 286-297 MiB on the same traffic twice as long.
+// With limit, the memory limit (debug.SetMemoryLimit) is the live heap plus
+// gcHeadroom, or plus a tenth of it for a heap past 480 MiB (the open flows are
+// scanned at every collection: a headroom that stayed fixed while a huge capture's
+// records grow would collect ever more often for ever less), and GOGC is off, so the
+// limit alone starts collections. The limit counts all the runtime holds, and the
+// runtime hands free pages back to keep under it, so the peak RSS follows.
+//
+// Without limit (GOMEMLIMIT set by the user), GOGC lets the heap grow by the same
+// headroom over what is live (by Go's default, 100%, while the live heap is under it;
+// never under 10%), and the user's limit stands.
 func tuneGCFor(live uint64, last int, limit bool) int {
+	if limit {
+		if last != gcOff {
+			debug.SetGCPercent(gcOff)
+		}
+		live = max(live, gcMinLive)
+		debug.SetMemoryLimit(int64(live + max(gcHeadroom, live/10)))
+		return gcOff
+	}
 	pct := 100
 	if live > 0 && live*100/gcHeadroom > 100 {
 		pct = max(10, int(uint64(gcHeadroom)*100/live))
 	}
 	if pct != last {
 		debug.SetGCPercent(pct)
-	}
-	if limit && live > 0 { // 0: no collection yet, nothing known
-		goal := live + live*uint64(pct)/100
-		debug.SetMemoryLimit(int64(goal + live/16 + gcHeadroom))
 	}
 	return pct
 }
