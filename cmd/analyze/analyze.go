@@ -270,10 +270,17 @@ func Run(o *Options) error {
 		aopts.Progress = &analyzer.Progress{}
 		stop = startProgress(o.IO.ErrOut, srcs, aopts.Progress)
 	}
-	if os.Getenv("GOGC") == "" {
+	if os.Getenv("GOGC") == "" { // the user's GOGC wins: they asked for it
+		mode := gcPaced
+		switch {
+		case os.Getenv("GOMEMLIMIT") != "":
+			mode = gcUsersLimit
+		case aopts.Retain < 0:
+			mode = gcLimited // the flows stream out: what stays is their records
+		}
 		stopGC := make(chan struct{})
 		defer close(stopGC)
-		go tuneGC(stopGC, os.Getenv("GOMEMLIMIT") == "")
+		go tuneGC(stopGC, mode)
 	}
 	res, err := analyzer.Analyze(srcs, aopts)
 	stop() // cleared before anything else is written

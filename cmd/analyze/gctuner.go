@@ -6,24 +6,29 @@ import (
 	"time"
 )
 
-// gcHeadroom is how far past the live heap the run's memory may go: the garbage
-// between two collections, and what the runtime holds besides the heap's objects
-// (spans partly used, free pages not yet handed back, its own tables, stacks).
+// gcHeadroom is how far past the live heap the garbage collector lets the heap grow.
 //
-// Go's default (GOGC=100) lets the heap grow to twice what is live. A run's live heap
-// is mostly the compact records of finished flows (no pointers: cheap to collect
-// around) and grows with the capture, so doubling it doubles the memory a big capture
-// costs for nothing. tuneGC instead sets a memory limit of the live heap plus this
-// headroom, and leaves the collector no other trigger (GOGC off): the memory a run
-// needs stays what is live plus 48 MiB, whatever the capture's length, and collections
-// stay cheap because what they scan (the open flows) does not grow with it.
+// Go's default (GOGC=100) lets it grow to twice the live heap. A run's live heap is
+// mostly compact records of finished flows (no pointers: cheap to collect around) and
+// grows with the capture, so doubling it doubles the memory a big capture costs for
+// nothing. The tuner instead sets GOGC so that the heap may grow by a fixed headroom
+// over what is live: the memory a run needs stays live + headroom, and collections stay
+// cheap because what they scan (the open flows) does not grow with the capture.
+// 32 MiB costs about a tenth more CPU than 64 MiB on the bench capture (the judged flows
+// are recycled and little else is allocated per flow) for 40 MiB less memory.
+const gcHeadroom = 32 << 20
+
+// gcLimitHeadroom is how far past the live heap all the memory of a streaming run may
+// go (see gcLimited): the garbage between two collections, and what the
+// runtime holds besides the heap's objects (spans partly used, free pages not yet
+// handed back, its own tables, stacks).
 //
-// A goal of live + 32 MiB for the heap alone (GOGC) and a limit above it for the rest
-// (a sixteenth of the live heap plus 32 MiB) had one collection in nine fewer on the
-// bench capture, but the runtime keeps about a tenth of the heap's goal in pages it
-// does not hand back: the same traffic twice as long raised the peak RSS by 77-83 MiB,
-// a quarter more than the 62 MiB of records it added, where this raises it by 66-68.
-const gcHeadroom = 48 << 20
+// Paced by GOGC (a goal of live + 32 MiB, under a limit a sixteenth of the live heap
+// and 32 MiB higher), the runtime keeps about a tenth of the heap's goal in pages it
+// does not hand back: on the same traffic twice as long, the peak RSS rose by 77-83 MiB,
+// a quarter more than the 62 MiB of records it added. Under the limit alone it rises by
+// 63-74 MiB, with about a tenth more collections.
+const gcLimitHeadroom = 48 << 20
 
 // gcMinLive stands for the live heap before the first collection has measured it.
 const gcMinLive = 16 << 20
@@ -31,13 +36,12 @@ const gcMinLive = 16 << 20
 // gcOff is GOGC off, as debug.SetGCPercent takes it.
 const gcOff = -1
 
-// tuneGC adjusts the collector as the live heap grows, until stop is closed (see
-// tuneGCFor). A GOGC or GOMEMLIMIT set in the environment wins: the user asked for it.
-func tuneGC(stop <-chan struct{}, limit bool) {
+// tuneGC paces the collector in mode as the live heap grows, until stop is closed.
+func tuneGC(stop <-chan struct{}, mode gcMode) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	last := 100
+	last := 100 // Go's default, as GOGC is unset
 	for {
 		select {
 		case <-stop:
@@ -45,30 +49,47 @@ func tuneGC(stop <-chan struct{}, limit bool) {
 		case <-t.C:
 		}
 		metrics.Read(sample)
-		last = tuneGCFor(sample[0].Value.Uint64(), last, limit)
+		last = tuneGCFor(sample[0].Value.Uint64(), last, mode)
 	}
 }
 
-// tuneGCFor tunes the collector for a live heap of live bytes (0: not measured yet),
-// given the GOGC set before (last), and returns the GOGC it leaves.
-//
-// With limit, the memory limit (debug.SetMemoryLimit) is the live heap plus
-// gcHeadroom, or plus a tenth of it for a heap past 480 MiB (the open flows are
-// scanned at every collection: a headroom that stayed fixed while a huge capture's
-// records grow would collect ever more often for ever less), and GOGC is off, so the
-// limit alone starts collections. The limit counts all the runtime holds, and the
-// runtime hands free pages back to keep under it, so the peak RSS follows.
-//
-// Without limit (GOMEMLIMIT set by the user), GOGC lets the heap grow by the same
-// headroom over what is live (by Go's default, 100%, while the live heap is under it;
-// never under 10%), and the user's limit stands.
-func tuneGCFor(live uint64, last int, limit bool) int {
-	if limit {
+// gcMode is how tuneGCFor paces the collector.
+type gcMode int
+
+const (
+	// gcPaced: GOGC lets the heap grow by gcHeadroom over what is live (by Go's
+	// default, 100%, while the live heap is under it; never under 10%), and the memory
+	// limit sits above the heap's goal by a sixteenth of the live heap plus the headroom
+	// again (the runtime's own tables grow with the heap; stacks, read buffers, a burst
+	// of allocation between two looks at the live heap). The limit rarely starts a
+	// collection: it makes the runtime hand freed memory back to the OS.
+	gcPaced gcMode = iota
+	// gcLimited: the memory limit is the live heap plus gcLimitHeadroom, or plus a
+	// tenth of it past 480 MiB (the open flows are scanned at every collection: a
+	// headroom that stayed fixed while a huge capture's records grow would collect ever
+	// more often for ever less), and GOGC is off, so the limit alone starts collections.
+	// The limit counts all the runtime holds, and the runtime hands free pages back to
+	// keep under it, so the peak RSS follows what is live. For a streaming run (its
+	// flows go to the output as they are judged), whose live heap is records without
+	// pointers, in large blocks: little fragmented. A run that keeps full results for
+	// its report holds many small objects with pointers, which leave the heap's spans
+	// fragmented well past what is live once they are freed: under this limit an HTML
+	// report of the bench capture took 22 s instead of 16, the collector running every
+	// few megabytes.
+	gcLimited
+	// gcUsersLimit: GOGC as gcPaced, and the limit the user set (GOMEMLIMIT) stands.
+	gcUsersLimit
+)
+
+// tuneGCFor paces the collector in mode for a live heap of live bytes (0: not measured
+// yet), given the GOGC set before (last), and returns the GOGC it leaves.
+func tuneGCFor(live uint64, last int, mode gcMode) int {
+	if mode == gcLimited {
 		if last != gcOff {
 			debug.SetGCPercent(gcOff)
 		}
 		live = max(live, gcMinLive)
-		debug.SetMemoryLimit(int64(live + max(gcHeadroom, live/10)))
+		debug.SetMemoryLimit(int64(live + max(gcLimitHeadroom, live/10)))
 		return gcOff
 	}
 	pct := 100
@@ -77,6 +98,10 @@ func tuneGCFor(live uint64, last int, limit bool) int {
 	}
 	if pct != last {
 		debug.SetGCPercent(pct)
+	}
+	if mode == gcPaced && live > 0 { // 0: no collection yet, nothing known
+		goal := live + live*uint64(pct)/100
+		debug.SetMemoryLimit(int64(goal + live/16 + gcHeadroom))
 	}
 	return pct
 }

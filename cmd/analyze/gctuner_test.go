@@ -6,11 +6,13 @@ import (
 	"testing"
 )
 
-// TestTuneGCFor: with the limit ours to set, GOGC is off and the memory limit is the
-// live heap plus 48 MiB (a tenth of it past 480 MiB; 16 MiB stands for a live heap not
-// measured yet). With GOMEMLIMIT set by the user, the limit is left alone and GOGC
-// lets the heap grow by the headroom over what is live (Go's default, 100%, while the
-// live heap is under the headroom; never under 10%).
+// TestTuneGCFor: paced, GOGC lets the heap grow by the headroom over what is live (by
+// its default, 100%, while the live heap is under the headroom; never under 10%), and
+// the memory limit sits above the heap's goal by a sixteenth of the live heap plus the
+// headroom (none before the first collection has measured the live heap); limited (a
+// streaming run), GOGC is off and the limit is the live heap plus 48 MiB (a tenth of it
+// past 480 MiB; 16 MiB stands for a live heap not measured yet); with the user's limit,
+// GOGC paces and the limit is left alone.
 func TestTuneGCFor(t *testing.T) {
 	oldPct := debug.SetGCPercent(100)
 	oldLimit := debug.SetMemoryLimit(-1)
@@ -20,38 +22,46 @@ func TestTuneGCFor(t *testing.T) {
 	}()
 	const mib = 1 << 20
 	for _, c := range []struct {
-		live     uint64
-		limitMiB float64 // with the limit ours: live + 48 MiB, or + live/10
-		pct      int     // with the user's limit: GOGC
-		why      string
+		live                    uint64
+		pct                     int
+		pacedMiB, limitedMiB    float64 // the memory limits: 0 for none
+		whyTheGoal, whyTheLimit string
 	}{
-		{0, 16 + 48, 100, "nothing live yet (no collection yet): Go's default GOGC"},
-		{16 * mib, 16 + 48, 100, "under the headroom: Go's default GOGC"},
-		{160 * mib, 160 + 48, 30, "past it: the goal is live + 48 MiB"},
-		{1024 * mib, 1024 + 102.4, 10, "a big heap: a tenth of it, more than 48 MiB"},
+		{0, 100, 0, 16 + 48, "nothing live yet (no collection yet): Go's default", "16 MiB stands for it"},
+		{16 * mib, 100, 16 + 16 + 1 + 32, 16 + 48, "under the headroom: Go's default, 32 MiB", "live + 48 MiB"},
+		{160 * mib, 20, 160 + 32 + 10 + 32, 160 + 48, "past it: the goal is live + 32 MiB", "live + 48 MiB"},
+		{1024 * mib, 10, 1024 + 102.4 + 64 + 32, 1024 + 102.4, "a big heap: 10% at least, more than 32 MiB", "a tenth of it, more than 48 MiB"},
 	} {
-		debug.SetGCPercent(100)
-		debug.SetMemoryLimit(math.MaxInt64)
-		if got := tuneGCFor(c.live, 100, true); got != gcOff {
-			t.Errorf("live %d MiB, limit ours: GOGC %d, want off", c.live/mib, got)
+		limitIs := func(mode string, wantMiB float64) {
+			t.Helper()
+			want := int64(wantMiB * mib)
+			if wantMiB == 0 {
+				want = math.MaxInt64
+			}
+			if got := debug.SetMemoryLimit(-1); got-want < -mib || got-want > mib {
+				t.Errorf("live %d MiB, %s: memory limit %.1f MiB, want %.1f MiB", c.live/mib, mode, float64(got)/mib, wantMiB)
+			}
 		}
-		if set := debug.SetGCPercent(100); set != gcOff {
-			t.Errorf("live %d MiB, limit ours: the runtime's GOGC is %d, want off", c.live/mib, set)
-		}
-		want := int64(c.limitMiB * mib)
-		if got := debug.SetMemoryLimit(-1); got-want < -mib || got-want > mib {
-			t.Errorf("live %d MiB (%s): memory limit %.1f MiB, want %.1f MiB", c.live/mib, c.why, float64(got)/mib, c.limitMiB)
+		gogcIs := func(mode string, got, want int) {
+			t.Helper()
+			if got != want {
+				t.Errorf("live %d MiB, %s (%s): GOGC %d, want %d", c.live/mib, mode, c.whyTheGoal, got, want)
+			}
+			if set := debug.SetGCPercent(100); set != want {
+				t.Errorf("live %d MiB, %s: the runtime's GOGC is %d, want %d", c.live/mib, mode, set, want)
+			}
 		}
 
 		debug.SetMemoryLimit(math.MaxInt64)
-		if got := tuneGCFor(c.live, -2, false); got != c.pct {
-			t.Errorf("live %d MiB (%s), the user's limit: GOGC %d, want %d", c.live/mib, c.why, got, c.pct)
-		}
-		if set := debug.SetGCPercent(100); set != c.pct {
-			t.Errorf("live %d MiB, the user's limit: the runtime's GOGC is %d, want %d", c.live/mib, set, c.pct)
-		}
-		if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
-			t.Errorf("live %d MiB, the user's limit: memory limit set to %d", c.live/mib, got)
-		}
+		gogcIs("paced", tuneGCFor(c.live, -2, gcPaced), c.pct)
+		limitIs("paced", c.pacedMiB)
+
+		debug.SetMemoryLimit(math.MaxInt64)
+		gogcIs("limited", tuneGCFor(c.live, 100, gcLimited), gcOff)
+		limitIs("limited ("+c.whyTheLimit+")", c.limitedMiB)
+
+		debug.SetMemoryLimit(math.MaxInt64)
+		gogcIs("the user's limit", tuneGCFor(c.live, -2, gcUsersLimit), c.pct)
+		limitIs("the user's limit", 0)
 	}
 }
