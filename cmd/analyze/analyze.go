@@ -271,16 +271,9 @@ func Run(o *Options) error {
 		stop = startProgress(o.IO.ErrOut, srcs, aopts.Progress)
 	}
 	if os.Getenv("GOGC") == "" { // the user's GOGC wins: they asked for it
-		mode := gcPaced
-		switch {
-		case os.Getenv("GOMEMLIMIT") != "":
-			mode = gcUsersLimit
-		case aopts.Retain < 0:
-			mode = gcLimited // the flows stream out: what stays is their records
-		}
 		stopGC := make(chan struct{})
 		defer close(stopGC)
-		go tuneGC(stopGC, mode)
+		go tuneGC(stopGC, gcModeFor(aopts.Retain, os.Getenv("GOMEMLIMIT") != ""))
 	}
 	res, err := analyzer.Analyze(srcs, aopts)
 	stop() // cleared before anything else is written

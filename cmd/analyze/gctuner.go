@@ -81,6 +81,19 @@ const (
 	gcUsersLimit
 )
 
+// gcModeFor is the pacing for a run that keeps retain full results (analyzer.Options:
+// < 0, none: its flows stream out and what stays is their records), with or without a
+// memory limit of the user's (GOMEMLIMIT).
+func gcModeFor(retain int, usersLimit bool) gcMode {
+	switch {
+	case usersLimit:
+		return gcUsersLimit
+	case retain < 0:
+		return gcLimited
+	}
+	return gcPaced
+}
+
 // tuneGCFor paces the collector in mode for a live heap of live bytes (0: not measured
 // yet), given the GOGC set before (last), and returns the GOGC it leaves.
 func tuneGCFor(live uint64, last int, mode gcMode) int {

@@ -65,3 +65,24 @@ func TestTuneGCFor(t *testing.T) {
 		limitIs("the user's limit", 0)
 	}
 }
+
+// TestGCModeFor: the limit alone paces a run whose flows stream out (json, ndjson: no
+// full result kept), GOGC the formats that keep results to draw (text's 50 by default,
+// every one with --all: 0); the user's GOMEMLIMIT is never replaced.
+func TestGCModeFor(t *testing.T) {
+	for _, c := range []struct {
+		retain     int
+		usersLimit bool
+		want       gcMode
+	}{
+		{-1, false, gcLimited},
+		{50, false, gcPaced},
+		{0, false, gcPaced},
+		{-1, true, gcUsersLimit},
+		{50, true, gcUsersLimit},
+	} {
+		if got := gcModeFor(c.retain, c.usersLimit); got != c.want {
+			t.Errorf("retain %d, the user's limit %v: mode %d, want %d", c.retain, c.usersLimit, got, c.want)
+		}
+	}
+}
