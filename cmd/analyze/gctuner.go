@@ -19,9 +19,9 @@ import (
 const gcHeadroom = 32 << 20
 
 // gcLimitHeadroom is how far past the live heap all the memory of a streaming run may
-// go (see gcLimited): the garbage between two collections, and what the
-// runtime holds besides the heap's objects (spans partly used, free pages not yet
-// handed back, its own tables, stacks).
+// go (see gcLimited): the garbage between two collections, and what the runtime holds
+// besides the heap's objects (spans partly used, free pages not yet handed back, its
+// own tables, stacks).
 //
 // Paced by GOGC (a goal of live + 32 MiB, under a limit a sixteenth of the live heap
 // and 32 MiB higher), the runtime keeps about a tenth of the heap's goal in pages it
