@@ -86,3 +86,26 @@ func TestGCModeFor(t *testing.T) {
 		}
 	}
 }
+
+// TestThrashing: collections a second that free less than an eighth of the limit's
+// headroom each (6 MiB) are thrashing; a few, or further apart, are the limit at work.
+func TestThrashing(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		cycles, allocMiB uint64
+		want             bool
+		why              string
+	}{
+		{17, 93, true, "an HTML report under the limit: 5.5 MiB a collection"},
+		{20, 40, true, "2 MiB a collection"},
+		{4, 24, true, "a few, 6 MiB apart: just enough to tell"},
+		{15, 178, false, "the doubled capture's closest: 12 MiB a collection"},
+		{3, 3, false, "three collections are too few to tell"},
+		{0, 500, false, "none"},
+		{2, 52, false, "the bench capture's usual pace"},
+	} {
+		if got := thrashing(c.cycles, c.allocMiB*mib); got != c.want {
+			t.Errorf("%d collections, %d MiB (%s): thrashing %v, want %v", c.cycles, c.allocMiB, c.why, got, c.want)
+		}
+	}
+}
