@@ -47,6 +47,10 @@ type Options struct {
 	// from a compact record of each flow, not from the full results.
 	Retain int
 	Want   func(*Flow) bool
+	// ReadDone, when set, is called once every input has been read and every flow
+	// judged, before the findings and the timeline are drawn from the records: the
+	// moment the flows still open at the capture's end have all just been let go.
+	ReadDone func()
 }
 
 // shareNote says, when the flow table is sharded, that the limit is reached shard by shard.
@@ -138,6 +142,9 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	rs, err := read(src, shards, m, opts.Progress)
 	if err != nil {
 		return nil, err
+	}
+	if opts.ReadDone != nil {
+		opts.ReadDone()
 	}
 	first, last, dec := rs.first, rs.last, rs.dec
 	if d := rs.dedupe; d.Dropped > 0 {

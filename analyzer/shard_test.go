@@ -119,3 +119,20 @@ func TestKeptResultsOutliveRecycling(t *testing.T) {
 		}
 	}
 }
+
+// TestReadDoneAfterEveryFlow: ReadDone marks the turn from the read to the end of the
+// run (cmd/analyze collects the garbage there), so it must come once, after the last
+// flow was judged (OnFlow saw them all), with one worker and with several.
+func TestReadDoneAfterEveryFlow(t *testing.T) {
+	path := filepath.Join("..", "testdata", "link", "port_reuse.pcap")
+	for _, w := range []int{1, 2} {
+		judged, calls, judgedAtCall := 0, 0, -1
+		opts := Options{Config: DefaultConfig(), Workers: w, Retain: -1,
+			OnFlow:   func(*Flow) { judged++ },
+			ReadDone: func() { calls++; judgedAtCall = judged }}
+		res := analyzeWith(t, opts, path)
+		if calls != 1 || judgedAtCall != res.Summary.Flows || judged != res.Summary.Flows {
+			t.Errorf("workers %d: ReadDone called %d times, after %d flows of %d", w, calls, judgedAtCall, res.Summary.Flows)
+		}
+	}
+}

@@ -274,6 +274,7 @@ func Run(o *Options) error {
 		stopGC := make(chan struct{})
 		defer close(stopGC)
 		go tuneGC(stopGC, gcModeFor(aopts.Retain, os.Getenv("GOMEMLIMIT") != ""))
+		aopts.ReadDone = collectAfterRead
 	}
 	res, err := analyzer.Analyze(srcs, aopts)
 	stop() // cleared before anything else is written
