@@ -270,17 +270,19 @@ func Run(o *Options) error {
 		aopts.Progress = &analyzer.Progress{}
 		stop = startProgress(o.IO.ErrOut, srcs, aopts.Progress)
 	}
+	analyzed := func() {}
 	if os.Getenv("GOGC") == "" { // the user's GOGC wins: they asked for it
 		stopGC := make(chan struct{})
 		defer close(stopGC)
 		go tuneGC(stopGC, gcModeFor(aopts.Retain, os.Getenv("GOMEMLIMIT") != ""))
-		aopts.ReadDone = collectAfterRead
+		aopts.ReadDone, analyzed = collectAtTurn, collectAtTurn
 	}
 	res, err := analyzer.Analyze(srcs, aopts)
 	stop() // cleared before anything else is written
 	if err != nil {
 		return err
 	}
+	analyzed()
 	for _, w := range res.Summary.Warnings {
 		fmt.Fprintf(o.IO.ErrOut, "tcpmortem: warning: %s\n", w)
 	}
