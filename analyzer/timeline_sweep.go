@@ -2,7 +2,10 @@ package analyzer
 
 import (
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"math"
+	"os"
 	"time"
 )
 
@@ -15,7 +18,8 @@ import (
 // What is held is the edges not yet counted (the states still open at the sweep's
 // point: proportional to the sockets open at once, not to the capture's length) and
 // the counts themselves, a few bytes an instant, packed, because thinning a series to
-// maxSeriesPoints needs the number of its instants before its first point.
+// maxSeriesPoints needs the number of its instants before its first point; past a
+// bound, those go to a temporary file (see countLog).
 
 // sweepParams set the sweep's pace; tests make them small, to flush often.
 type sweepParams struct {
@@ -27,9 +31,12 @@ type sweepParams struct {
 	flushMin int
 	// atOnce skips the sweep: every endpoint is charted by chartAtOnce.
 	atOnce bool
+	// logMem is how many bytes of a state's count log stay in memory before they go
+	// to a temporary file (see countLog); 0 keeps them all in memory.
+	logMem int
 }
 
-var defaultSweep = sweepParams{block: 4096, flushMin: 1 << 16}
+var defaultSweep = sweepParams{block: 4096, flushMin: 1 << 16, logMem: 128 << 10}
 
 // watermarks are, for each block of records of fl, the earliest start of that
 // block's records and all after it: the time before which no later record's state
@@ -77,9 +84,16 @@ func (s *timelineSweep) reset() {
 	}
 	for i := range s.states {
 		st := &s.states[i]
-		*st = stateSweep{pend: st.pend[:0], log: st.log.reuse()}
+		*st = stateSweep{pend: st.pend[:0], log: st.log.reuse(s.logMem)}
 	}
 	s.done = math.MinInt64
+}
+
+// close lets go of the count logs' temporary files.
+func (s *timelineSweep) close() {
+	for i := range s.states {
+		s.states[i].log.close()
+	}
 }
 
 // chart fills ss.States and ss.Peak with endpoint g's states, read off its records
@@ -119,7 +133,14 @@ func (s *timelineSweep) chart(rs *records, fl []*record, wm []int64, g *timeline
 	}
 	s.flush(math.MaxInt64)
 	for i := range s.states {
-		if pts, peak := s.states[i].series(maxSeriesPoints); peak.N > 0 { // else only instants: nothing to chart
+		pts, peak, err := s.states[i].series(maxSeriesPoints)
+		if err != nil { // the temporary file could not be read back: count at once
+			clear(ss.States)
+			clear(ss.Peak)
+			s.gaveUp++
+			return false
+		}
+		if peak.N > 0 { // else only instants: nothing to chart
 			ss.States[SocketStates[i]] = pts
 			ss.Peak[SocketStates[i]] = peak
 		}
@@ -181,8 +202,9 @@ func (st *stateSweep) count(edges []int64) {
 // peak (the first instant of the highest count; none when no count was above zero).
 // With max > 0 and more instants than that, the series is thinned as it is made, as
 // thin does: each run of instants becomes one point at the run's first instant with
-// the run's highest count, and the last point is kept.
-func (st *stateSweep) series(max int) ([]StatePoint, StatePoint) {
+// the run's highest count, and the last point is kept. It fails only when the log's
+// temporary file cannot be read back.
+func (st *stateSweep) series(max int) ([]StatePoint, StatePoint, error) {
 	var peak StatePoint
 	if st.peakN > 0 {
 		peak = StatePoint{T: time.Unix(0, st.peakT).UTC(), N: st.peakN}
@@ -198,7 +220,10 @@ func (st *stateSweep) series(max int) ([]StatePoint, StatePoint) {
 	n, runN, j := 0, 0, 0
 	r := st.log.reader()
 	for k := 0; k < instants; k++ {
-		dt, dn := r.next()
+		dt, dn, err := r.next()
+		if err != nil {
+			return nil, StatePoint{}, err
+		}
 		t += int64(dt)
 		n += dn
 		if j == 0 {
@@ -215,7 +240,7 @@ func (st *stateSweep) series(max int) ([]StatePoint, StatePoint) {
 	if per > 1 && len(pts) > 0 && pts[len(pts)-1].T.UnixNano() != t {
 		pts = append(pts, point(t, n))
 	}
-	return pts, peak
+	return pts, peak, nil
 }
 
 // countLog is a sweep's instants, packed: each as the time since the one before and
@@ -223,9 +248,20 @@ func (st *stateSweep) series(max int) ([]StatePoint, StatePoint) {
 // microseconds (pcap's), so a time in whole µs is written in µs, its lowest bit
 // clear: an instant then takes two or three bytes. The log grows by blocks, which
 // appending never copies.
+//
+// Still, it grows with the capture: the bench capture's server logs 3 million
+// instants (7 MB over its states), and its client host as many, charted at the same
+// time: 14 MB, and 28 MB on the same traffic twice as long, held at the end of the
+// run on top of the records, growing with them. Past mem bytes, the blocks in
+// use go to a temporary file, written and read back in order, and memory starts again
+// from the first block (defaultSweep's 128 KiB a state: 1.4 MB an endpoint on the
+// bench capture). Without a writable temporary directory, the log stays in memory.
 type countLog struct {
-	blocks [][]byte // all full but the last
+	blocks [][]byte // in memory, after those in the file: all full but the last
 	used   int      // blocks in use
+	mem    int      // how many bytes of blocks in use go to the file (0: none ever)
+	file   *os.File // the blocks moved out, back to back; nil until the first are
+	filed  int64    // their bytes
 }
 
 // A log's first block is small (countEdges makes one for a handful of instants, the
@@ -235,16 +271,27 @@ const (
 	countLogBlock = 64 << 10
 )
 
-func (l *countLog) reuse() countLog {
+// reuse is an empty log on l's blocks and temporary file, which moves out past mem.
+func (l *countLog) reuse(mem int) countLog {
 	for i := range l.blocks[:l.used] {
 		l.blocks[i] = l.blocks[i][:0]
 	}
-	return countLog{blocks: l.blocks}
+	return countLog{blocks: l.blocks, mem: mem, file: l.file}
+}
+
+func (l *countLog) close() {
+	if l.file != nil {
+		l.file.Close()
+		l.file = nil
+	}
 }
 
 func (l *countLog) add(dt uint64, dn int) {
 	k := l.used - 1
 	if k < 0 || cap(l.blocks[k])-len(l.blocks[k]) < 2*binary.MaxVarintLen64 {
+		if l.moveOut() {
+			k = -1
+		}
 		if l.used == len(l.blocks) {
 			size := countLogFirst
 			if k >= 0 {
@@ -265,25 +312,101 @@ func (l *countLog) add(dt uint64, dn int) {
 	l.blocks[k] = binary.AppendVarint(b, int64(dn))
 }
 
-// countLogReader reads a countLog from its start.
+// moveOut writes the blocks in use to the temporary file once they hold mem bytes or
+// more, and says whether it did: the log then starts again from its first block.
+func (l *countLog) moveOut() bool {
+	if l.mem <= 0 {
+		return false
+	}
+	size := 0
+	for _, b := range l.blocks[:l.used] {
+		size += len(b)
+	}
+	if size < l.mem {
+		return false
+	}
+	if l.file == nil {
+		f, err := os.CreateTemp("", "tcpmortem-timeline-*")
+		if err != nil {
+			l.mem = 0 // stays in memory
+			return false
+		}
+		os.Remove(f.Name()) // gone when closed, even if the run is killed
+		l.file = f
+	}
+	at := l.filed
+	for _, b := range l.blocks[:l.used] {
+		if _, err := l.file.WriteAt(b, at); err != nil {
+			l.mem = 0 // what was written past filed is never read
+			return false
+		}
+		at += int64(len(b))
+	}
+	for i := range l.blocks[:l.used] {
+		l.blocks[i] = l.blocks[i][:0]
+	}
+	l.filed, l.used = at, 0
+	return true
+}
+
+// countLogReader reads a countLog from its start: the temporary file's part, a block
+// at a time, then the blocks in memory.
 type countLogReader struct {
-	blocks [][]byte
-	b      []byte
+	file    *os.File // nil once its part is read (or when there is none)
+	at, end int64    // what is left of it to read
+	space   []byte   // room for a block of it
+	read    []byte   // read from it, not yet decoded
+	blocks  [][]byte
+	b       []byte
 }
 
 func (l *countLog) reader() countLogReader {
-	return countLogReader{blocks: l.blocks[:l.used]}
+	r := countLogReader{blocks: l.blocks[:l.used]}
+	if l.filed > 0 {
+		r.file, r.end, r.space = l.file, l.filed, make([]byte, countLogBlock)
+	}
+	return r
 }
 
-func (r *countLogReader) next() (dt uint64, dn int) {
+// next is the next instant; it fails only when the temporary file cannot be read.
+func (r *countLogReader) next() (dt uint64, dn int, err error) {
+	if r.file != nil {
+		// An instant may straddle two reads: refill while less than the longest is left.
+		if len(r.read) < 2*binary.MaxVarintLen64 && r.at < r.end {
+			n := copy(r.space, r.read)
+			k := int(min(int64(len(r.space)-n), r.end-r.at))
+			if _, err := r.file.ReadAt(r.space[n:n+k], r.at); err != nil {
+				return 0, 0, fmt.Errorf("reading the timeline's temporary file back: %w", err)
+			}
+			r.at += int64(k)
+			r.read = r.space[:n+k]
+		}
+		if len(r.read) > 0 {
+			v, w := binary.Uvarint(r.read)
+			if w > 0 {
+				d, w2 := binary.Varint(r.read[w:])
+				if w2 > 0 {
+					r.read = r.read[w+w2:]
+					return decodeInstant(v, d)
+				}
+			}
+			return 0, 0, errors.New("reading the timeline's temporary file back: half an instant at its end")
+		}
+		r.file = nil // read to its end: on to the blocks
+	}
 	for len(r.b) == 0 {
 		r.b, r.blocks = r.blocks[0], r.blocks[1:]
 	}
 	v, w := binary.Uvarint(r.b)
 	d, w2 := binary.Varint(r.b[w:])
 	r.b = r.b[w+w2:]
+	return decodeInstant(v, d)
+}
+
+// decodeInstant undoes add's packing of an instant.
+func decodeInstant(v uint64, d int64) (dt uint64, dn int, err error) {
 	if v&1 == 0 {
-		return v >> 1 * 1000, int(d)
+		return v >> 1 * 1000, int(d), nil
 	}
-	return v >> 1, int(d)
+	return v >> 1, int(d), nil
 }

@@ -245,7 +245,10 @@ func TestTimelineAsPlain(t *testing.T) {
 func TestTimelineSweepPaces(t *testing.T) {
 	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.pcap*"))
 	paces := []sweepParams{{block: 1, flushMin: 1}, {block: 3, flushMin: 1}, {block: 2, flushMin: 7},
-		{block: 64, flushMin: 1}, {atOnce: true, block: 1}}
+		{block: 64, flushMin: 1}, {atOnce: true, block: 1},
+		// the count logs moved out to their temporary files at every new block, and
+		// at every few
+		{block: 1, flushMin: 1, logMem: 1}, {block: 3, flushMin: 7, logMem: 600}}
 	flushes := 0
 	for _, p := range paths {
 		rs, fl, end := recordsOf(t, p)
@@ -283,6 +286,8 @@ func TestSweepCountsAsCountEdges(t *testing.T) {
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano()
 	for _, n := range []int{1, 5, 399, 401, 3000} {
 		for _, block := range []int{1, 4, 100} {
+			// The log in memory, moved out to its file at every new block, and every few.
+			logMem := []int{0, 1, 1000}[(n+block)%3]
 			end := edgeEnd(time.Unix(0, base+int64(n/2)*1000))
 			spans := make([]span, n)
 			for i := range spans {
@@ -294,7 +299,7 @@ func TestSweepCountsAsCountEdges(t *testing.T) {
 			}
 			slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.from, b.from) })
 			var edges []int64
-			s := timelineSweep{sweepParams: sweepParams{block: block, flushMin: 1}}
+			s := timelineSweep{sweepParams: sweepParams{block: block, flushMin: 1, logMem: logMem}}
 			s.reset()
 			st := &s.states[0]
 			for i, sp := range spans {
@@ -307,11 +312,86 @@ func TestSweepCountsAsCountEdges(t *testing.T) {
 			s.flush(math.MaxInt64)
 			slices.Sort(edges)
 			wantPts, wantPeak := countEdges(edges, maxSeriesPoints)
-			pts, peak := st.series(maxSeriesPoints)
-			if !reflect.DeepEqual(pts, wantPts) || peak != wantPeak {
-				t.Errorf("n=%d block=%d: %d points, peak %v; countEdges: %d points, peak %v", n, block, len(pts), peak, len(wantPts), wantPeak)
+			pts, peak, err := st.series(maxSeriesPoints)
+			if err != nil || !reflect.DeepEqual(pts, wantPts) || peak != wantPeak {
+				t.Errorf("n=%d block=%d log in memory up to %d: %d points, peak %v (%v); countEdges: %d points, peak %v", n, block, logMem, len(pts), peak, err, len(wantPts), wantPeak)
 			}
+			s.close()
 		}
+	}
+}
+
+// TestCountLogMovesOut: a count log past its bytes in memory goes to its temporary
+// file and comes back from it whole, in order, then the blocks still in memory; a log
+// reused starts again at the file's start. Without a temporary directory it stays in
+// memory, the same; a file that cannot be read back is an error, not a short series.
+func TestCountLogMovesOut(t *testing.T) {
+	type instant struct {
+		dt uint64
+		dn int
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	var want []instant
+	for range 60000 { // 150 KB: the file is read back in several blocks
+		dt := uint64(r.IntN(2000)) * 1000
+		if r.IntN(4) == 0 { // not a whole µs
+			dt += uint64(r.IntN(1000))
+		}
+		want = append(want, instant{dt, r.IntN(9) - 4})
+	}
+	read := func(l *countLog, n int) ([]instant, error) {
+		rd := l.reader()
+		var got []instant
+		for range n {
+			dt, dn, err := rd.next()
+			if err != nil {
+				return got, err
+			}
+			got = append(got, instant{dt, dn})
+		}
+		return got, nil
+	}
+	var l countLog
+	for round, part := range [][]instant{want, want[15000:18000]} { // the second reuses the log
+		l = l.reuse(4096)
+		for _, in := range part {
+			l.add(in.dt, in.dn)
+		}
+		if l.file == nil || l.filed == 0 || l.used == 0 {
+			t.Fatalf("round %d: %d bytes in the file, %d blocks in memory: expected both", round, l.filed, l.used)
+		}
+		held := 0
+		for _, b := range l.blocks {
+			held += cap(b)
+		}
+		if held >= 2*4096 {
+			t.Errorf("round %d: %d bytes of blocks held for a bound of 4096", round, held)
+		}
+		if got, err := read(&l, len(part)); err != nil || !slices.Equal(got, part) {
+			t.Fatalf("round %d: read back %d instants of %d (%v), or not the same", round, len(got), len(part), err)
+		}
+	}
+	f := l.file
+	l.close()
+	if f == nil || l.file != nil {
+		t.Fatal("close kept the file")
+	}
+	l.file, l.filed, l.used = f, 100, 0 // as if the file had gone
+	if got, err := read(&l, 1); err == nil {
+		t.Errorf("a closed file read back as %v", got)
+	}
+
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "gone"))
+	var m countLog
+	m = m.reuse(4096)
+	for _, in := range want {
+		m.add(in.dt, in.dn)
+	}
+	if m.file != nil || m.filed != 0 {
+		t.Fatalf("a log with no temporary directory moved %d bytes out", m.filed)
+	}
+	if got, err := read(&m, len(want)); err != nil || !slices.Equal(got, want) {
+		t.Fatalf("kept in memory: read back %d instants of %d (%v), or not the same", len(got), len(want), err)
 	}
 }
 
