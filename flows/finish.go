@@ -135,6 +135,36 @@ type tomb struct {
 	until int64 // Unix nanoseconds: a tombstone is kept for its tuple, not its instant
 }
 
+// tombRing is the tombstones in the order they were laid, oldest first: a ring that
+// grows up to the table's bound on them and no further. (A slice let go at its front
+// and copied down once half was gone held up to twice the bound: 200,000 of them.)
+type tombRing struct {
+	buf  []tomb
+	head int // the oldest
+	n    int
+}
+
+// push lays a tombstone; limit is the bound, which the caller keeps to (it may go one
+// past it before it lets the oldest go).
+func (r *tombRing) push(tb tomb, limit int) {
+	if r.n == len(r.buf) {
+		buf := make([]tomb, max(r.n+1, min(2*r.n, limit+1), 64))
+		k := copy(buf, r.buf[r.head:])
+		copy(buf[k:], r.buf[:r.head])
+		r.buf, r.head = buf, 0
+	}
+	r.buf[(r.head+r.n)%len(r.buf)] = tb
+	r.n++
+}
+
+// oldest is the tombstone laid first; only when there is one.
+func (r *tombRing) oldest() tomb { return r.buf[r.head] }
+
+func (r *tombRing) pop() {
+	r.head = (r.head + 1) % len(r.buf)
+	r.n--
+}
+
 // advance moves the table's clock to now and hands over what has ended by then.
 func (t *Table) advance(now time.Time) {
 	if !now.After(t.now) {
@@ -162,17 +192,12 @@ func (t *Table) advance(now time.Time) {
 		f.Due = e.at
 		t.finish(f, at, false)
 	}
-	for t.tombHead < len(t.tombs) && t.tombs[t.tombHead].until <= now.UnixNano() {
-		tb := t.tombs[t.tombHead]
+	for t.tombs.n > 0 && t.tombs.oldest().until <= now.UnixNano() {
+		tb := t.tombs.oldest()
 		if until, ok := t.tombOf[tb.key]; ok && until <= now.UnixNano() {
 			delete(t.tombOf, tb.key)
 		}
-		t.tombHead++
-	}
-	if t.tombHead > 1024 && t.tombHead*2 > len(t.tombs) {
-		n := copy(t.tombs, t.tombs[t.tombHead:])
-		t.tombs = t.tombs[:n]
-		t.tombHead = 0
+		t.tombs.pop()
 	}
 }
 
@@ -196,13 +221,13 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 	}
 	until := end.Add(life).UnixNano()
 	t.tombOf[f.key] = until
-	t.tombs = append(t.tombs, tomb{f.key, until})
+	limit := t.tombLimit()
+	t.tombs.push(tomb{f.key, until}, limit)
 	// Tombstones are bounded like live flows: a SYN flood of random tuples would
 	// otherwise leave one per SYN for a minute of capture. Past the bound the oldest
 	// are forgotten early; a straggler of theirs then starts a midstream flow.
-	for limit := t.tombLimit(); t.tombHead < len(t.tombs) &&
-		(len(t.tombOf) > limit || len(t.tombs)-t.tombHead > limit); t.tombHead++ {
-		tb := t.tombs[t.tombHead]
+	for ; t.tombs.n > 0 && (len(t.tombOf) > limit || t.tombs.n > limit); t.tombs.pop() {
+		tb := t.tombs.oldest()
 		if until, ok := t.tombOf[tb.key]; ok && until == tb.until {
 			delete(t.tombOf, tb.key)
 		}

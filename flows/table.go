@@ -30,13 +30,28 @@ type TableStats struct {
 	PeakLive       int // the most flows live at once
 }
 
-type tupleKey struct{ a, b netip.AddrPort }
+// tupleKey is a connection's tuple as the tables key it, the lower endpoint first: 38
+// bytes and no pointer. (A pair of netip.AddrPort is 64 bytes with two zone handles,
+// which the collector follows in every entry of the maps of live flows and
+// tombstones, and the table keeps up to 100,000 tombstones.)
+type tupleKey struct {
+	a, b   endpointKey
+	pa, pb uint16
+}
+
+// endpointKey is an address as a tuple's key holds it: its 16 bytes, and whether it
+// is IPv4 (1.2.3.4 and ::ffff:1.2.3.4 are different addresses, as for netip). A
+// packet's address has no zone.
+type endpointKey struct {
+	ip  [16]byte
+	is4 bool
+}
 
 func keyOf(x, y netip.AddrPort) tupleKey {
 	if x.Addr().Less(y.Addr()) || (x.Addr() == y.Addr() && x.Port() < y.Port()) {
-		return tupleKey{x, y}
+		return tupleKey{endpointKey{x.Addr().As16(), x.Addr().Is4()}, endpointKey{y.Addr().As16(), y.Addr().Is4()}, x.Port(), y.Port()}
 	}
-	return tupleKey{y, x}
+	return tupleKey{endpointKey{y.Addr().As16(), y.Addr().Is4()}, endpointKey{x.Addr().As16(), x.Addr().Is4()}, y.Port(), x.Port()}
 }
 
 // ShardOf spreads tuples over n tables: both directions of a tuple (and the ICMP errors
@@ -91,8 +106,7 @@ type Table struct {
 	now, nextTick    time.Time
 	pending          pendingHeap
 	tombOf           map[tupleKey]int64 // until when, Unix nanoseconds
-	tombs            []tomb
-	tombHead         int
+	tombs            tombRing
 	lruHead, lruTail *Flow
 }
 
