@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"sort"
 	"strings"
@@ -49,12 +50,12 @@ func findings(rs *records, fl []*record, cfg Config) []Finding {
 	out = append(out, fc.idleTimeouts(fl, cfg)...)
 	out = append(out, fc.closeWaitLeaks(fl)...)
 	// Several findings look at every flow to one server: group them once.
-	servers, byServer := fc.groupByServer(fl, func(*record) bool { return true })
+	byServer := fc.serverFlowsOf(fl)
 	out = append(out, fc.synDrops(fl, byServer)...)
 	out = append(out, fc.clientTimeouts(fl, cfg)...)
 	out = append(out, fc.acceptFailures(fl, byServer)...)
 	out = append(out, fc.halfOpen(fl, byServer)...)
-	out = append(out, fc.degradation(servers, byServer)...)
+	out = append(out, fc.degradation(byServer)...)
 	for i := range out {
 		if len(out[i].Frames) == 0 {
 			out[i].Frames = fc.proofFrames(out[i].Flows)
@@ -116,6 +117,73 @@ func ids(fl []*record) []int {
 	out := make([]int, len(fl))
 	for i, f := range fl {
 		out[i] = int(f.id)
+	}
+	return out
+}
+
+// serverFlows are every flow of fl grouped by server, for the findings that look at
+// all of a server's flows. The busiest server's are not copied out but read off fl:
+// most captures are of one server or a few, and its group would be nearly as long as
+// fl (8 bytes a flow, at the end of a run that should hold little but the records).
+type serverFlows struct {
+	fl     []*record
+	keys   []uint32    // the servers, in order of first appearance
+	groups [][]*record // by server index; nil for the busiest
+	sizes  []int       // by server index
+	big    uint32      // the busiest server (the first of those as busy)
+}
+
+func (fc *findCtx) serverFlowsOf(fl []*record) *serverFlows {
+	sf := &serverFlows{fl: fl, sizes: make([]int, len(fc.rs.servers))}
+	for _, f := range fl {
+		if sf.sizes[f.srv] == 0 {
+			sf.keys = append(sf.keys, f.srv)
+		}
+		sf.sizes[f.srv]++
+	}
+	for _, k := range sf.keys {
+		if sf.sizes[k] > sf.sizes[sf.big] || sf.sizes[sf.big] == 0 {
+			sf.big = k
+		}
+	}
+	sf.groups = make([][]*record, len(sf.sizes))
+	for _, k := range sf.keys {
+		if k != sf.big {
+			sf.groups[k] = make([]*record, 0, sf.sizes[k])
+		}
+	}
+	for _, f := range fl {
+		if f.srv != sf.big {
+			sf.groups[f.srv] = append(sf.groups[f.srv], f)
+		}
+	}
+	return sf
+}
+
+// of is server k's flows, in fl's order.
+func (sf *serverFlows) of(k uint32) iter.Seq[*record] {
+	return func(yield func(*record) bool) {
+		if k != sf.big {
+			for _, f := range sf.groups[k] {
+				if !yield(f) {
+					return
+				}
+			}
+			return
+		}
+		for _, f := range sf.fl {
+			if f.srv == k && !yield(f) {
+				return
+			}
+		}
+	}
+}
+
+// ids are the IDs of server k's flows.
+func (sf *serverFlows) ids(k uint32) []int {
+	out := make([]int, 0, sf.sizes[k])
+	for f := range sf.of(k) {
+		out = append(out, int(f.id))
 	}
 	return out
 }
@@ -358,14 +426,14 @@ func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
 func synFailed(f *record) bool { v := f.Verdict(); return v == SYNGiveUp || v == SYNUnanswered }
 
 // synDrops: a listener left SYNs unanswered while (perhaps) accepting others.
-func (fc *findCtx) synDrops(fl []*record, byServer [][]*record) []Finding {
+func (fc *findCtx) synDrops(fl []*record, byServer *serverFlows) []Finding {
 	keys, groups := fc.groupByServer(fl, synFailed)
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
 		attempts, served := 0, 0
 		var first, last time.Time
-		for _, f := range byServer[k] {
+		for f := range byServer.of(k) {
 			if f.synCount > 0 || f.has(flagClientSYN) {
 				attempts++
 				if first.IsZero() {
@@ -403,7 +471,7 @@ func (fc *findCtx) synDrops(fl []*record, byServer [][]*record) []Finding {
 		if served > 0 {
 			sum += fmt.Sprintf(", while %s to it were accepted", plural(served, "other connection"))
 		}
-		sum += "; " + failShare(byServer[k], first, last)
+		sum += "; " + failShare(byServer.of(k), first, last)
 		out = append(out, Finding{Kind: KindSYNDrops, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
 			Next:    "the listener's accept queue (ss -lnt: Recv-Q against the backlog; nstat ListenOverflows/ListenDrops) or SYN queue (tcp_max_syn_backlog, syncookies) is overflowing, or a firewall drops SYNs: check the backlog and how fast the process accepts",
 			Numbers: nums})
@@ -412,11 +480,11 @@ func (fc *findCtx) synDrops(fl []*record, byServer [][]*record) []Finding {
 }
 
 // failShare says how the share of failed attempts to a server moved over the capture.
-func failShare(toServer []*record, first, last time.Time) string {
+func failShare(toServer iter.Seq[*record], first, last time.Time) string {
 	const buckets = 4
 	span := last.Sub(first)
 	var total, failed [buckets]int
-	for _, f := range toServer {
+	for f := range toServer {
 		if !f.has(flagClientSYN) {
 			continue
 		}
@@ -501,14 +569,14 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 
 // acceptFailures: connections reset on their first request at a listener that
 // served others: the kernel completed handshakes the process never took.
-func (fc *findCtx) acceptFailures(fl []*record, byServer [][]*record) []Finding {
+func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding {
 	keys, groups := fc.groupByServer(fl, func(f *record) bool { return f.Verdict() == RSTOnFirstData })
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
 		server := fc.rs.servers[k].String()
 		served := 0
-		for _, f := range byServer[k] {
+		for f := range byServer.of(k) {
 			if f.has(flagServerPayload) {
 				served++
 			}
@@ -529,7 +597,7 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer [][]*record) []Finding 
 
 // halfOpen: long-silent established flows with no keepalive: if the peer vanished
 // they hang forever.
-func (fc *findCtx) halfOpen(fl []*record, byServer [][]*record) []Finding {
+func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 	keys, groups := fc.groupByServer(fl, func(f *record) bool {
 		v := f.Verdict()
 		return !f.has(flagKeepSeen) && (v == IdleOpen || v == ServerSilent)
@@ -554,7 +622,7 @@ func (fc *findCtx) halfOpen(fl []*record, byServer [][]*record) []Finding {
 		}
 		st := statsOf(silent)
 		withKA := 0
-		for _, f := range byServer[k] {
+		for f := range byServer.of(k) {
 			if f.has(flagKeepSeen) {
 				withKA++
 			}
@@ -609,14 +677,16 @@ func (s *slowdown) see(w timedWait, f *record, limit time.Duration) {
 // before the last change of those three are read again at the end. A capture's
 // flows come in the order they started, so the earliest three are among the first:
 // one pass, and a second look at a few flows.
-func (fc *findCtx) slowdown(g []*record) slowdown {
+func (fc *findCtx) slowdown(g iter.Seq[*record]) slowdown {
 	var early [3]timedWait // the earliest response times, in time order
 	nWaits := 0
 	var buf []timedWait
 	var limit, worst time.Duration
-	var late slowdown // the slowdown among the flows after g[:recheck]
-	recheck := 0      // g[:recheck] are read again at the end
-	for j, f := range g {
+	var late slowdown // the slowdown among the flows after the first recheck
+	recheck := 0      // the first recheck flows are read again at the end
+	j := -1
+	for f := range g {
+		j++
 		buf = fc.rs.waitsOf(f, buf[:0])
 		changed := false
 		for _, w := range buf {
@@ -650,13 +720,19 @@ func (fc *findCtx) slowdown(g []*record) slowdown {
 		return slowdown{}
 	}
 	var s slowdown
-	for _, f := range g[:recheck] {
+	j = 0
+	for f := range g {
+		if j == recheck {
+			break
+		}
+		j++
 		buf = fc.rs.waitsOf(f, buf[:0])
 		for _, w := range buf {
 			s.see(w, f, limit)
 		}
 	}
-	// The flows after g[:recheck] come later in the order: on a tie, the earlier wins.
+	// The flows after the first recheck come later in the order: on a tie, the earlier
+	// wins.
 	if late.f != nil && (s.f == nil || late.at.Before(s.at)) {
 		s = late
 	}
@@ -669,14 +745,14 @@ func (fc *findCtx) slowdown(g []*record) slowdown {
 
 // degradation: for one server, the order in which things went wrong: responses
 // slowing, then requests unanswered, then resets or refusals.
-func (fc *findCtx) degradation(keys []uint32, byServer [][]*record) []Finding {
+func (fc *findCtx) degradation(byServer *serverFlows) []Finding {
 	var out []Finding
-	for _, k := range keys {
-		g := byServer[k]
+	for _, k := range byServer.keys {
+		g := byServer.of(k)
 		server := fc.rs.servers[k].String()
 		nUnanswered, nResets := 0, 0
 		var firstUnanswered, firstReset *record
-		for _, f := range g {
+		for f := range g {
 			switch f.Verdict() {
 			case HTTPUnanswered, RequestUnanswered, ServerSilent:
 				nUnanswered++
@@ -733,7 +809,7 @@ func (fc *findCtx) degradation(keys []uint32, byServer [][]*record) []Finding {
 		out = append(out, Finding{Kind: KindDegradationTimeline, Severity: SevWarn, Endpoint: server,
 			Summary: fmt.Sprintf("%s degraded in this order: %s", server, strings.Join(texts, "; then ")),
 			Frames:  frames,
-			Flows:   ids(g),
+			Flows:   byServer.ids(k),
 			Next:    "read the server's own metrics and logs at these times: the first step is usually the cause (a pool or queue filling), the later ones its consequences",
 			Numbers: nums})
 	}

@@ -81,7 +81,7 @@ func TestSlowdownAsPlain(t *testing.T) {
 			slices.Reverse(g)
 		}
 		fc := &findCtx{rs: rs}
-		got, want := fc.slowdown(g), plainSlowdown(rs, g)
+		got, want := fc.slowdown(slices.Values(g)), plainSlowdown(rs, g)
 		if got.f != want.f || !got.at.Equal(want.at) || got.base != want.base || got.worst != want.worst {
 			t.Fatalf("round %d (%d flows): slowdown %v of flow %v, want %v of flow %v", round, n, got, got.f, want, want.f)
 		}
@@ -91,5 +91,44 @@ func TestSlowdownAsPlain(t *testing.T) {
 	}
 	if found < 100 {
 		t.Errorf("a slowdown in only %d rounds of 400", found)
+	}
+}
+
+// TestServerFlowsGroupsEveryFlow: each server's group is its flows, all of them, in
+// the list's order, whether it was copied out or (the busiest's) is read off the list;
+// only the others' are copied.
+func TestServerFlowsGroupsEveryFlow(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for round := range 50 {
+		nServers := 1 + r.IntN(5)
+		rs := &records{servers: make([]endpoint, nServers+1)} // one server with no flow
+		var fl []*record
+		for i := range r.IntN(300) {
+			fl = append(fl, &record{id: uint32(i + 1), srv: uint32(r.IntN(nServers))})
+		}
+		sf := (&findCtx{rs: rs}).serverFlowsOf(fl)
+		seen := 0
+		for _, k := range sf.keys {
+			var want []int
+			for _, f := range fl {
+				if f.srv == k {
+					want = append(want, int(f.id))
+				}
+			}
+			var got []int
+			for f := range sf.of(k) {
+				got = append(got, int(f.id))
+			}
+			if !slices.Equal(got, want) || !slices.Equal(sf.ids(k), want) {
+				t.Fatalf("round %d, server %d: %v (ids %v), want %v", round, k, got, sf.ids(k), want)
+			}
+			if (sf.groups[k] == nil) != (k == sf.big) || len(want) > sf.sizes[sf.big] {
+				t.Fatalf("round %d: server %d of %d flows copied out (%v), the busiest %d of %d", round, k, len(want), sf.groups[k] != nil, sf.big, sf.sizes[sf.big])
+			}
+			seen += len(want)
+		}
+		if seen != len(fl) {
+			t.Fatalf("round %d: %d flows in the groups of %d", round, seen, len(fl))
+		}
 	}
 }
