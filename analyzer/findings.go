@@ -134,13 +134,8 @@ type serverFlows struct {
 }
 
 func (fc *findCtx) serverFlowsOf(fl []*record) *serverFlows {
-	sf := &serverFlows{fl: fl, sizes: make([]int, len(fc.rs.servers))}
-	for _, f := range fl {
-		if sf.sizes[f.srv] == 0 {
-			sf.keys = append(sf.keys, f.srv)
-		}
-		sf.sizes[f.srv]++
-	}
+	sf := &serverFlows{fl: fl}
+	sf.keys, sf.sizes = fc.countByServer(fl, nil)
 	for _, k := range sf.keys {
 		if sf.sizes[k] > sf.sizes[sf.big] || sf.sizes[sf.big] == 0 {
 			sf.big = k
@@ -213,20 +208,7 @@ func groupBy[K comparable](fl []*record, key func(*record) (K, bool)) ([]K, map[
 // otherwise leave as much again behind in slices outgrown), and a group that is all
 // of fl is fl itself.
 func (fc *findCtx) groupByServer(fl []*record, ok func(*record) bool) ([]uint32, [][]*record) {
-	var keys []uint32
-	var sizes []int
-	for _, f := range fl {
-		if !ok(f) {
-			continue
-		}
-		if sizes == nil {
-			sizes = make([]int, len(fc.rs.servers))
-		}
-		if sizes[f.srv] == 0 {
-			keys = append(keys, f.srv)
-		}
-		sizes[f.srv]++
-	}
+	keys, sizes := fc.countByServer(fl, ok)
 	if keys == nil {
 		return nil, nil
 	}
@@ -244,6 +226,25 @@ func (fc *findCtx) groupByServer(fl []*record, ok func(*record) bool) ([]uint32,
 		}
 	}
 	return keys, groups
+}
+
+// countByServer counts the flows of fl that ok takes (nil: every one) by server: the
+// servers in order of first appearance, and the counts by server index (nil when ok
+// took none).
+func (fc *findCtx) countByServer(fl []*record, ok func(*record) bool) (keys []uint32, sizes []int) {
+	for _, f := range fl {
+		if ok != nil && !ok(f) {
+			continue
+		}
+		if sizes == nil {
+			sizes = make([]int, len(fc.rs.servers))
+		}
+		if sizes[f.srv] == 0 {
+			keys = append(keys, f.srv)
+		}
+		sizes[f.srv]++
+	}
+	return keys, sizes
 }
 
 func clock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
