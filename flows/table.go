@@ -47,11 +47,13 @@ type endpointKey struct {
 	is4 bool
 }
 
+func endpointKeyOf(a netip.Addr) endpointKey { return endpointKey{a.As16(), a.Is4()} }
+
 func keyOf(x, y netip.AddrPort) tupleKey {
-	if x.Addr().Less(y.Addr()) || (x.Addr() == y.Addr() && x.Port() < y.Port()) {
-		return tupleKey{endpointKey{x.Addr().As16(), x.Addr().Is4()}, endpointKey{y.Addr().As16(), y.Addr().Is4()}, x.Port(), y.Port()}
+	if !(x.Addr().Less(y.Addr()) || (x.Addr() == y.Addr() && x.Port() < y.Port())) {
+		x, y = y, x
 	}
-	return tupleKey{endpointKey{y.Addr().As16(), y.Addr().Is4()}, endpointKey{x.Addr().As16(), x.Addr().Is4()}, y.Port(), x.Port()}
+	return tupleKey{endpointKeyOf(x.Addr()), endpointKeyOf(y.Addr()), x.Port(), y.Port()}
 }
 
 // ShardOf spreads tuples over n tables: both directions of a tuple (and the ICMP errors
