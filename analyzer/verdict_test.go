@@ -171,6 +171,33 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "syn_giveup_exponential_backoff", file: "syn_giveup_exponential.pcap", client: "10.77.0.1:41222",
+		verdict: SYNGiveUp, close: SYNGiveUp, zeek: "S0",
+		why: "frames 7–10: 4 SYNs with the same ISN, gaps 1.02, 2.02, 4.06 s (doubling from the first, as before Linux 6.5's tcp_syn_linear_timeouts), never answered (the accept queue was full); the capture runs 13.2 s past the last SYN with no retry, longer than twice the last gap",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNCount != 4 {
+				t.Errorf("SYN count %d, want 4", f.Facts.SYNCount)
+			}
+			gapsNear(t, "gaps", f.Facts.SYNGaps, []float64{1.021, 2.016, 4.064}, gapTol)
+			near(t, "first→last SYN", f.Facts.SYNSpan, 7.100, 0.1)
+			// The script set tcp_syn_retries=3: 4 SYNs are 3 retries, and the budget
+			// 1+2+4+8 = 15 s is the first past the last SYN at 7.1 s.
+			if f.Facts.SYNRetries == nil || *f.Facts.SYNRetries != 3 {
+				t.Errorf("syn_retries %v, want 3", f.Facts.SYNRetries)
+			}
+			hasEvidence(t, f, 7)
+			hasEvidence(t, f, 10)
+		},
+	},
+	{
+		name: "syn_giveup_exponential_queue_filler_idle", file: "syn_giveup_exponential.pcap", client: "10.77.0.1:41221",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "frames 4–6: a complete handshake into the full accept queue, then nothing for 20.7 s until the capture's last frame",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "silent", f.Facts.Silent, 20.70, idleTol)
+		},
+	},
+	{
 		name: "syn_unanswered_capture_ends_while_retrying", file: "syn_unanswered.pcap", client: "10.77.0.1:41040",
 		verdict: SYNUnanswered, close: SYNUnanswered, zeek: "S0",
 		why: "frames 1–3: 3 SYNs 1.01 and 1.02 s apart; the capture ends 0.48 s after the last, less than the next retry (≥ 1 s) would take",

@@ -5,7 +5,8 @@
 set -uo pipefail
 dir=$(cd "$(dirname "$0")" && pwd)
 names=(
-	refused refused_icmp refused_icmp6 syn_giveup syn_unanswered handshake_incomplete
+	refused refused_icmp refused_icmp6 syn_giveup syn_giveup_exponential syn_unanswered
+	handshake_incomplete
 	rst_on_first_data fin_unanswered_client_stuck fin_unanswered_server_stuck
 	fin_unanswered_then_rst rst_after_idle_abort rst_after_idle_dead_peer reset_active
 	retransmit_giveup keepalive_timeout clean_close_client_first clean_close_server_first
