@@ -93,6 +93,26 @@ type verdictCase struct {
 	check func(t *testing.T, f *Flow)
 }
 
+// synGiveUpChecks checks a client's unanswered SYNs: one more than the gaps between
+// them, the gaps and the first-to-last span (seconds), the tcp_syn_retries inferred, and
+// the first and last SYN's frames among the evidence.
+func synGiveUpChecks(gaps []float64, span float64, retries, first, last int) func(*testing.T, *Flow) {
+	return func(t *testing.T, f *Flow) {
+		if f.Facts.SYNCount != len(gaps)+1 {
+			t.Errorf("SYN count %d, want %d", f.Facts.SYNCount, len(gaps)+1)
+		}
+		gapsNear(t, "gaps", f.Facts.SYNGaps, gaps, gapTol)
+		near(t, "first→last SYN", f.Facts.SYNSpan, span, 0.1)
+		if r := f.Facts.SYNRetries; r == nil {
+			t.Errorf("no syn_retries inferred, want %d", retries)
+		} else if *r != retries {
+			t.Errorf("syn_retries %d, want %d", *r, retries)
+		}
+		hasEvidence(t, f, first)
+		hasEvidence(t, f, last)
+	}
+}
+
 // Tolerances: the kernels' timers drift by a few ms from run to run; script sleeps by
 // tens of ms.
 const (
@@ -144,20 +164,9 @@ var tcpCases = []verdictCase{
 		name: "syn_giveup_accept_queue_full", file: "syn_giveup.pcap", client: "10.77.0.1:41032",
 		verdict: SYNGiveUp, close: SYNGiveUp, zeek: "S0",
 		why: "frames 7–14: 8 SYNs with the same ISN, gaps 1.03, 1.02 ×4, 2.02, 4.16 s (linear then doubling back-off), never answered (the listener's backlog of 1 was full); the capture runs 13.2 s past the last SYN with no retry, longer than twice the last gap",
-		check: func(t *testing.T, f *Flow) {
-			if f.Facts.SYNCount != 8 {
-				t.Errorf("SYN count %d, want 8", f.Facts.SYNCount)
-			}
-			gapsNear(t, "gaps", f.Facts.SYNGaps, []float64{1.028, 1.024, 1.024, 1.024, 1.024, 2.016, 4.160}, gapTol)
-			near(t, "first→last SYN", f.Facts.SYNSpan, 11.300, 0.1)
-			// The script set tcp_syn_retries=3: the give-up budget 1+2+4+8 = 15 s is the
-			// first past the last SYN at 11.3 s.
-			if f.Facts.SYNRetries == nil || *f.Facts.SYNRetries != 3 {
-				t.Errorf("syn_retries %v, want 3", f.Facts.SYNRetries)
-			}
-			hasEvidence(t, f, 7)
-			hasEvidence(t, f, 14)
-		},
+		// The script set tcp_syn_retries=3: the give-up budget 1+2+4+8 = 15 s is the
+		// first past the last SYN at 11.3 s.
+		check: synGiveUpChecks([]float64{1.028, 1.024, 1.024, 1.024, 1.024, 2.016, 4.160}, 11.300, 3, 7, 14),
 	},
 	{
 		name: "syn_giveup_queue_fillers_idle", file: "syn_giveup.pcap", client: "10.77.0.1:41030",
@@ -174,20 +183,9 @@ var tcpCases = []verdictCase{
 		name: "syn_giveup_exponential_backoff", file: "syn_giveup_exponential.pcap", client: "10.77.0.1:41222",
 		verdict: SYNGiveUp, close: SYNGiveUp, zeek: "S0",
 		why: "frames 7–10: 4 SYNs with the same ISN, gaps 1.02, 2.02, 4.06 s (doubling from the first, as before Linux 6.5's tcp_syn_linear_timeouts), never answered (the accept queue was full); the capture runs 13.2 s past the last SYN with no retry, longer than twice the last gap",
-		check: func(t *testing.T, f *Flow) {
-			if f.Facts.SYNCount != 4 {
-				t.Errorf("SYN count %d, want 4", f.Facts.SYNCount)
-			}
-			gapsNear(t, "gaps", f.Facts.SYNGaps, []float64{1.021, 2.016, 4.064}, gapTol)
-			near(t, "first→last SYN", f.Facts.SYNSpan, 7.100, 0.1)
-			// The script set tcp_syn_retries=3: 4 SYNs are 3 retries, and the budget
-			// 1+2+4+8 = 15 s is the first past the last SYN at 7.1 s.
-			if f.Facts.SYNRetries == nil || *f.Facts.SYNRetries != 3 {
-				t.Errorf("syn_retries %v, want 3", f.Facts.SYNRetries)
-			}
-			hasEvidence(t, f, 7)
-			hasEvidence(t, f, 10)
-		},
+		// The script set tcp_syn_retries=3: 4 SYNs are 3 retries, and the budget
+		// 1+2+4+8 = 15 s is the first past the last SYN at 7.1 s.
+		check: synGiveUpChecks([]float64{1.021, 2.016, 4.064}, 7.100, 3, 7, 10),
 	},
 	{
 		name: "syn_giveup_exponential_queue_filler_idle", file: "syn_giveup_exponential.pcap", client: "10.77.0.1:41221",
