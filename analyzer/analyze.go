@@ -98,7 +98,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	// kept: the result then still points into the flow's application state (its HTTP
 	// exchanges), which is otherwise recycled.
 	judgeOne := func(f *flows.Flow) bool {
-		*r = judge(f, f.End, opts.Config, ev, &t)
+		*r = judge(f, f.End(), opts.Config, ev, &t)
 		recs.add(r, f, &t)
 		res.Summary.Verdicts[r.Verdict]++
 		if opts.Keep != nil && !opts.Keep(r) {

@@ -53,10 +53,10 @@ func clientGaveUp(f *flows.Flow, after time.Time) (flows.Mark, string) {
 	c := f.Side(flows.FromClient)
 	var m flows.Mark
 	how := ""
-	if !c.FIN.IsZero() && !c.FIN.Time.Before(after) {
+	if !c.FIN.IsZero() && !c.FIN.Time().Before(after) {
 		m, how = c.FIN, "FIN"
 	}
-	if !c.RST.IsZero() && !c.RST.Time.Before(after) && (m.IsZero() || c.RST.Time.Before(m.Time)) {
+	if !c.RST.IsZero() && !c.RST.Time().Before(after) && (m.IsZero() || c.RST.Time().Before(m.Time())) {
 		m, how = c.RST, "RST"
 	}
 	return m, how
@@ -96,7 +96,7 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 	}
 	// The client spoke and got nothing back: no byte at all, or, where the server
 	// greets first, nothing after the client's first message.
-	greetedOnly := info.ServerSpeaksFirst && !s.LastData.IsZero() && s.LastData.Time.Before(c.FirstData.Time)
+	greetedOnly := info.ServerSpeaksFirst && !s.LastData.IsZero() && s.LastData.Time().Before(c.FirstData.Time())
 	if !s.FirstData.IsZero() && !greetedOnly {
 		return j
 	}
@@ -124,23 +124,23 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 		sum = sum.s("no byte ever came back")
 	}
 	j.evidence = slices.Insert(j.evidence, 0, ev.at(c.LastData, "client's last data, never answered"))
-	if m, how := clientGaveUp(f, c.LastData.Time); !m.IsZero() {
-		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(c.LastData.Time)), how
+	if m, how := clientGaveUp(f, c.LastData.Time()); !m.IsZero() {
+		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(c.LastData.Time())), how
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = sum.s("; the client gave up after ").d(m.Time.Sub(c.LastData.Time)).s(" and ").s(gaveUpClause(f, how)).String()
+		j.summary = sum.s("; the client gave up after ").d(m.Time().Sub(c.LastData.Time())).s(" and ").s(gaveUpClause(f, how)).String()
 		return j
 	}
 	if !f.RST.Packet.IsZero() || !s.FIN.IsZero() {
 		// The server (or someone) ended it without a word.
 		m, who := endedBy(f)
-		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(c.LastData.Time)), "server"
+		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(c.LastData.Time())), "server"
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time.Sub(c.LastData.Time)).s(" later").String()
+		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time().Sub(c.LastData.Time())).s(" later").String()
 		return j
 	}
-	a.Wait = psecs(end.Sub(c.LastData.Time))
+	a.Wait = psecs(end.Sub(c.LastData.Time()))
 	j.verdict, j.app = ServerSilent, a
-	sum = sum.s(": still open and waiting ").d(end.Sub(c.LastData.Time)).s(" later at capture end (")
+	sum = sum.s(": still open and waiting ").d(end.Sub(c.LastData.Time())).s(" later at capture end (")
 	if c.KeepAlives+s.KeepAlives > 0 {
 		sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(")")
 	} else {
@@ -155,7 +155,7 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 func endedBy(f *flows.Flow) (flows.Mark, string) {
 	s := f.Side(flows.FromServer)
 	m, who := f.RST.Packet, sideText(f.RST.From, "an RST from the client", "an RST from the server")
-	if m.IsZero() || (!s.FIN.IsZero() && s.FIN.Time.Before(m.Time)) {
+	if m.IsZero() || (!s.FIN.IsZero() && s.FIN.Time().Before(m.Time())) {
 		m, who = s.FIN, "the server's FIN"
 	}
 	return m, who
@@ -194,10 +194,10 @@ func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 			continue // a response whose request was not captured
 		}
 		if e.Answered() {
-			if gaveUp.IsZero() || !e.ResponseStart.After(gaveUp.Time) || e.RequestStart.After(gaveUp.Time) {
+			if gaveUp.IsZero() || !e.ResponseStart.After(gaveUp.Time()) || e.RequestStart.After(gaveUp.Time()) {
 				continue
 			}
-		} else if !e.RequestComplete && !s.LastData.IsZero() && s.LastData.Time.After(e.RequestStart) {
+		} else if !e.RequestComplete && !s.LastData.IsZero() && s.LastData.Time().After(e.RequestStart) {
 			continue
 		}
 		out = append(out, *e)
@@ -238,12 +238,12 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	}
 	sum = sum.s(" never answered; ")
 	if m, how := clientGaveUp(f, reqEnd); !m.IsZero() {
-		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(reqEnd)), how
-		sum = sum.s("the client gave up after ").d(m.Time.Sub(reqEnd)).s(" and ").s(gaveUpClause(f, how))
+		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(reqEnd)), how
+		sum = sum.s("the client gave up after ").d(m.Time().Sub(reqEnd)).s(" and ").s(gaveUpClause(f, how))
 	} else if s := f.Side(flows.FromServer); !s.FIN.IsZero() || !f.RST.Packet.IsZero() {
 		m, who := endedBy(f)
-		a.Wait, a.GaveUpBy = psecs(m.Time.Sub(reqEnd)), "server"
-		sum = sum.s(who).s(" ended the connection ").d(m.Time.Sub(reqEnd)).s(" later")
+		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(reqEnd)), "server"
+		sum = sum.s(who).s(" ended the connection ").d(m.Time().Sub(reqEnd)).s(" later")
 	} else {
 		a.Wait, a.GaveUpBy = psecs(end.Sub(reqEnd)), "capture end"
 		sum = sum.s("still waiting ").d(end.Sub(reqEnd)).s(" later when the capture ended")

@@ -34,10 +34,10 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		File:       ev.files[f.First.File],
 		FirstFrame: f.First.Frame,
 		LastFrame:  f.Last.Frame,
-		Start:      f.First.Time.UTC(),
-		End:        f.Last.Time.UTC(),
-		StartAt:    Timestamp(f.First.Time),
-		EndAt:      Timestamp(f.Last.Time),
+		Start:      f.First.Time().UTC(),
+		End:        f.Last.Time().UTC(),
+		StartAt:    Timestamp(f.First.Time()),
+		EndAt:      Timestamp(f.Last.Time()),
 		Duration:   secs(f.Duration()),
 		Verdict:    j.verdict,
 		Close:      closeShape,
@@ -62,7 +62,7 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 			gaveUp := firstOf(c.FIN, c.RST)
 			for i := range info.HTTP {
 				e := &info.HTTP[i] // by pointer: an Exchange is too big to copy for a look
-				late := !gaveUp.IsZero() && e.ResponseStart.After(gaveUp.Time)
+				late := !gaveUp.IsZero() && e.ResponseStart.After(gaveUp.Time())
 				if e.Answered() && !e.RequestEnd.IsZero() && !late {
 					t.waits = append(t.waits, timedWait{e.RequestStart, e.Wait})
 				}
@@ -95,7 +95,7 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		r.Summary += " [capture started mid-connection; client inferred from the ports]"
 	}
 	if f.Evicted {
-		r.Summary += fmt.Sprintf(" [judged early, as of %s: dropped from the table when --max-flows was reached]", clock(f.End))
+		r.Summary += fmt.Sprintf(" [judged early, as of %s: dropped from the table when --max-flows was reached]", clock(f.End()))
 	}
 	return r
 }

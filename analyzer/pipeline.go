@@ -319,7 +319,7 @@ func compareEnded(a, b ended) int {
 	}
 	switch a.class {
 	case endedDue:
-		if c := a.f.Due.Compare(b.f.Due); c != 0 {
+		if c := cmp.Compare(a.f.DueAt, b.f.DueAt); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.f.Seq, b.f.Seq)

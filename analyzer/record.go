@@ -211,7 +211,7 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		rs.srvIdx[server] = srv
 	}
 	rec := record{
-		start:         f.First.Time.UnixNano(),
+		start:         f.First.At,
 		closeIdleData: t.closeIdleData,
 		client:        endpointOf(f.Client),
 		srv:           srv,

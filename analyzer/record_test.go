@@ -123,7 +123,7 @@ func forEachJudged(tb testing.TB, path string, fn func(*Flow, *flows.Flow, *flow
 	cfg := DefaultConfig()
 	table := flows.NewTable(func(f *flows.Flow) {
 		var tr flowTrace
-		r := judge(f, f.End, cfg, ev, &tr)
+		r := judge(f, f.End(), cfg, ev, &tr)
 		rs.add(&r, f, &tr)
 		if fn != nil {
 			c := (r.ID - 1) / recordChunk

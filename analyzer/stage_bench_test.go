@@ -116,7 +116,7 @@ func benchJudge(b *testing.B, all []*flows.Flow) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f := all[i%len(all)]
-		r := judge(f, f.End, cfg, ev, &t)
+		r := judge(f, f.End(), cfg, ev, &t)
 		rs.add(&r, f, &t)
 	}
 }

@@ -100,11 +100,11 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	t.keepSeen = c.KeepAlives+s.KeepAlives > 0
 	rst := f.RST.Packet
 	if !rst.IsZero() {
-		t.reset = rst.Time
+		t.reset = rst.Time()
 	}
 	stop := func(ts time.Time) time.Time { // a state cannot outlive an RST or the capture
-		if !rst.IsZero() && rst.Time.Before(ts) {
-			return rst.Time
+		if !rst.IsZero() && rst.Time().Before(ts) {
+			return rst.Time()
 		}
 		if ts.After(end) {
 			return end
@@ -115,8 +115,8 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		switch {
 		case st != stTimeWait:
 			to = stop(to)
-		case !rst.IsZero() && rst.Time.Before(to):
-			to = rst.Time
+		case !rst.IsZero() && rst.Time().Before(to):
+			to = rst.Time()
 			// Otherwise TIME_WAIT lasts its 60 s, however soon the flow was handed
 			// over (a closed flow is judged 2 s after its last packet); the timeline
 			// stops it at the capture's end.
@@ -134,34 +134,34 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	var estC, estS time.Time // when each socket became established
 	switch {
 	case f.Midstream && f.HandshakeDone():
-		estC, estS = f.First.Time, f.First.Time
+		estC, estS = f.First.Time(), f.First.Time()
 	case !c.FirstSYN.IsZero():
 		synEnd := end
 		if !s.FirstSYN.IsZero() {
-			synEnd = s.FirstSYN.Time
+			synEnd = s.FirstSYN.Time()
 		} else if !s.RST.IsZero() {
-			synEnd = s.RST.Time
+			synEnd = s.RST.Time()
 		} else if !c.ICMP.IsZero() {
-			synEnd = c.ICMP.Time
+			synEnd = c.ICMP.Time()
 		} else if !f.Replaced.IsZero() {
-			synEnd = f.Replaced.Time
+			synEnd = f.Replaced.Time()
 		}
-		add(flows.FromClient, stSYNSent, c.FirstSYN.Time, synEnd)
+		add(flows.FromClient, stSYNSent, c.FirstSYN.Time(), synEnd)
 		if !s.FirstSYN.IsZero() {
-			estC = s.FirstSYN.Time
+			estC = s.FirstSYN.Time()
 			recvEnd := end
 			if !f.Established.IsZero() {
-				recvEnd = f.Established.Time
-				estS = f.Established.Time
+				recvEnd = f.Established.Time()
+				estS = f.Established.Time()
 			}
-			add(flows.FromServer, stSYNRecv, c.FirstSYN.Time, recvEnd)
+			add(flows.FromServer, stSYNRecv, c.FirstSYN.Time(), recvEnd)
 		}
 	}
 	// Established until the first FIN either way.
 	firstFIN := firstOf(c.FIN, s.FIN)
 	estEnd := end
 	if !firstFIN.IsZero() {
-		estEnd = firstFIN.Time
+		estEnd = firstFIN.Time()
 	}
 	if !estC.IsZero() {
 		add(flows.FromClient, stEstablished, estC, estEnd)
@@ -181,20 +181,20 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		// peer's FIN, then TIME_WAIT; CLOSING if the peer's FIN came before the ACK.
 		ackAt := end
 		if !a.FINAcked.IsZero() {
-			ackAt = a.FINAcked.Time
+			ackAt = a.FINAcked.Time()
 		}
 		peerFIN := end
 		if !p.FIN.IsZero() {
-			peerFIN = p.FIN.Time
+			peerFIN = p.FIN.Time()
 		}
 		if !p.FIN.IsZero() && peerFIN.Before(ackAt) {
-			add(active, stFINWait1, a.FIN.Time, peerFIN)
+			add(active, stFINWait1, a.FIN.Time(), peerFIN)
 			add(active, stClosing, peerFIN, ackAt)
 			if !a.FINAcked.IsZero() {
 				add(active, stTimeWait, ackAt, ackAt.Add(timeWaitLen))
 			}
 		} else {
-			add(active, stFINWait1, a.FIN.Time, ackAt)
+			add(active, stFINWait1, a.FIN.Time(), ackAt)
 			if !a.FINAcked.IsZero() {
 				add(active, stFINWait2, ackAt, peerFIN)
 			}
@@ -204,13 +204,13 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		}
 		// The passive closer: CLOSE_WAIT from the peer's FIN until its own FIN, then
 		// LAST_ACK until that FIN is ACKed.
-		add(passive, stCloseWait, a.FIN.Time, peerFIN)
+		add(passive, stCloseWait, a.FIN.Time(), peerFIN)
 		if !p.FIN.IsZero() {
 			lastAck := end
 			if !p.FINAcked.IsZero() {
-				lastAck = p.FINAcked.Time
+				lastAck = p.FINAcked.Time()
 			}
-			add(passive, stLastACK, p.FIN.Time, lastAck)
+			add(passive, stLastACK, p.FIN.Time(), lastAck)
 		}
 	}
 
@@ -218,7 +218,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	closer := firstOf(firstFIN, rst)
 	if !closer.IsZero() && f.HandshakeDone() {
 		switch {
-		case closer == rst && !rst.IsZero() && (firstFIN.IsZero() || rst.Time.Before(firstFIN.Time)):
+		case closer == rst && !rst.IsZero() && (firstFIN.IsZero() || rst.Time().Before(firstFIN.Time())):
 			t.closeBy, t.closeKind, t.closeAt = int(f.RST.From), closeRST, rst
 			t.closeIdle = f.RST.SinceActive
 		case closer == c.FIN:
@@ -233,16 +233,16 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	if !t.closeAt.IsZero() {
 		var last time.Time
 		for _, m := range []flows.Mark{c.LastData, s.LastData} {
-			if !m.IsZero() && m.Time.Before(t.closeAt.Time) && m.Time.After(last) {
-				last = m.Time
+			if !m.IsZero() && m.Time().Before(t.closeAt.Time()) && m.Time().After(last) {
+				last = m.Time()
 			}
 		}
 		if !last.IsZero() {
-			t.closeIdleData = t.closeAt.Time.Sub(last)
+			t.closeIdleData = t.closeAt.Time().Sub(last)
 		}
 	}
-	if !c.FirstData.IsZero() && !s.FirstData.IsZero() && s.FirstData.Time.After(c.FirstData.Time) {
-		t.waits = append(t.waits, timedWait{c.FirstData.Time, s.FirstData.Time.Sub(c.FirstData.Time)})
+	if !c.FirstData.IsZero() && !s.FirstData.IsZero() && s.FirstData.Time().After(c.FirstData.Time()) {
+		t.waits = append(t.waits, timedWait{c.FirstData.Time(), s.FirstData.Time().Sub(c.FirstData.Time())})
 	}
 }
 

@@ -138,7 +138,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 	// Both FINs before any RST: a clean close, whatever trails it.
 	if !c.FIN.IsZero() && !s.FIN.IsZero() && (f.RST.Packet.IsZero() || (f.RST.BeforeFIN[0] && f.RST.BeforeFIN[1])) {
 		first, firstSide := flows.FromClient, c
-		if s.FIN.Time.Before(c.FIN.Time) || (s.FIN.Time.Equal(c.FIN.Time) && s.FIN.Frame < c.FIN.Frame) {
+		if s.FIN.Time().Before(c.FIN.Time()) || (s.FIN.Time().Equal(c.FIN.Time()) && s.FIN.Frame < c.FIN.Frame) {
 			first, firstSide = flows.FromServer, s
 		}
 		// Most flows of a capture end here: built without fmt (see text).
@@ -149,7 +149,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		var buf [192]byte
 		sum := text(buf[:0]).s("clean close after ").d(f.Duration()).s(": the ").s(first.String()).
 			s(" closed first, the ").s(other.String()).s(" answered with its FIN ").
-			d(f.Side(other).FIN.Time.Sub(firstSide.FIN.Time)).s(" later")
+			d(f.Side(other).FIN.Time().Sub(firstSide.FIN.Time())).s(" later")
 		if !f.RST.Packet.IsZero() {
 			j.facts.TrailingRST = f.RST.From.String()
 			sum = sum.s("; a trailing RST from the ").s(f.RST.From.String()).s(" followed")
@@ -178,15 +178,15 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		}
 		side := f.Side(d)
 		if side.RetransRun >= cfg.RetransGiveUp && !side.UnackedDataSince.IsZero() &&
-			end.Sub(side.LastRetrans.Time) > flows.NextRetryWithin(side.RetransGap) {
+			end.Sub(side.LastRetrans.Time()) > flows.NextRetryWithin(side.RetransGap) {
 			return retransmitGiveUp(f, d, end, ev, "")
 		}
 		if side.KeepAliveUnacked >= cfg.KeepAliveGiveUp && side.LastKeepAliveGap > 0 &&
-			end.Sub(side.LastKeepAlive.Time) > flows.NextRetryWithin(side.LastKeepAliveGap) {
+			end.Sub(side.LastKeepAlive.Time()) > flows.NextRetryWithin(side.LastKeepAliveGap) {
 			return keepAliveTimeout(f, d, ev, "then fell silent")
 		}
 	}
-	silent := end.Sub(f.LastActive.Time)
+	silent := end.Sub(f.LastActive.Time())
 	kaSeen := c.KeepAlives+s.KeepAlives > 0
 	if silent >= cfg.Idle {
 		j := judgement{verdict: IdleOpen, facts: Facts{Silent: psecs(silent), KeepAliveSeen: pbool(kaSeen)}}
@@ -208,13 +208,13 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 	// Every connection open when the capture ends gets this one.
 	var buf [128]byte
 	j := judgement{verdict: Open, summary: text(buf[:0]).s("established and active at capture end (last packet ").
-		d(end.Sub(f.Last.Time)).s(" before it)").String()}
+		d(end.Sub(f.Last.Time())).s(" before it)").String()}
 	j.evidence = append(j.evidence, ev.at(f.Last, "last packet"))
 	return j
 }
 
 func firstOf(a, b flows.Mark) flows.Mark {
-	if a.IsZero() || (!b.IsZero() && b.Time.Before(a.Time)) {
+	if a.IsZero() || (!b.IsZero() && b.Time().Before(a.Time())) {
 		return b
 	}
 	return a
@@ -225,17 +225,17 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 	// Refused: an RST from the server, or an ICMP error about the client's SYN.
 	if s.SYNs == 0 && (!s.RST.IsZero() || c.ICMPErrors > 0) {
 		j := judgement{verdict: Refused, facts: Facts{SYNCount: c.SYNs}}
-		if !c.ICMP.IsZero() && (s.RST.IsZero() || c.ICMP.Time.Before(s.RST.Time)) {
+		if !c.ICMP.IsZero() && (s.RST.IsZero() || c.ICMP.Time().Before(s.RST.Time())) {
 			what := icmpText(c.ICMPType, c.ICMPCode, c.ICMPv6)
 			j.facts.RefusedBy, j.facts.ICMP, j.facts.ICMPFrom = "icmp", what, c.ICMPFrom.String()
 			j.evidence = append(j.evidence, ev.at(c.FirstSYN, "SYN"), ev.at(c.ICMP, "ICMP "+what))
 			j.summary = fmt.Sprintf("connection to port %d refused: the SYN was answered by ICMP %s from %s %s later (%s, %s)",
-				port, what, c.ICMPFrom, dur(c.ICMP.Time.Sub(c.FirstSYN.Time)), plural(c.SYNs, "SYN"), plural(c.ICMPErrors, "ICMP error"))
+				port, what, c.ICMPFrom, dur(c.ICMP.Time().Sub(c.FirstSYN.Time())), plural(c.SYNs, "SYN"), plural(c.ICMPErrors, "ICMP error"))
 			return j
 		}
 		j.facts.RefusedBy = "rst"
 		j.evidence = append(j.evidence, ev.at(c.FirstSYN, "SYN"), ev.at(s.RST, "RST from the server"))
-		after := s.RST.Time.Sub(synBefore(c, s.RST.Time))
+		after := s.RST.Time().Sub(synBefore(c, s.RST.Time()))
 		if after < 0 {
 			after = 0 // the capture put the RST before the SYN it answers
 		}
@@ -261,7 +261,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		if !c.RST.IsZero() {
 			j.facts.RSTFrom = "client"
 			j.evidence = append(j.evidence, ev.at(c.RST, "RST from the client"))
-			sum = sum.s("; the client answered with RST ").d(c.RST.Time.Sub(s.FirstSYN.Time)).
+			sum = sum.s("; the client answered with RST ").d(c.RST.Time().Sub(s.FirstSYN.Time())).
 				s(" later (its socket did not expect the SYN-ACK: a half-open scan or an abandoned connect)")
 		} else if !s.RST.IsZero() {
 			j.facts.RSTFrom = "server"
@@ -276,7 +276,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		return judgement{verdict: Open, summary: "no handshake seen"}
 	}
 	times := c.SYNTimes(nil)
-	j := judgement{facts: Facts{SYNCount: c.SYNs, SYNGaps: gapsOf(times), SYNSpan: psecs(c.LastSYN.Time.Sub(c.FirstSYN.Time))}}
+	j := judgement{facts: Facts{SYNCount: c.SYNs, SYNGaps: gapsOf(times), SYNSpan: psecs(c.LastSYN.Time().Sub(c.FirstSYN.Time()))}}
 	j.evidence = append(make([]Evidence, 0, 3), ev.at(c.FirstSYN, "first SYN"))
 	if c.SYNs > 1 {
 		j.evidence = append(j.evidence, ev.at(c.LastSYN, "last SYN retransmission"))
@@ -285,7 +285,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 	if len(times) > 1 {
 		wait = flows.NextRetryWithin(times[len(times)-1].Sub(times[len(times)-2]))
 	}
-	quiet := end.Sub(c.LastSYN.Time)
+	quiet := end.Sub(c.LastSYN.Time())
 	// A listener dropping SYNs makes thousands of these: built without fmt (see text).
 	var buf [320]byte
 	sum := text(buf[:0]).s("SYN to ").addr(f.Server).s(" sent ").times(c.SYNs)
@@ -300,13 +300,13 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		return j
 	}
 	j.verdict = SYNGiveUp
-	sum = sum.s(" over ").d(c.LastSYN.Time.Sub(c.FirstSYN.Time)).s(", never answered; the client gave up (")
+	sum = sum.s(" over ").d(c.LastSYN.Time().Sub(c.FirstSYN.Time())).s(", never answered; the client gave up (")
 	switch {
 	case !c.RST.IsZero():
 		sum = sum.s("it then reset the attempt")
 		j.evidence = append(j.evidence, ev.at(c.RST, "RST from the client"))
 	case !f.Replaced.IsZero():
-		sum = sum.s("the port was reused for a new connection ").d(f.Replaced.Time.Sub(c.LastSYN.Time)).s(" later")
+		sum = sum.s("the port was reused for a new connection ").d(f.Replaced.Time().Sub(c.LastSYN.Time())).s(" later")
 	default:
 		sum = sum.s("no retry came, though the next was due within ").d(wait).s(" of the last")
 	}
@@ -344,7 +344,7 @@ func linuxSYNRetries(times []time.Time) (int, bool) {
 
 // synBefore is the time of the last SYN the side sent before t (the one t answers).
 func synBefore(side *flows.Side, t time.Time) time.Time {
-	last := side.FirstSYN.Time
+	last := side.FirstSYN.Time()
 	for _, st := range side.SYNTimes(nil) {
 		if st.After(t) {
 			break
@@ -364,29 +364,29 @@ func plural(n int, what string) string { return text(nil).plural(n, what).String
 // limit) or closed it unread.
 func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) (judgement, bool) {
 	if f.Midstream || f.Established.IsZero() || c.FirstData.IsZero() || !s.FirstData.IsZero() ||
-		s.RST.IsZero() || !s.FIN.IsZero() || !s.RST.Time.After(c.FirstData.Time) {
+		s.RST.IsZero() || !s.FIN.IsZero() || !s.RST.Time().After(c.FirstData.Time()) {
 		return judgement{}, false // the RST must answer data, from a server that sent none
 	}
-	if !c.DataAfterAck.IsZero() && c.DataAfterAck.Time.Before(s.RST.Time) {
+	if !c.DataAfterAck.IsZero() && c.DataAfterAck.Time().Before(s.RST.Time()) {
 		// The client kept sending after the server acknowledged its first data: the
 		// RST came in the middle of an exchange, not in answer to the first request.
 		return judgement{}, false
 	}
-	if (!c.FIN.IsZero() && c.FIN.Time.Before(s.RST.Time)) || (!c.RST.IsZero() && c.RST.Time.Before(s.RST.Time)) {
+	if (!c.FIN.IsZero() && c.FIN.Time().Before(s.RST.Time())) || (!c.RST.IsZero() && c.RST.Time().Before(s.RST.Time())) {
 		return judgement{}, false
 	}
 	j := judgement{verdict: RSTOnFirstData, facts: Facts{
 		RSTFrom: "server", RSTHasACK: pbool(s.RSTHasAck),
-		HandshakeToRST: psecs(s.RST.Time.Sub(f.Established.Time)),
-		DataToRST:      psecs(s.RST.Time.Sub(c.FirstData.Time)),
+		HandshakeToRST: psecs(s.RST.Time().Sub(f.Established.Time())),
+		DataToRST:      psecs(s.RST.Time().Sub(c.FirstData.Time())),
 		FirstDataBytes: int(c.PayloadBytes),
 	}}
 	j.evidence = append(j.evidence, ev.at(f.Established, "handshake completed"),
 		ev.at(c.FirstData, "client's first data"), ev.at(s.RST, "RST from the server"))
 	var buf [256]byte
 	j.summary = text(buf[:0]).s("handshake completed, the client sent ").n(c.PayloadBytes).
-		s(" bytes and the server answered with RST ").d(s.RST.Time.Sub(c.FirstData.Time)).
-		s(" later, never having sent a byte (").d(s.RST.Time.Sub(f.Established.Time)).
+		s(" bytes and the server answered with RST ").d(s.RST.Time().Sub(c.FirstData.Time())).
+		s(" later, never having sent a byte (").d(s.RST.Time().Sub(f.Established.Time())).
 		s(" after the handshake): the listener's process never took the connection, or closed it unread").String()
 	return j, true
 }
@@ -394,7 +394,7 @@ func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) 
 func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer) judgement {
 	closer := f.Side(d)
 	stuck := d.Other()
-	since := closer.FIN.Time
+	since := closer.FIN.Time()
 	j := judgement{verdict: FINUnanswered, facts: Facts{
 		Side: stuck.String(), Idle: psecs(closer.FINIdle), Stuck: psecs(end.Sub(since)),
 		FINAcked: pbool(!closer.FINAcked.IsZero()),
@@ -407,7 +407,7 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, ev *evidence
 		sum = sum.s("the FIN was never ACKed")
 	} else {
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
-		sum = sum.s("its kernel ACKed the FIN ").d(closer.FINAcked.Time.Sub(closer.FIN.Time)).s(" later")
+		sum = sum.s("its kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")
 	}
 	j.summary = sum.s(", but the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT for ").d(end.Sub(since)).
 		s(" until capture end): the ").s(stuck.String()).s(" application never closed its socket").String()
@@ -426,7 +426,7 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 	j := judgement{verdict: RetransmitGiveUp, facts: Facts{Side: d.String(), Retransmissions: side.RetransRun, LastRetransGap: psecs(side.RetransGap)}}
 	j.evidence = append(j.evidence, ev.at(side.FirstRetrans, "first retransmission"), ev.at(side.LastRetrans, "last retransmission"))
 	if then == "" {
-		then = fmt.Sprintf("then it gave up (nothing more in the %s until capture end)", dur(end.Sub(side.LastRetrans.Time)))
+		then = fmt.Sprintf("then it gave up (nothing more in the %s until capture end)", dur(end.Sub(side.LastRetrans.Time())))
 	}
 	j.summary = fmt.Sprintf("the %s's data was retransmitted %s without being ACKed (last gap %s); %s: the peer or the path was gone",
 		d, timesWord(side.RetransRun), dur(side.RetransGap), then)
@@ -453,7 +453,7 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 			closer := f.Side(d)
 			stuck := d.Other()
 			j := judgement{verdict: FINUnansweredThenRST, facts: Facts{
-				Side: stuck.String(), Idle: psecs(closer.FINIdle), FINToRST: psecs(r.Packet.Time.Sub(closer.FIN.Time)),
+				Side: stuck.String(), Idle: psecs(closer.FINIdle), FINToRST: psecs(r.Packet.Time().Sub(closer.FIN.Time())),
 				RSTFrom: r.From.String(), RSTHasACK: pbool(rs.RSTHasAck), FINAcked: pbool(!closer.FINAcked.IsZero()),
 			}}
 			// Built without fmt, as finUnanswered's are.
@@ -464,7 +464,7 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 			j.evidence = append(j.evidence, rstEv)
 			var buf [320]byte
 			sum := text(buf[:0]).s(d.String()).s(" ").addr(sideAddr(f, d)).s(" closed after ").d(closer.FINIdle).
-				s(" idle; the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT); ").d(r.Packet.Time.Sub(closer.FIN.Time)).
+				s(" idle; the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT); ").d(r.Packet.Time().Sub(closer.FIN.Time())).
 				s(" later an RST from the ").s(r.From.String()).s(" ended the flow")
 			if r.PrevFrom != r.From && r.PrevData && !r.Prev.IsZero() {
 				j.facts.RSTAnswered = "data"
@@ -590,9 +590,9 @@ func oneSided(f *flows.Flow, missing flows.Direction, close Verdict, ev *evidenc
 	what := "sent no FIN or RST"
 	switch {
 	case !s.RST.IsZero():
-		what = fmt.Sprintf("reset it %s after the first packet", dur(s.RST.Time.Sub(f.First.Time)))
+		what = fmt.Sprintf("reset it %s after the first packet", dur(s.RST.Time().Sub(f.First.Time())))
 	case !s.FIN.IsZero():
-		what = fmt.Sprintf("closed it (FIN) %s after the first packet", dur(s.FIN.Time.Sub(f.First.Time)))
+		what = fmt.Sprintf("closed it (FIN) %s after the first packet", dur(s.FIN.Time().Sub(f.First.Time())))
 	}
 	j.summary = fmt.Sprintf("only the %s's half of this connection was captured (%s, %d bytes; its acknowledgments show the %s sent data that is not in the file: a capture filter, asymmetric routing or a one-way mirror); the %s %s; what the %s did is unknown",
 		seen, plural(s.Packets, "packet"), s.PayloadBytes, missing, seen, what, missing)

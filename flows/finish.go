@@ -50,24 +50,26 @@ func lastGap(s *Side, def time.Duration) time.Duration {
 
 // deadline says when a flow that has ended may be handed over; ok is false for a flow
 // that is still open (established, half-closed, or waiting on an answer).
-func (t *Table) deadline(f *Flow) (time.Time, bool) {
+func (t *Table) deadline(f *Flow) (int64, bool) {
 	c, s := &f.Sides[FromClient], &f.Sides[FromServer]
 	switch {
 	case f.closed, !c.FIN.IsZero() && !s.FIN.IsZero():
-		return f.Last.Time.Add(t.Grace), true
+		return f.Last.At + int64(t.Grace), true
 	case f.Established.IsZero() && !f.Midstream && c.SYNs > 0 && c.Packets == c.SYNs && s.SYNs == 0 && s.Packets == 0:
 		// A connect nobody answered: over once the client's next retry is overdue.
 		// (The single-SYN wait is a first retry that never came: its RTO, capped.)
-		return c.LastSYN.Time.Add(NextRetryWithin(lastGap(c, t.SYNWait/2)) + t.Grace), true
+		return c.LastSYN.At + int64(NextRetryWithin(lastGap(c, t.SYNWait/2))+t.Grace), true
 	case f.Established.IsZero() && !f.Midstream && s.SYNs > 0 && c.Packets == c.SYNs:
 		// SYN-ACKs never ACKed: over once the server's next retry is overdue.
-		return s.LastSYN.Time.Add(NextRetryWithin(lastGap(s, time.Second)) + t.Grace), true
+		return s.LastSYN.At + int64(NextRetryWithin(lastGap(s, time.Second))+t.Grace), true
 	}
-	return time.Time{}, false
+	return 0, false
 }
 
+// pendingEntry is a flow waiting in the pending heap, and when it may be handed over
+// (Unix nanoseconds, as the table's clock).
 type pendingEntry struct {
-	at time.Time
+	at int64
 	f  *Flow
 }
 
@@ -82,8 +84,8 @@ type pendingHeap []pendingEntry
 
 func (h pendingHeap) Len() int { return len(h) }
 func (h pendingHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
 	}
 	return h[i].f.order < h[j].f.order
 }
@@ -116,7 +118,7 @@ func (t *Table) watch(f *Flow) {
 	case !f.queued:
 		f.queued = true
 		heap.Push(&t.pending, pendingEntry{at, f})
-	case at.Before(t.pending[f.pendingAt].at):
+	case at < t.pending[f.pendingAt].at:
 		t.pending[f.pendingAt].at = at
 		heap.Fix(&t.pending, int(f.pendingAt))
 	}
@@ -165,17 +167,18 @@ func (r *tombRing) pop() {
 	r.n--
 }
 
-// advance moves the table's clock to now and hands over what has ended by then.
-func (t *Table) advance(now time.Time) {
-	if !now.After(t.now) {
+// advance moves the table's clock to now (Unix nanoseconds) and hands over what has
+// ended by then.
+func (t *Table) advance(now int64) {
+	if now <= t.now {
 		return
 	}
 	t.now = now
-	if now.Before(t.nextTick) {
+	if now < t.nextTick {
 		return
 	}
-	t.nextTick = now.Add(tickEvery)
-	for len(t.pending) > 0 && !t.pending[0].at.After(now) {
+	t.nextTick = now + int64(tickEvery)
+	for len(t.pending) > 0 && t.pending[0].at <= now {
 		e := heap.Pop(&t.pending).(pendingEntry)
 		f := e.f
 		f.queued = false
@@ -183,32 +186,32 @@ func (t *Table) advance(now time.Time) {
 		if !ok {
 			continue // it came back to life (a late answer): open again
 		}
-		if at.After(now) {
+		if at > now {
 			// It saw packets since it was queued: look again later.
 			f.queued = true
 			heap.Push(&t.pending, pendingEntry{at, f})
 			continue
 		}
-		f.Due = e.at
+		f.DueAt = e.at
 		t.finish(f, at, false)
 	}
-	for t.tombs.n > 0 && t.tombs.oldest().until <= now.UnixNano() {
+	for t.tombs.n > 0 && t.tombs.oldest().until <= now {
 		tb := t.tombs.oldest()
-		if until, ok := t.tombOf[tb.key]; ok && until <= now.UnixNano() {
+		if until, ok := t.tombOf[tb.key]; ok && until <= now {
 			delete(t.tombOf, tb.key)
 		}
 		t.tombs.pop()
 	}
 }
 
-// finish hands a flow over before the capture's end: ended at end, or evicted because
-// the table is full.
-func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
+// finish hands a flow over before the capture's end: ended at end (Unix nanoseconds), or
+// evicted because the table is full.
+func (t *Table) finish(f *Flow, end int64, evicted bool) {
 	t.unqueue(f)
 	delete(t.live, f.key)
 	t.lruRemove(f)
 	f.finished = true
-	f.End = end
+	f.EndAt = end
 	f.Evicted = evicted
 	f.FinishedEarly = true
 	if evicted {
@@ -219,7 +222,7 @@ func (t *Table) finish(f *Flow, end time.Time, evicted bool) {
 	if f.closed {
 		life = resetTombLife
 	}
-	until := end.Add(life).UnixNano()
+	until := end + int64(life)
 	t.tombOf[f.key] = until
 	limit := t.tombLimit()
 	t.tombs.push(tomb{f.key, until}, limit)

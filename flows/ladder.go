@@ -39,7 +39,7 @@ type Step struct {
 	Index    int // 0-based position of the packet within the flow
 	File     int
 	Frame    int
-	Time     time.Time
+	At       int64 // capture time, Unix nanoseconds (Time gives the time.Time)
 	From     Direction
 	Flags    uint16
 	Seq, Ack uint32 // relative to each side's ISN
@@ -49,6 +49,9 @@ type Step struct {
 	ICMPType uint8
 	ICMPCode uint8
 }
+
+// Time is when the packet was captured, in UTC.
+func (s Step) Time() time.Time { return time.Unix(0, s.At).UTC() }
 
 const (
 	ladderHead = 8
@@ -60,7 +63,7 @@ const (
 // ladderTail, and up to ladderKey packets that mark the flow's turning points (SYN, FIN,
 // RST, ICMP, first data each way, first retransmission and keepalive, the packets that
 // end a silence). Memory per flow stays constant however long the flow is. A table
-// whose flows are never drawn (Table.NoLadders) only counts: the 3 KB of steps are
+// whose flows are never drawn (Table.NoLadders) only counts: the 2.5 KB of steps are
 // allocated on a flow's first packet, and only when they will be read.
 type Ladder struct {
 	*ladderSteps

@@ -94,7 +94,7 @@ type Table struct {
 	// handed over as evicted.
 	MaxFlows int
 	// NoLadders says no flow's ladder will be read: each flow only counts its packets
-	// (a ladder is 3 KB of a live flow's 7).
+	// (a ladder is 2.5 KB of a live flow's 5 to 6.5).
 	NoLadders bool
 	// OnNew, when set, sees each flow the moment it is created (before its first
 	// segment is placed).
@@ -105,7 +105,7 @@ type Table struct {
 	step  Step // the packet being placed (see track)
 	Stats TableStats
 
-	now, nextTick    time.Time
+	now, nextTick    int64 // the capture's clock and the next look at the pending heap, Unix ns
 	pending          pendingHeap
 	tombOf           map[tupleKey]int64 // until when, Unix nanoseconds
 	tombs            tombRing
@@ -120,10 +120,10 @@ func NewTable(done func(*Flow)) *Table {
 
 // Tick tells the table the capture's clock has reached now (every packet, TCP or not,
 // should), so ended flows are handed over in time and Flush knows the capture's end.
-func (t *Table) Tick(now time.Time) { t.advance(now) }
+func (t *Table) Tick(now time.Time) { t.advance(now.UnixNano()) }
 
 // recycled holds flows callers are done with (see Release), for new flows to reuse: a
-// live flow is 2.9 KB, and a busy capture ends hundreds of thousands of them, which the
+// live flow is 2.3 KB, and a busy capture ends hundreds of thousands of them, which the
 // collector would otherwise have to find and free. It is bounded (a sync.Pool would
 // keep every flow released between two collections), and shared by all tables. Its
 // size covers the flows begun while those that ended wait to be judged: up to a few
@@ -155,7 +155,7 @@ func (t *Table) Share(n int) {
 
 // NextTick is the capture time at which the table next looks for ended flows: a Tick
 // before it only moves the clock, so a caller feeding many tables may skip it.
-func (t *Table) NextTick() time.Time { return t.nextTick }
+func (t *Table) NextTick() time.Time { return time.Unix(0, t.nextTick).UTC() }
 
 // Live is the number of flows not yet finished.
 func (t *Table) Live() int { return len(t.live) }
@@ -173,7 +173,7 @@ func (t *Table) Flush() {
 		delete(t.live, f.key)
 		t.lruRemove(f)
 		f.finished = true
-		f.End = t.now
+		f.EndAt = t.now
 		t.done(f)
 	}
 }
@@ -214,7 +214,7 @@ func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream boo
 		f = new(Flow)
 	}
 	*f = Flow{ID: t.nextID, order: int32(t.nextID), Client: client, Server: server, Midstream: midstream, key: k}
-	f.First = Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
+	f.First = MarkAt(seg.File, seg.Frame, seg.Time)
 	f.firstFromA = seg.Src == client
 	f.Zeek.SetPorts(seg.Src.Port(), seg.Dst.Port())
 	f.Sides[0].WScale, f.Sides[1].WScale = -1, -1
@@ -237,7 +237,7 @@ func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream boo
 
 // Add places one decoded segment in its flow.
 func (t *Table) Add(seg *Segment) {
-	t.advance(seg.Time)
+	t.advance(seg.Time.UnixNano())
 	k := keyOf(seg.Src, seg.Dst)
 	f := t.live[k]
 	if seg.Kind == KindICMPError {
@@ -256,14 +256,14 @@ func (t *Table) Add(seg *Segment) {
 	reused := false
 	if f != nil && isSYN && startsNewConnection(f, seg) {
 		t.Stats.FlowsSplit++
-		f.Replaced = Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
+		f.Replaced = MarkAt(seg.File, seg.Frame, seg.Time)
 		f.TupleReused = true
 		reused = true
 		t.unqueue(f)
 		delete(t.live, k)
 		t.lruRemove(f)
 		f.finished = true
-		f.End = seg.Time
+		f.EndAt = seg.Time.UnixNano()
 		t.done(f)
 		f = nil
 	}
@@ -336,7 +336,7 @@ func (t *Table) addICMP(f *Flow, seg *Segment) {
 		d = FromServer
 	}
 	s := &f.Sides[d]
-	m := Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
+	m := MarkAt(seg.File, seg.Frame, seg.Time)
 	s.ICMPErrors++
 	if s.ICMP.IsZero() {
 		s.ICMP, s.ICMPType, s.ICMPCode, s.ICMPv6, s.ICMPFrom = m, seg.ICMPType, seg.ICMPCode, seg.ICMPv6, seg.ICMPFrom
@@ -345,7 +345,7 @@ func (t *Table) addICMP(f *Flow, seg *Segment) {
 	f.Last = m
 	// The error travels against the quoted segment, so it belongs to the other side's
 	// row in the ladder.
-	step := Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, Time: seg.Time,
+	step := Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, At: seg.Time.UnixNano(),
 		From: d.Other(), Notes: NoteICMP, ICMPType: seg.ICMPType, ICMPCode: seg.ICMPCode}
 	f.Ladder.Add(step, true)
 }
@@ -356,10 +356,10 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		d = FromServer
 	}
 	s, p := &f.Sides[d], &f.Sides[d.Other()]
-	m := Mark{File: seg.File, Frame: seg.Frame, Time: seg.Time}
+	m := MarkAt(seg.File, seg.Frame, seg.Time)
 	flags := seg.Flags
 	syn, fin, rst, ack := flags&FlagSYN != 0, flags&FlagFIN != 0, flags&FlagRST != 0, flags&FlagACK != 0
-	gap := seg.Time.Sub(f.Last.Time)
+	gap := m.Sub(f.Last) // f.Last is set unless this is the first packet
 	if f.Packets == 0 {
 		gap = 0
 	}
@@ -416,7 +416,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.WScale = seg.WScale
 		}
 		if s.SYNs < maxSYNTimes {
-			s.SYNAfter[s.SYNs] = seg.Time.Sub(s.FirstSYN.Time)
+			s.SYNAfter[s.SYNs] = m.Sub(s.FirstSYN)
 		}
 		s.SYNs++
 		if s.SYNs > 1 {
@@ -437,7 +437,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.FirstKeepAlive = m
 			key = true
 		} else {
-			s.LastKeepAliveGap = seg.Time.Sub(s.LastKeepAlive.Time)
+			s.LastKeepAliveGap = m.Sub(s.LastKeepAlive) // set with FirstKeepAlive
 		}
 		s.LastKeepAlive = m
 		s.KeepAliveUnacked++
@@ -445,7 +445,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		if !seqAfter(end, s.NextSeq) {
 			// Nothing new: a retransmission, or out of order when it follows the
 			// side's previous packet closely (Wireshark's 3 ms default threshold).
-			if seg.Time.Sub(s.Last.Time) < 3*time.Millisecond && !s.Last.IsZero() && seg.Seq != s.NextSeq-seqLen {
+			if !s.Last.IsZero() && m.Sub(s.Last) < 3*time.Millisecond && seg.Seq != s.NextSeq-seqLen {
 				notes |= NoteOutOfOrder
 				s.OutOfOrder++
 			} else {
@@ -461,7 +461,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 					prev = s.LastData
 				}
 				if !prev.IsZero() {
-					s.RetransGap = seg.Time.Sub(prev.Time)
+					s.RetransGap = m.Sub(prev)
 				}
 				s.LastRetrans = m
 			}
@@ -600,7 +600,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	// The step lives in the table, not on the stack: the application layer is handed a
 	// pointer to it through an interface, which would move it to the heap every packet.
 	step := &t.step
-	*step = Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, Time: seg.Time, From: d,
+	*step = Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, At: seg.Time.UnixNano(), From: d,
 		Flags: flags, Seq: seg.Seq - s.ISN, Len: seg.PayloadLen, Window: seg.Window, Notes: notes}
 	if ack && p.HaveISN {
 		step.Ack = seg.Ack - p.ISN

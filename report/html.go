@@ -458,12 +458,12 @@ func buildLadder(f *analyzer.Flow, idle time.Duration) htmlLadder {
 				l.Rows = append(l.Rows, l.band(y, "skip", fmt.Sprintf("… %s not kept …", plural(skipped, "packet"))))
 				y += ladderRowH
 			}
-			if gap := s.Time.Sub(prev.Time); idle > 0 && gap >= idle {
+			if gap := s.Time().Sub(prev.Time()); idle > 0 && gap >= idle {
 				l.Rows = append(l.Rows, l.band(y, "gap", humanDur(gap)+" idle"))
 				y += ladderRowH
 			}
 		}
-		row := htmlLadderRow{Y: y, HY: y - 16, Kind: "pkt", Rel: "+" + relTime(s.Time.Sub(f.Start))}
+		row := htmlLadderRow{Y: y, HY: y - 16, Kind: "pkt", Rel: "+" + relTime(s.Time().Sub(f.Start))}
 		row.Frame = fmt.Sprint(s.Frame)
 		if len(f.Files) > 1 {
 			row.Frame = fmt.Sprintf("%d:%d", s.File+1, s.Frame)

@@ -65,11 +65,11 @@ func pmHand() *analyzer.Result {
 		}
 		base := at(float64(id))
 		f.Ladder = []flows.Step{
-			{Index: 0, Frame: id * 10, Time: base, From: flows.FromClient, Flags: flows.FlagSYN},
-			{Index: 1, Frame: id*10 + 1, Time: base.Add(20 * time.Microsecond), From: flows.FromServer, Flags: flows.FlagSYN | flows.FlagACK, Ack: 1},
-			{Index: 2, Frame: id*10 + 2, Time: base.Add(40 * time.Microsecond), From: flows.FromClient, Flags: flows.FlagACK, Seq: 1, Ack: 1},
-			{Index: 3, Frame: id*10 + 3, Time: base.Add(90 * time.Microsecond), From: flows.FromClient, Flags: flows.FlagACK | flows.FlagPSH, Seq: 1, Ack: 1, Len: 100},
-			{Index: 5, Frame: id*10 + 5, Time: at(float64(id) + dur), From: flows.FromClient, Flags: flows.FlagACK | flows.FlagFIN, Seq: 101, Ack: 1},
+			{Index: 0, Frame: id * 10, At: base.UnixNano(), From: flows.FromClient, Flags: flows.FlagSYN},
+			{Index: 1, Frame: id*10 + 1, At: base.Add(20 * time.Microsecond).UnixNano(), From: flows.FromServer, Flags: flows.FlagSYN | flows.FlagACK, Ack: 1},
+			{Index: 2, Frame: id*10 + 2, At: base.Add(40 * time.Microsecond).UnixNano(), From: flows.FromClient, Flags: flows.FlagACK, Seq: 1, Ack: 1},
+			{Index: 3, Frame: id*10 + 3, At: base.Add(90 * time.Microsecond).UnixNano(), From: flows.FromClient, Flags: flows.FlagACK | flows.FlagPSH, Seq: 1, Ack: 1, Len: 100},
+			{Index: 5, Frame: id*10 + 5, At: at(float64(id) + dur).UnixNano(), From: flows.FromClient, Flags: flows.FlagACK | flows.FlagFIN, Seq: 101, Ack: 1},
 		}
 		r.Summary.Flows++
 		r.Summary.Verdicts[v]++

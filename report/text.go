@@ -310,7 +310,7 @@ func textLadder(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette, f
 			if skipped := s.Index - prev.Index - 1; skipped > 0 {
 				w.printf("  %s\n", p.dim.Sprintf("%7s … %d packets …", "", skipped))
 			}
-			if gap := s.Time.Sub(prev.Time); idle > 0 && gap >= idle {
+			if gap := s.Time().Sub(prev.Time()); idle > 0 && gap >= idle {
 				w.printf("  %s\n", p.dim.Sprintf("%7s … %s idle …", "", humanDur(gap)))
 			}
 		}
@@ -331,7 +331,7 @@ func textLadder(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette, f
 		if len(f.Files) > 1 {
 			frame = fmt.Sprintf("%d:%d", s.File+1, s.Frame)
 		}
-		line := fmt.Sprintf("%7s %11s  %s%-6s %10s %10s %6s", frame, "+"+relTime(s.Time.Sub(start)), arrow, flags, seq, ack, ln)
+		line := fmt.Sprintf("%7s %11s  %s%-6s %10s %10s %6s", frame, "+"+relTime(s.Time().Sub(start)), arrow, flags, seq, ack, ln)
 		var tags []string
 		if s.Notes != 0 {
 			tags = append(tags, flows.NoteString(s.Notes))

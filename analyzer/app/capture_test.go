@@ -150,7 +150,7 @@ func TestCaptureHTTPKeepalive(t *testing.T) {
 	if fin := f.Sides[flows.FromClient].FIN; fin.Frame != 13 {
 		t.Fatalf("client FIN frame %d", fin.Frame)
 	} else {
-		within(t, "client gave up after", fin.Time.Sub(un[0].RequestEnd), 1000.057)
+		within(t, "client gave up after", fin.Time().Sub(un[0].RequestEnd), 1000.057)
 	}
 	if un[0].RequestBytes != 177 {
 		t.Errorf("request bytes %d, want 177", un[0].RequestBytes)
@@ -212,7 +212,7 @@ func TestCaptureHTTPPipelined(t *testing.T) {
 	if len(un) != 2 || un[0].Path != "/hang" || i.HTTPAnswered != 1 {
 		t.Fatalf("unanswered %+v", un)
 	}
-	within(t, "client gave up after", f.Sides[flows.FromClient].FIN.Time.Sub(un[0].RequestEnd), 1000.543)
+	within(t, "client gave up after", f.Sides[flows.FromClient].FIN.Time().Sub(un[0].RequestEnd), 1000.543)
 }
 
 func TestCaptureHTTPUnansweredRST(t *testing.T) {
@@ -227,7 +227,7 @@ func TestCaptureHTTPUnansweredRST(t *testing.T) {
 	if f.RST.Packet.Frame != 6 {
 		t.Fatalf("RST frame %d", f.RST.Packet.Frame)
 	}
-	within(t, "client reset after", f.RST.Packet.Time.Sub(e.RequestEnd), 1000.204)
+	within(t, "client reset after", f.RST.Packet.Time().Sub(e.RequestEnd), 1000.204)
 }
 
 func TestCaptureSSHBannerHang(t *testing.T) {

@@ -63,10 +63,10 @@ func (x *harness) seg(d flows.Direction, off int, p string, captured int) int {
 	if int32(end-s.NextSeq) > 0 {
 		s.NextSeq = end
 	}
-	m := flows.Mark{Frame: x.frame, Time: x.now}
+	m := flows.MarkAt(0, x.frame, x.now)
 	s.Last = m
 	x.f.Last = m
-	step := &flows.Step{Frame: x.frame, Time: x.now, From: d}
+	step := &flows.Step{Frame: x.frame, At: x.now.UnixNano(), From: d}
 	x.h.Segment(x.f, d, seg, step)
 	if int32(end-x.next[d]) > 0 {
 		x.next[d] = end
@@ -92,7 +92,7 @@ func (x *harness) lose(d flows.Direction, n int) {
 func (x *harness) fin(d flows.Direction) {
 	x.frame++
 	s := &x.f.Sides[d]
-	s.FIN = flows.Mark{Frame: x.frame, Time: x.now}
+	s.FIN = flows.MarkAt(0, x.frame, x.now)
 	s.FINSeq = x.next[d]
 	s.NextSeq = x.next[d] + 1
 	s.Last = s.FIN
@@ -101,7 +101,7 @@ func (x *harness) fin(d flows.Direction) {
 // rst records an RST from d.
 func (x *harness) rst(d flows.Direction) {
 	x.frame++
-	m := flows.Mark{Frame: x.frame, Time: x.now}
+	m := flows.MarkAt(0, x.frame, x.now)
 	x.f.RST = flows.RSTContext{From: d, Packet: m,
 		BeforeFIN: [2]bool{!x.f.Sides[0].FIN.IsZero(), !x.f.Sides[1].FIN.IsZero()}}
 }

@@ -300,7 +300,7 @@ func (st *flowState) finish(f *flows.Flow) {
 		}
 		m := st.last[d]
 		if !s.Last.IsZero() {
-			m = stream.Meta{File: s.Last.File, Frame: s.Last.Frame, Time: s.Last.Time}
+			m = stream.Meta{File: s.Last.File, Frame: s.Last.Frame, Time: s.Last.Time()}
 		}
 		// A lost tail counts only when the side's highest sequence number is plausibly
 		// after what was delivered (not a wrapped or bogus number).

@@ -44,7 +44,7 @@ func benchFlow(n int) (*flows.Flow, []benchSeg) {
 		segs = append(segs, benchSeg{d, flows.Segment{Frame: frame, Time: now, Seq: next[d],
 			PayloadLen: len(p), Payload: []byte(p), Flags: flows.FlagACK | flows.FlagPSH}})
 		next[d] += uint32(len(p))
-		m := flows.Mark{Frame: frame, Time: now}
+		m := flows.MarkAt(0, frame, now)
 		f.Sides[d].Last, f.Last = m, m
 	}
 	conn := "keep-alive"
@@ -62,7 +62,7 @@ func benchFlow(n int) (*flows.Flow, []benchSeg) {
 	for d := range f.Sides {
 		s := &f.Sides[d]
 		frame++
-		s.FIN, s.FINSeq, s.NextSeq = flows.Mark{Frame: frame, Time: now}, next[d], next[d]+1
+		s.FIN, s.FINSeq, s.NextSeq = flows.MarkAt(0, frame, now), next[d], next[d]+1
 	}
 	return f, segs
 }

@@ -38,7 +38,7 @@ type Options struct {
 }
 
 // DefaultMaxFlows bounds the live flows to under 1 GiB of tracking state (a live flow
-// costs 4 to 9 KB: its two sides, its Zeek and application state, and its 3 KB ladder
+// costs 3 to 8 KB: its two sides, its Zeek and application state, and its 2.5 KB ladder
 // when the format draws ladders; TestHostileLiveFlowCost measures it).
 const DefaultMaxFlows = 100000
 

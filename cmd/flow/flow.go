@@ -385,10 +385,10 @@ func writeJSON(w io.Writer, f *analyzer.Flow, idle time.Duration) error {
 	var out struct{ Ladder []jsonStep }
 	out.Ladder = make([]jsonStep, 0, len(f.Ladder))
 	for i, s := range f.Ladder {
-		j := jsonStep{Index: s.Index, Frame: s.Frame, Time: s.Time.UTC().Format(time.RFC3339Nano),
-			Rel: round6(s.Time.Sub(f.Start).Seconds()), From: s.From.String(), Len: s.Len, Window: s.Window}
+		j := jsonStep{Index: s.Index, Frame: s.Frame, Time: s.Time().UTC().Format(time.RFC3339Nano),
+			Rel: round6(s.Time().Sub(f.Start).Seconds()), From: s.From.String(), Len: s.Len, Window: s.Window}
 		if i > 0 {
-			gap := s.Time.Sub(f.Ladder[i-1].Time)
+			gap := s.Time().Sub(f.Ladder[i-1].Time())
 			j.Gap = round6(gap.Seconds())
 			j.Idle = gap >= idle
 		}
