@@ -152,6 +152,11 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 			"%s: frame %d: %s captured twice (on two interfaces, as tcpdump -i any does on a bridge or veth pair): the copies were dropped",
 			names[d.FirstFile], d.FirstFrame, plural(d.Dropped, "segment")))
 	}
+	if c := rs.cut; c.segments > 0 {
+		res.Summary.Warnings = append(res.Summary.Warnings, fmt.Sprintf(
+			"%s: frame %d: the capture's snaplen cut the payload of %s short (%s not captured): the application layer reads only what was captured, so it may miss requests and responses (tcpdump -s 0 keeps whole packets)",
+			names[c.file], c.frame, plural(c.segments, "TCP segment"), plural(int(c.bytes), "byte")))
+	}
 	if st := dec.Stats(); st.Malformed > 0 {
 		m := st.FirstMalformed
 		res.Summary.Warnings = append(res.Summary.Warnings, fmt.Sprintf(

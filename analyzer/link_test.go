@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -156,6 +157,38 @@ func TestSnaplenPayloadFromIPHeader(t *testing.T) {
 	}
 	if f.Analysis.Client.Retransmissions+f.Analysis.Server.Retransmissions != 0 {
 		t.Errorf("cut segments mistaken for retransmissions: %+v", f.Analysis)
+	}
+}
+
+// TestSnaplenCutIsSaid: a run says when the snaplen cut TCP payload, since what the
+// application layer says rests on the captured bytes only. tshark -r snaplen96.pcap -Y
+// 'frame.cap_len < frame.len && tcp.len > 0': frames 6, 8, 10 and 12 (the MLD frames 19-21
+// are cut too, but are no TCP); each kept 96 bytes, 66 of them headers (14 Ethernet, 20
+// IPv4, 32 TCP with timestamps), so what was not captured is frame.len - 96: 367 of the
+// request (463 on the wire) and 1418 + 1418 + 141 of the response (1514, 1514, 237).
+func TestSnaplenCutIsSaid(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", "snaplen96.pcap"))
+	var said []string
+	for _, w := range r.Summary.Warnings {
+		if strings.Contains(w, "snaplen") {
+			said = append(said, w)
+		}
+	}
+	if len(said) != 1 || !strings.Contains(said[0], "snaplen96.pcap: frame 6: ") ||
+		!strings.Contains(said[0], "payload of 4 TCP segments short (3344 bytes not captured)") {
+		t.Errorf("snaplen warnings %q: want one naming frame 6, 4 TCP segments, 3344 bytes", said)
+	}
+	f := flowByClient(t, r, "10.77.0.1:56482")
+	if f.App == nil || f.App.Uncaptured != [2]int64{367, 1418 + 1418 + 141} {
+		t.Errorf("application layer's uncaptured bytes %+v, want client 367, server 2977", f.App)
+	}
+
+	// The same traffic captured whole (tcpdump's default snaplen): nothing to say.
+	r = analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", "lo_ethernet.pcap"))
+	for _, w := range r.Summary.Warnings {
+		if strings.Contains(w, "snaplen") {
+			t.Errorf("warning on a capture of whole packets: %q", w)
+		}
 	}
 }
 

@@ -80,6 +80,24 @@ type readStats struct {
 	// and on its port): the table must not take copies for retransmissions.
 	dedupe *flows.Dedupe
 	table  flows.TableStats // the shards' counts, summed; PeakLive across all of them
+	cut    snaplenCut
+}
+
+// snaplenCut counts the TCP segments whose payload the capture's snaplen cut short
+// (tcpdump -s 96, say): the table still counts their bytes by the IP header, but the
+// application layer sees only what was captured, so a run says so.
+type snaplenCut struct {
+	segments    int
+	bytes       int64 // payload bytes not captured
+	file, frame int   // the first such segment
+}
+
+func (c *snaplenCut) see(seg *flows.Segment) {
+	if c.segments == 0 {
+		c.file, c.frame = seg.File, seg.Frame
+	}
+	c.segments++
+	c.bytes += int64(seg.PayloadLen - len(seg.Payload))
 }
 
 func newReadStats() readStats {
@@ -109,6 +127,9 @@ func (r *readStats) decode(p *flows.Packet, e *entry, shards int) {
 	e.seg.Time = p.Time
 	if r.dec.Decode(p, &e.seg) && r.dedupe.Keep(&e.seg) {
 		e.shard = flows.ShardOf(&e.seg, shards)
+		if len(e.seg.Payload) < e.seg.PayloadLen && e.seg.Kind == flows.KindTCP {
+			r.cut.see(&e.seg)
+		}
 	}
 }
 

@@ -248,6 +248,11 @@ func textApp(w *errWriter, f *analyzer.Flow, p palette) {
 			facts = append(facts, fmt.Sprintf("login in frame %d", m.LoginFrame))
 		}
 	}
+	if u := a.Uncaptured[0] + a.Uncaptured[1]; u > 0 {
+		// What follows rests on the captured bytes only: a request past the cut is
+		// missing from the exchanges, not unanswered.
+		facts = append(facts, fmt.Sprintf("snaplen cut %d of its %d payload bytes", u, a.Bytes[0]+a.Bytes[1]))
+	}
 	line := "protocol: " + f.Protocol
 	if len(facts) > 0 {
 		line += " (" + strings.Join(facts, ", ") + ")"

@@ -261,6 +261,19 @@ func TestTextMergedFiles(t *testing.T) {
 	}
 }
 
+// TestTextSnaplenCut: a flow whose payload the snaplen cut says how much of it the
+// application layer did not see (3344 of 397 + 3067 bytes: see analyzer's
+// TestSnaplenCutIsSaid for the count from tshark), and the header warns once.
+func TestTextSnaplenCut(t *testing.T) {
+	out := renderText(t, analyzeFiles(t, analyzer.Options{}, td+"link/snaplen96.pcap"), report.Options{All: true})
+	if !strings.Contains(out, "protocol: http (snaplen cut 3344 of its 3464 payload bytes)") {
+		t.Errorf("the HTTP flow does not say what the snaplen cut:\n%s", out)
+	}
+	if n := strings.Count(out, "warning: ../testdata/link/snaplen96.pcap: frame 6: the capture's snaplen cut"); n != 1 {
+		t.Errorf("snaplen warning %d times in the header, want once:\n%s", n, out)
+	}
+}
+
 // The empty case: no TCP at all.
 func TestTextNoTCP(t *testing.T) {
 	res := &analyzer.Result{Flows: []analyzer.Flow{}, Summary: analyzer.Summary{Verdicts: map[analyzer.Verdict]int{}}}
