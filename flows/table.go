@@ -237,7 +237,8 @@ func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream boo
 
 // Add places one decoded segment in its flow.
 func (t *Table) Add(seg *Segment) {
-	t.advance(seg.Time.UnixNano())
+	at := seg.Time.UnixNano()
+	t.advance(at)
 	k := keyOf(seg.Src, seg.Dst)
 	f := t.live[k]
 	if seg.Kind == KindICMPError {
@@ -263,7 +264,7 @@ func (t *Table) Add(seg *Segment) {
 		delete(t.live, k)
 		t.lruRemove(f)
 		f.finished = true
-		f.EndAt = seg.Time.UnixNano()
+		f.EndAt = at
 		t.done(f)
 		f = nil
 	}
@@ -274,7 +275,7 @@ func (t *Table) Add(seg *Segment) {
 		t.Stats.MidstreamFlows--
 	}
 	if f == nil {
-		if until, ok := t.tombOf[k]; ok && until > seg.Time.UnixNano() {
+		if until, ok := t.tombOf[k]; ok && until > at {
 			if !isSYN {
 				// A straggler of a connection already handed over (a retransmitted
 				// FIN, a late ACK): not the start of a new midstream flow.
@@ -345,7 +346,7 @@ func (t *Table) addICMP(f *Flow, seg *Segment) {
 	f.Last = m
 	// The error travels against the quoted segment, so it belongs to the other side's
 	// row in the ladder.
-	step := Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, At: seg.Time.UnixNano(),
+	step := Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, At: m.At,
 		From: d.Other(), Notes: NoteICMP, ICMPType: seg.ICMPType, ICMPCode: seg.ICMPCode}
 	f.Ladder.Add(step, true)
 }
@@ -600,7 +601,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	// The step lives in the table, not on the stack: the application layer is handed a
 	// pointer to it through an interface, which would move it to the heap every packet.
 	step := &t.step
-	*step = Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, At: seg.Time.UnixNano(), From: d,
+	*step = Step{Index: f.Ladder.Total, File: seg.File, Frame: seg.Frame, At: m.At, From: d,
 		Flags: flags, Seq: seg.Seq - s.ISN, Len: seg.PayloadLen, Window: seg.Window, Notes: notes}
 	if ack && p.HaveISN {
 		step.Ack = seg.Ack - p.ISN
