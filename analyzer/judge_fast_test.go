@@ -92,6 +92,14 @@ func TestDurMatchesFmt(t *testing.T) {
 	}
 }
 
+// TestDurOfTheMostNegative: -math.MinInt64 overflows to itself, so dur must not negate
+// it and recurse (a duration that wrapped once made the run overflow its stack).
+func TestDurOfTheMostNegative(t *testing.T) {
+	if got, want := dur(math.MinInt64), "-"+dur(math.MaxInt64); got != want {
+		t.Errorf("dur(MinInt64) = %q, want %q", got, want)
+	}
+}
+
 func TestTextMatchesFmt(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 10, 99, 100, 12345, -1} {
 		if got, want := plural(n, "SYN"), fmt.Sprintf("%d %ss", n, "SYN"); n != 1 && got != want {

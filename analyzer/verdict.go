@@ -37,7 +37,8 @@ func dur(d time.Duration) string {
 func appendDur(b []byte, d time.Duration) []byte {
 	switch {
 	case d < 0:
-		return appendDur(append(b, '-'), -d)
+		// max: -math.MinInt64 is itself, which would recurse for ever.
+		return appendDur(append(b, '-'), -max(d, -math.MaxInt64))
 	case d < time.Millisecond:
 		b = strconv.AppendFloat(b, float64(d)/float64(time.Microsecond), 'f', 0, 64)
 		return append(b, " µs"...)

@@ -50,6 +50,17 @@ type Input struct {
 // Input.TimeStepsBack).
 const ClockStep = time.Second
 
+// The analysis keeps a packet's time as Unix nanoseconds in an int64, which dates
+// 1678 to 2262. A timestamp outside EarliestTime and LatestTime (a corrupt record, a
+// pcapng interface whose resolution or offset is wrong) is given the previous frame's
+// time, as a block without a timestamp is, and a warning says so; the bounds keep a
+// century from each end of that range, so that no deadline or span computed from a
+// capture's times can overflow.
+var (
+	EarliestTime = time.Unix(0, -1<<62).UTC() // 1823-11-12
+	LatestTime   = time.Unix(0, 1<<62).UTC()  // 2116-02-20
+)
+
 // readBufferSize is the buffer between the file (or the gzip stream) and pcapgo.
 const readBufferSize = 1 << 20
 
@@ -87,6 +98,11 @@ type FileSource struct {
 	clockStep struct {      // the first clock step back
 		frame int
 		by    time.Duration
+		n     int
+	}
+	undated struct { // frames whose timestamp is outside EarliestTime..LatestTime
+		frame int
+		t     time.Time
 		n     int
 	}
 }
@@ -346,8 +362,19 @@ func (s *FileSource) Next() (p *Packet, err error) {
 
 // monotonic keeps a file's time from running backwards (see Input.TimeStepsBack).
 func (s *FileSource) monotonic(t time.Time) time.Time {
+	if !t.IsZero() && (t.Before(EarliestTime) || t.After(LatestTime)) {
+		if s.undated.n == 0 {
+			s.undated.frame, s.undated.t = s.frame, t
+		}
+		s.undated.n++
+		t = time.Time{} // as undated as a simple packet block
+	}
 	if !s.havePrev {
 		s.havePrev = true
+		if t.IsZero() {
+			// Nothing earlier to take the time of: the epoch stands for "undated".
+			t = time.Unix(0, 0).UTC()
+		}
 		s.prevTime = t
 		return t
 	}
@@ -355,6 +382,9 @@ func (s *FileSource) monotonic(t time.Time) time.Time {
 		return s.prevTime // a simple packet block: no timestamp of its own
 	}
 	t = t.Add(s.timeShift)
+	if t.After(LatestTime) {
+		t = LatestTime // shifted past what can be dated by clock steps back
+	}
 	if t.Before(s.prevTime) {
 		back := s.prevTime.Sub(t)
 		s.in.TimeStepsBack++
@@ -386,6 +416,14 @@ func (s *FileSource) endWarnings() {
 		}
 		s.in.Warnings = append(s.in.Warnings, fmt.Sprintf("%s: frame %d: packet block names interface %d, its section declares %d: frame skipped%s",
 			dn, t.badIfaceFirst, t.badIfaceID, t.badIfaceHave, more))
+	}
+	if u := s.undated; u.n > 0 {
+		more := ""
+		if u.n > 1 {
+			more = fmt.Sprintf(" (%d such frames in all)", u.n)
+		}
+		s.in.Warnings = append(s.in.Warnings, fmt.Sprintf("%s: frame %d: timestamp %s is outside what tcpmortem can date (%d to %d): given the previous frame's time%s",
+			dn, u.frame, u.t.UTC().Format("2006-01-02 15:04:05"), EarliestTime.Year(), LatestTime.Year(), more))
 	}
 	if c := s.clockStep; c.n > 0 {
 		more := ""

@@ -341,6 +341,54 @@ func TestBadInputTimestampsGoBackwards(t *testing.T) {
 	}
 }
 
+// TestBadInputTimestampsPastWhatCanBeDated: a pcapng timestamp is 64 bits of the
+// interface's units, so a corrupt record (or a wrong if_tsresol) can date a frame past
+// 2262, where the analysis's nanosecond clock ends. demo.pcapng counts nanoseconds
+// (frame 1: 1795287891770610637, which tshark shows as 19:04:51.770610637).
+func TestBadInputTimestampsPastWhatCanBeDated(t *testing.T) {
+	demo := biRead(t, biDemo)
+	_, want, _ := biRun(t, biDemo)
+	epb := biPacketBlocks(t, demo)
+	set := func(b []byte, i int, ts time.Time) {
+		ns := uint64(ts.Unix())*1e9 + uint64(ts.Nanosecond())
+		binary.LittleEndian.PutUint32(b[epb[i]+12:], uint32(ns>>32))
+		binary.LittleEndian.PutUint32(b[epb[i]+16:], uint32(ns))
+	}
+
+	// One corrupt record: frame 41, client 4's ACK 5 µs after its request (tshark), is
+	// given frame 40's time; nothing else moves.
+	b := append([]byte(nil), demo...)
+	set(b, 40, time.Date(2400, 1, 1, 0, 0, 0, 0, time.UTC))
+	p := biWrite(t, "year2400.pcapng", b)
+	code, doc, lines := biRun(t, p)
+	if code != 0 || strings.Join(biVerdicts(doc), ";") != strings.Join(biVerdicts(want), ";") {
+		t.Errorf("one frame in 2400: exit %d, flows %v, want %v", code, biVerdicts(doc), biVerdicts(want))
+	}
+	biOneLine(t, lines, "tcpmortem: warning: "+p+": ",
+		"frame 41: timestamp 2400-01-01 00:00:00 is outside what tcpmortem can date (1823 to 2116): given the previous frame's time")
+
+	// Every frame moved to straddle the end of int64 nanoseconds (2262-04-11
+	// 23:47:16.854775807): durations across it used to wrap to the most negative
+	// duration, and printing one recursed until the stack overflowed. Now no frame
+	// can be dated: all take the epoch, and the run says so once.
+	b = append([]byte(nil), demo...)
+	end := time.Unix(0, 1<<63-1)
+	for i := range epb {
+		set(b, i, end.Add(time.Duration(i-len(epb)/2)*100*time.Millisecond))
+	}
+	p = biWrite(t, "year2262.pcapng", b)
+	code, doc, lines = biRun(t, p)
+	if code != 0 || doc.Summary.Packets != 76 || doc.Summary.Flows != want.Summary.Flows {
+		t.Fatalf("frames across 2262: exit %d, %d frames, %d flows, want 76 and %d", code, doc.Summary.Packets, doc.Summary.Flows, want.Summary.Flows)
+	}
+	biOneLine(t, lines, "tcpmortem: warning: "+p+": ", "frame 1: timestamp 2262-04-11 23:47:13 is outside what tcpmortem can date", "(76 such frames in all)")
+	for _, f := range doc.Flows {
+		if f.Start != "1970-01-01T00:00:00.000000000Z" || f.Duration != 0 {
+			t.Errorf("flow %s: start %s, %v s: want the epoch, no duration", f.Client, f.Start, f.Duration)
+		}
+	}
+}
+
 // TestBadInputSameSegmentCapturedTwice: tcpdump -i any on a bridge sees every packet
 // twice (testdata/link/dup_any.pcap); the copies must not show as retransmissions or
 // duplicate ACKs, and the GET is a clean close, the connect to port 81 refused.
