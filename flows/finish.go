@@ -31,10 +31,17 @@ const (
 // NextRetryWithin is how long after its last transmission a sender still retrying would
 // send again: RTO back-off at most doubles the last gap (RFC 6298 5.5; Linux's
 // tcp_syn_linear_timeouts keeps early gaps equal, which only makes the retry sooner).
-// A quarter more, plus 200 ms, absorbs timer slack.
+// A quarter more, plus 200 ms, absorbs timer slack. Gaps past maxRetryGap are taken as
+// maxRetryGap: no retry or keepalive timer waits that long (Linux caps the RTO at 120 s
+// and tcp_keepalive_intvl at 32767 s), and a gap between two absurd timestamps must not
+// overflow.
 func NextRetryWithin(lastGap time.Duration) time.Duration {
+	lastGap = min(lastGap, maxRetryGap)
 	return 2*lastGap + lastGap/4 + 200*time.Millisecond
 }
+
+// maxRetryGap bounds the gap NextRetryWithin reckons from.
+const maxRetryGap = 7 * 24 * time.Hour
 
 // lastGap is the gap between a side's last two SYNs (or SYN-ACKs), or def with one.
 func lastGap(s *Side, def time.Duration) time.Duration {

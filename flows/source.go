@@ -53,11 +53,11 @@ const ClockStep = time.Second
 // The analysis keeps a packet's time as Unix nanoseconds in an int64, which dates
 // 1678 to 2262. A timestamp outside EarliestTime and LatestTime (a corrupt record, a
 // pcapng interface whose resolution or offset is wrong) is given the previous frame's
-// time, as a block without a timestamp is, and a warning says so; the bounds keep a
-// century from each end of that range, so that no deadline or span computed from a
-// capture's times can overflow.
+// time, as a block without a timestamp is, and a warning says so. Within the bounds the
+// longest span, 219 years, leaves 73 more before int64 nanoseconds overflow: room for
+// the deadlines added to a packet's time (see NextRetryWithin).
 var (
-	EarliestTime = time.Unix(0, -1<<62).UTC() // 1823-11-12
+	EarliestTime = time.Unix(0, -1<<61).UTC() // 1896-12-13
 	LatestTime   = time.Unix(0, 1<<62).UTC()  // 2116-02-20
 )
 

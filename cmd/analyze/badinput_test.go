@@ -365,7 +365,7 @@ func TestBadInputTimestampsPastWhatCanBeDated(t *testing.T) {
 		t.Errorf("one frame in 2400: exit %d, flows %v, want %v", code, biVerdicts(doc), biVerdicts(want))
 	}
 	biOneLine(t, lines, "tcpmortem: warning: "+p+": ",
-		"frame 41: timestamp 2400-01-01 00:00:00 is outside what tcpmortem can date (1823 to 2116): given the previous frame's time")
+		"frame 41: timestamp 2400-01-01 00:00:00 is outside what tcpmortem can date (1896 to 2116): given the previous frame's time")
 
 	// Every frame moved to straddle the end of int64 nanoseconds (2262-04-11
 	// 23:47:16.854775807): durations across it used to wrap to the most negative
