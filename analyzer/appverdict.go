@@ -100,7 +100,9 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 	if !s.FirstData.IsZero() && !greetedOnly {
 		return j
 	}
-	a := &AppFacts{Protocol: proto, BytesSent: c.PayloadBytes}
+	// The request is the client's last data: the wait runs from it, and a finding over
+	// such flows points at it.
+	a := &AppFacts{Protocol: proto, BytesSent: c.PayloadBytes, RequestFrame: c.LastData.Frame}
 	// A hung SSH or TLS service makes thousands of these: built without fmt (see text).
 	var buf [384]byte
 	sum := text(buf[:0]).s("the client sent ")

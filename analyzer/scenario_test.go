@@ -170,6 +170,19 @@ func TestScenario4SSHSilent(t *testing.T) {
 	if ka != 10 {
 		t.Errorf("%d server_silent flows with keepalive probes, want 10 (the even-numbered clients)", ka)
 	}
+	// The two clients that gave up (flows 9 and 19, tshark's tcp.stream 8 and 18) each
+	// sent one 12-byte banner, "SSH-2.0-Go\r\n": frames 36 and 94. That is the request
+	// their wait runs from, and the frame the client_timeout finding points at (it
+	// pointed at frame 0 while only HTTP requests had a frame).
+	for id, frame := range map[int]int{9: 36, 19: 94} {
+		if f := r.Flows[id-1]; f.Verdict != RequestUnanswered || f.Facts.AppFacts == nil || f.Facts.RequestFrame != frame {
+			t.Errorf("flow %d: %s, facts %+v: want request_unanswered, request frame %d", id, f.Verdict, f.Facts.AppFacts, frame)
+		}
+	}
+	ct := finding(t, r, KindClientTimeout, "10.77.0.2:36000")
+	if len(ct.Frames) != 1 || ct.Frames[0].Frame != 36 {
+		t.Errorf("client_timeout points at %+v, want frame 36 (flow 9's banner)", ct.Frames)
+	}
 	ho := finding(t, r, KindHalfOpenSuspect, "10.77.0.2:36000")
 	// 8 silent SSH flows and 2 idle flows without keepalive.
 	number(t, ho, "flows", 10, 0)
