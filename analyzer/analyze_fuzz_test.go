@@ -251,6 +251,13 @@ func checkResult(t *testing.T, res *analyzer.Result, file string, packets int) {
 				t.Fatalf("finding %q names flow %d of %d", fd.Kind, id, res.Total)
 			}
 		}
+		for _, e := range fd.Frames {
+			// A finding's "see: frame N" must be a frame of the file (client_timeout
+			// once pointed at frame 0 for requests that were not HTTP).
+			if e.Frame < 1 || e.Frame > packets {
+				t.Fatalf("finding %q points at frame %d of %d: %q", fd.Kind, e.Frame, packets, e.What)
+			}
+		}
 	}
 	for _, s := range res.Timeline {
 		for st, pts := range s.States {
