@@ -65,7 +65,11 @@ func clientGaveUp(f *flows.Flow, after time.Time) (flows.Mark, string) {
 // applyApp turns what the application layer saw into the more specific verdicts:
 // a request never answered outranks the close shape (VERDICTS.md), and rst_on_first_data
 // learns what the first request was.
-func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evidenceNamer) judgement {
+//
+// A request still unanswered when the capture ends, on a flow nobody ended, counts only
+// once it has waited idle (--idle): before that it is in flight, as an open flow silent
+// for less is active, and the close shape (open) stands.
+func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle time.Duration, ev *evidenceNamer) judgement {
 	if info == nil {
 		return j
 	}
@@ -85,6 +89,9 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 	}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	if un := unansweredHTTP(info, c, s); len(un) > 0 {
+		if since := requestEnd(&un[0]); inFlight(f, since, end, idle) {
+			return inFlightNote(j, since, end)
+		}
 		return httpUnanswered(j, f, info, un, end, ev)
 	}
 	if f.Midstream || c.FirstData.IsZero() || info.Protocol == app.ProtoHTTP {
@@ -99,6 +106,9 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, ev *evi
 	greetedOnly := info.ServerSpeaksFirst && !s.LastData.IsZero() && s.LastData.Time().Before(c.FirstData.Time())
 	if !s.FirstData.IsZero() && !greetedOnly {
 		return j
+	}
+	if inFlight(f, c.LastData.Time(), end, idle) {
+		return inFlightNote(j, c.LastData.Time(), end)
 	}
 	// The request is the client's last data: the wait runs from it, and a finding over
 	// such flows points at it.
@@ -207,6 +217,35 @@ func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 	return out
 }
 
+// inFlightNote adds to an open flow's summary the request it still waited on.
+func inFlightNote(j judgement, since time.Time, end time.Time) judgement {
+	if j.verdict == Open {
+		j.summary = text([]byte(j.summary)).s("; a request sent ").d(end.Sub(since)).s(" before the capture ended had no answer yet").String()
+	}
+	return j
+}
+
+// requestEnd is when an exchange's request was sent: its last byte, or its first when
+// the end was not seen.
+func requestEnd(e *app.Exchange) time.Time {
+	if e.RequestEnd.IsZero() {
+		return e.RequestStart
+	}
+	return e.RequestEnd
+}
+
+// inFlight says a request sent at since is still in flight when the capture ends:
+// neither side ended the flow after it, and it has waited less than idle.
+func inFlight(f *flows.Flow, since, end time.Time, idle time.Duration) bool {
+	if m, _ := clientGaveUp(f, since); !m.IsZero() {
+		return false
+	}
+	if !f.Side(flows.FromServer).FIN.IsZero() || !f.RST.Packet.IsZero() {
+		return false
+	}
+	return end.Sub(since) < idle
+}
+
 func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchange, end time.Time, ev *evidenceNamer) judgement {
 	u := un[0]
 	earlier := 0
@@ -222,10 +261,7 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	earlier += info.HTTPOmitted
 	a := &AppFacts{Protocol: app.ProtoHTTP, Method: u.Method, Path: u.Path, Host: u.Host,
 		RequestFrame: u.RequestFrame, EarlierAnswers: pint(earlier), Unanswered: len(un)}
-	reqEnd := u.RequestEnd
-	if reqEnd.IsZero() {
-		reqEnd = u.RequestStart
-	}
+	reqEnd := requestEnd(&u)
 	// Inserted first, in one allocation (a literal prepended would be two).
 	j.evidence = slices.Insert(j.evidence, 0, Evidence{Frame: u.RequestFrame, What: "HTTP " + u.Method + " " + u.Path + ", never answered"})
 	if len(ev.files) > 1 {

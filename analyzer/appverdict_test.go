@@ -2,7 +2,9 @@ package analyzer
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // The captures of testdata/app were made by real net/http, crypto/tls and socket programs
@@ -71,6 +73,26 @@ var appCases = []verdictCase{
 		why: "banner in frame 9, no byte back; the client's FIN (frame 11) 1000.3 ms later",
 		check: func(t *testing.T, f *Flow) {
 			near(t, "wait", f.Facts.AppFacts.Wait, 1.0003, 0.01)
+		},
+	},
+	{
+		name: "ssh_banner_in_flight_at_capture_end", file: "request_in_flight.pcap", client: "10.77.0.1:48856",
+		verdict: Open, close: Open, zeek: "S1",
+		why: "the banner (frame 4, t=0.000267) is 705.2 ms old when the capture ends (frame 20, t=0.705479): under the 1 s idle threshold a request not yet answered is in flight, not a silent server",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "a request sent 705.2 ms before the capture ended had no answer yet") {
+				t.Errorf("app facts %+v, summary %q", f.Facts.AppFacts, f.Summary)
+			}
+		},
+	},
+	{
+		name: "http_request_in_flight_at_capture_end", file: "request_in_flight.pcap", client: "10.77.0.1:37390",
+		verdict: Open, close: Open, zeek: "S1",
+		why: "GET /hang (frame 9, t=0.303264) is 402.2 ms old when the capture ends: in flight, as above",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "a request sent 402.2 ms before the capture ended had no answer yet") {
+				t.Errorf("app facts %+v, summary %q", f.Facts.AppFacts, f.Summary)
+			}
 		},
 	},
 	{
@@ -148,6 +170,41 @@ func TestAppVerdict(t *testing.T) {
 				c.check(t, f)
 			}
 		})
+	}
+}
+
+// TestRequestInFlightCountsPastIdle: what tells a request in flight at capture end
+// from one never answered is --idle, the line between an active and an idle flow. In
+// request_in_flight.pcap the SSH banner is 0.705212 s old at capture end and GET /hang
+// 0.402215 s (tshark: frames 4 and 9 against frame 20; EXPECTED.md).
+func TestRequestInFlightCountsPastIdle(t *testing.T) {
+	file := filepath.Join("..", "testdata", "app", "request_in_flight.pcap")
+	for _, c := range []struct {
+		idle     time.Duration
+		ssh, web Verdict
+	}{
+		{time.Second, Open, Open},
+		{500 * time.Millisecond, ServerSilent, Open},
+		{300 * time.Millisecond, ServerSilent, HTTPUnanswered},
+	} {
+		cfg := DefaultConfig()
+		cfg.Idle = c.idle
+		r := analyzeFiles(t, cfg, file)
+		ssh, web := flowByClient(t, r, "10.77.0.1:48856"), flowByClient(t, r, "10.77.0.1:37390")
+		if ssh.Verdict != c.ssh || web.Verdict != c.web {
+			t.Errorf("--idle %v: banner %s, GET /hang %s; want %s and %s", c.idle, ssh.Verdict, web.Verdict, c.ssh, c.web)
+			continue
+		}
+		if a := ssh.Facts.AppFacts; c.ssh == ServerSilent && (a == nil || a.RequestFrame != 4) {
+			t.Errorf("--idle %v: banner facts %+v, want request frame 4", c.idle, a)
+		} else if c.ssh == ServerSilent {
+			near(t, "banner's wait", a.Wait, 0.705212, 0.000001)
+		}
+		if a := web.Facts.AppFacts; c.web == HTTPUnanswered && (a == nil || a.RequestFrame != 9 || a.GaveUpBy != "capture end") {
+			t.Errorf("--idle %v: GET /hang facts %+v, want request frame 9, given up by capture end", c.idle, a)
+		} else if c.web == HTTPUnanswered {
+			near(t, "GET /hang's wait", a.Wait, 0.402215, 0.000001)
+		}
 	}
 }
 

@@ -20,7 +20,7 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		closeShape = classify(f, end, cfg, ev, false).verdict
 	}
 	info := app.InfoOf(f)
-	j = applyApp(j, f, info, end, ev)
+	j = applyApp(j, f, info, end, cfg.Idle, ev)
 	j.facts.AppFacts = j.app
 	if d := f.OneSided(); d != flows.NoDirection {
 		j = oneSided(f, d, closeShape, ev)

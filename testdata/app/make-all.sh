@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 for s in http_keepalive http_close http_pipelined http_unanswered_rst ssh_banner_hang \
-	tls_silent mysql_greeting_stall misc_protocols bulk many_small_http; do
+	tls_silent mysql_greeting_stall misc_protocols bulk many_small_http request_in_flight; do
 	echo "== $s"
 	bash "./$s.sh"
 done

@@ -19,7 +19,7 @@ import (
 var base string
 
 func main() {
-	mode := flag.String("mode", "", "keepalive | close | pipelined | rst | bulk | many")
+	mode := flag.String("mode", "", "keepalive | close | pipelined | rst | bulk | many | inflight")
 	flag.StringVar(&base, "base", "http://10.77.0.2:8080", "server base URL")
 	flag.Parse()
 	log.SetFlags(log.Lmicroseconds)
@@ -36,6 +36,8 @@ func main() {
 		bulk()
 	case "many":
 		many()
+	case "inflight":
+		inflight()
 	default:
 		log.Fatalf("unknown -mode %q", *mode)
 	}
@@ -149,6 +151,24 @@ func rst() {
 	conn.(*net.TCPConn).SetLinger(0)
 	conn.Close()
 	log.Print("POST /hang: aborted with RST after 1 s")
+}
+
+// inflight: GET /hang on one connection, which stays open and waiting; 400 ms later a
+// GET /ok on a new connection (Connection: close), answered and closed, whose last
+// packets end a capture stopped before this client exits. The first request is then
+// still in flight at the capture's end, 400 ms old.
+func inflight() {
+	conn, err := net.Dial("tcp", hostport())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprintf(conn, "GET /hang HTTP/1.1\r\nHost: %s\r\nUser-Agent: inflight/1.0\r\n\r\n", hostport())
+	log.Print("GET /hang sent; waiting")
+	time.Sleep(400 * time.Millisecond)
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	do(c, newReq("GET", "/ok", nil))
+	time.Sleep(5 * time.Second) // the capture stops meanwhile; then the first connection closes
+	conn.Close()
 }
 
 // bulk: one GET of a ~2 MB body.
