@@ -110,6 +110,14 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 	if inFlight(f, c.LastData.Time(), end, idle) {
 		return inFlightNote(j, c.LastData.Time(), end)
 	}
+	if info.Protocol == "" && j.verdict == CleanClose && c.FIN.Time().Before(s.FIN.Time()) {
+		// Bytes no parser recognised, then the client's FIN, answered by the server's:
+		// a one-way transfer (an FTP data connection, an upload, a log stream) whose
+		// receiver read to the end and closed, not a request left unanswered. A
+		// protocol that expects an answer (HTTP, TLS, SSH, ...) is only ever named
+		// from its bytes.
+		return j
+	}
 	// The request is the client's last data: the wait runs from it, and a finding over
 	// such flows points at it.
 	a := &AppFacts{Protocol: proto, BytesSent: c.PayloadBytes, RequestFrame: c.LastData.Frame}

@@ -192,6 +192,37 @@ func TestSnaplenCutIsSaid(t *testing.T) {
 	}
 }
 
+// TestOneWayTransferIsACleanClose: bigtcp6.pcap and icmp_frag.pcap upload to a sink on
+// port 8080 that reads to the end and closes (their scripts): the client sends, closes,
+// and the server answers its FIN with its own, never having sent a byte (tshark:
+// 'tcp.srcport==8080 && tcp.len>0' is empty; the client's FIN comes first, frames 103,
+// 166, 69, 145, the server's right after). Bytes no parser names, then a close both
+// ways: a transfer that ended normally (as an FTP data connection does), not a request
+// left unanswered. (Port 8080 only hints at HTTP: the bytes are not HTTP.)
+func TestOneWayTransferIsACleanClose(t *testing.T) {
+	for _, c := range []struct {
+		file    string
+		clients []string
+	}{
+		{"bigtcp6.pcap", []string{"10.77.0.1:41570", "[fd77::1]:58452"}},
+		{"icmp_frag.pcap", []string{"10.78.1.1:50130", "[fd78:1::1]:54134"}},
+	} {
+		r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", c.file))
+		for _, client := range c.clients {
+			f := flowByClient(t, r, client)
+			if f.Verdict != CleanClose || f.Facts.ClosedFirst != "client" || f.PayloadBytes.Server != 0 || f.PayloadBytes.Client == 0 {
+				t.Errorf("%s %s: %s (closed first %q), payload %+v: want clean_close, the client first, data one way",
+					c.file, client, f.Verdict, f.Facts.ClosedFirst, f.PayloadBytes)
+			}
+		}
+		for _, fd := range r.Findings {
+			if fd.Kind == KindClientTimeout {
+				t.Errorf("%s: %s", c.file, fd.Summary)
+			}
+		}
+	}
+}
+
 // TestMidstream: no SYN in the capture; 10.77.0.1:56472 has the ephemeral port and sent
 // the first frame (its GET), so it is the client, and the flow says midstream.
 func TestMidstream(t *testing.T) {
