@@ -791,6 +791,15 @@ func corpusUnsupported(f *analyzer.Flow) []string {
 	if strings.Contains(f.Summary, "9223372036") {
 		bad = append(bad, "the summary prints a saturated time.Duration (a zero time somewhere)")
 	}
+	if strings.Contains(f.Summary, " once over ") {
+		bad = append(bad, "a single SYN said to span a time")
+	}
+	// A request younger than --idle (1 s here) at capture end is in flight: the close
+	// shape says open, and no request verdict may say otherwise.
+	if a := f.Facts.AppFacts; a != nil && a.Wait != nil && *a.Wait < 1 &&
+		(f.Verdict == analyzer.ServerSilent || f.Verdict == analyzer.HTTPUnanswered && a.GaveUpBy == "capture end") {
+		bad = append(bad, fmt.Sprintf("%s after %.3f s at capture end: the request was in flight", f.Verdict, *a.Wait))
+	}
 	return bad
 }
 

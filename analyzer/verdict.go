@@ -301,7 +301,10 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		return j
 	}
 	j.verdict = SYNGiveUp
-	sum = sum.s(" over ").d(c.LastSYN.Time().Sub(c.FirstSYN.Time())).s(", never answered; the client gave up (")
+	if c.SYNs > 1 {
+		sum = sum.s(" over ").d(c.LastSYN.Time().Sub(c.FirstSYN.Time())) // one SYN spans nothing
+	}
+	sum = sum.s(", never answered; the client gave up (")
 	switch {
 	case !c.RST.IsZero():
 		sum = sum.s("it then reset the attempt")
