@@ -48,7 +48,7 @@ func findings(rs *records, fl []*record, cfg Config) []Finding {
 	fc := &findCtx{rs: rs}
 	out := []Finding{}
 	out = append(out, fc.idleTimeouts(fl, cfg)...)
-	out = append(out, fc.closeWaitLeaks(fl)...)
+	out = append(out, fc.closeWaitLeaks(fl, cfg.Idle)...)
 	// Several findings look at every flow to one server: group them once.
 	byServer := fc.serverFlowsOf(fl)
 	out = append(out, fc.synDrops(fl, byServer)...)
@@ -346,8 +346,10 @@ func stuckSide(f *record) string {
 }
 
 // closeWaitLeaks: a side left connections in CLOSE_WAIT; over time their number
-// rises when the application leaks them.
-func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
+// rises when the application leaks them. A CLOSE_WAIT shorter than idle (--idle), until
+// an RST or the capture's end, is no sign of one: an application in the middle of
+// closing, or answering the peer's FIN with an RST (unread data), looks the same.
+func (fc *findCtx) closeWaitLeaks(fl []*record, idle time.Duration) []Finding {
 	type key struct {
 		role string
 		ep   string
@@ -368,20 +370,37 @@ func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
 		role, ep := k.role, k.ep
 		var spans, buf []span
 		still := 0
+		kept := g[:0:0]
 		for _, f := range g {
 			side := flows.FromServer
 			if role == "client" {
 				side = flows.FromClient
 			}
 			buf = fc.rs.spansOf(f, side, buf[:0])
+			var stuck time.Duration
+			n := len(spans)
 			for _, sp := range buf {
 				if sp.state == closeWait {
 					spans = append(spans, sp)
+					stuck += time.Duration(sp.to - sp.from)
 				}
 			}
+			if f.Close() == FINUnansweredThenRST {
+				if d := fc.rs.optOf(f).finToRST; !math.IsNaN(d) {
+					stuck = time.Duration(d * float64(time.Second))
+				}
+			}
+			if stuck < idle {
+				spans = spans[:n]
+				continue
+			}
+			kept = append(kept, f)
 			if f.Close() == FINUnanswered {
 				still++
 			}
+		}
+		if g = kept; len(g) == 0 {
+			continue
 		}
 		pts, peak := countOverTime(spans, time.Time{})
 		trend := ""
@@ -410,7 +429,11 @@ func (fc *findCtx) closeWaitLeaks(fl []*record) []Finding {
 				}
 			}
 			sev = SevInfo
-			if len(waits) > 0 {
+			switch {
+			case len(waits) == 1 && len(g) == 1:
+				sum = fmt.Sprintf("1 connection sat in CLOSE_WAIT on %s for %s until an RST ended it: the application closed late, it was not left open at capture end",
+					who, dur(waits[0]))
+			case len(waits) > 0:
 				st := statsOf(waits)
 				sum = fmt.Sprintf("%s sat in CLOSE_WAIT on %s for %s median (max %s) until an RST ended each: the application closed late, none was left open at capture end",
 					plural(len(g), "connection"), who, dur(st.p50), dur(st.max))
@@ -461,8 +484,12 @@ func (fc *findCtx) synDrops(fl []*record, byServer *serverFlows) []Finding {
 			}
 		}
 		server := fc.rs.servers[k].String()
-		sum := fmt.Sprintf("listener %s left %d of %s unanswered (%d SYNs, %.1f per attempt; back-off %s)",
-			server, len(g), plural(attempts, "connection attempt"), syns, float64(syns)/float64(len(g)), gapList(gaps))
+		backOff := "" // a single SYN each: no gap to show
+		if len(gaps) > 0 {
+			backOff = "; back-off " + gapList(gaps)
+		}
+		sum := fmt.Sprintf("listener %s left %d of %s unanswered (%s, %.1f per attempt%s)",
+			server, len(g), plural(attempts, "connection attempt"), plural(syns, "SYN"), float64(syns)/float64(len(g)), backOff)
 		nums := map[string]float64{"unanswered": float64(len(g)), "attempts": float64(attempts), "syns": float64(syns), "established": float64(served)}
 		if r, n := mode(retries); n > 0 {
 			budget := float64(int(1)<<(r+1) - 1)
@@ -584,6 +611,10 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 		}
 		sum := fmt.Sprintf("%s to %s completed the handshake and were reset on their first request (from %s to %s)",
 			plural(len(g), "connection"), server, clock(g[0].Start()), clock(g[len(g)-1].Start()))
+		if len(g) == 1 {
+			sum = fmt.Sprintf("1 connection to %s completed the handshake and was reset on its first request (at %s)",
+				server, clock(g[0].Start()))
+		}
 		if served > 0 {
 			sum += fmt.Sprintf(", while %d others were served: the listener's process is not taking them from its accept queue (accept failing), or its handler aborts them unanswered", served)
 		} else {
@@ -635,9 +666,13 @@ func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 		sum := fmt.Sprintf("%s to %s silent at capture end for %s with no TCP keepalive seen",
 			plural(len(g), "established connection"), server, span)
 		if withKA > 0 {
-			sum += fmt.Sprintf(" (%d other connections to it did send keepalives)", withKA)
+			sum += fmt.Sprintf(" (%s to it did send keepalives)", plural(withKA, "other connection"))
 		}
-		sum += ": if the peer rebooted or a middlebox dropped the state they are half-open and will hang until an application timeout"
+		if len(g) == 1 {
+			sum += ": if the peer rebooted or a middlebox dropped the state it is half-open and will hang until an application timeout"
+		} else {
+			sum += ": if the peer rebooted or a middlebox dropped the state they are half-open and will hang until an application timeout"
+		}
 		out = append(out, Finding{Kind: KindHalfOpenSuspect, Severity: SevInfo, Endpoint: server, Summary: sum, Flows: ids(g),
 			Next:    "enable TCP keepalive on these sockets (SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT) and an application-level timeout on every read",
 			Numbers: map[string]float64{"flows": float64(len(g)), "silent_max_s": secs(st.max), "with_keepalive": float64(withKA)}})

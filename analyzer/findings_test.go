@@ -3,7 +3,10 @@ package analyzer
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -130,5 +133,71 @@ func TestServerFlowsGroupsEveryFlow(t *testing.T) {
 		if seen != len(fl) {
 			t.Fatalf("round %d: %d flows in the groups of %d", round, seen, len(fl))
 		}
+	}
+}
+
+// hasFinding says whether r has a finding of kind for endpoint.
+func hasFinding(r *Result, kind, endpoint string) *Finding {
+	for i := range r.Findings {
+		if r.Findings[i].Kind == kind && r.Findings[i].Endpoint == endpoint {
+			return &r.Findings[i]
+		}
+	}
+	return nil
+}
+
+// TestCloseWaitShorterThanIdleIsNoLeak: a CLOSE_WAIT counts towards close_wait_leak only
+// once it has lasted --idle, until an RST or the capture's end. http_keepalive.pcap's
+// server ACKs the client's FIN (frame 13, t=1.301980) and the capture's last frame is
+// that ACK (frame 14, t=1.344736): 42.8 ms of CLOSE_WAIT, as much an application about
+// to close as one that never will. fin_unanswered_then_rst.pcap's server sat in
+// CLOSE_WAIT from the client's FIN (frame 8, t=1.001062) to the RST (frame 11,
+// t=5.001126): 4.000 s (testdata EXPECTED.md files, from tshark).
+func TestCloseWaitShorterThanIdleIsNoLeak(t *testing.T) {
+	keepalive := filepath.Join("..", "testdata", "app", "http_keepalive.pcap")
+	late := filepath.Join("..", "testdata", "tcp", "fin_unanswered_then_rst.pcap")
+	for _, c := range []struct {
+		file, server string
+		idle         time.Duration
+		leak         bool
+	}{
+		{keepalive, "10.77.0.2:8080", time.Second, false},
+		{keepalive, "10.77.0.2:8080", 40 * time.Millisecond, true},
+		{keepalive, "10.77.0.2:8080", 45 * time.Millisecond, false},
+		{late, "10.77.0.2:9009", time.Second, true},
+		{late, "10.77.0.2:9009", 4 * time.Second, true},
+		{late, "10.77.0.2:9009", 4001 * time.Millisecond, false},
+	} {
+		cfg := DefaultConfig()
+		cfg.Idle = c.idle
+		r := analyzeFiles(t, cfg, c.file)
+		if got := hasFinding(r, KindCloseWaitLeak, c.server) != nil; got != c.leak {
+			t.Errorf("%s with --idle %v: close_wait_leak %v, want %v", filepath.Base(c.file), c.idle, got, c.leak)
+		}
+	}
+	r := analyzeFiles(t, DefaultConfig(), late)
+	if f := hasFinding(r, KindCloseWaitLeak, "10.77.0.2:9009"); f == nil ||
+		!strings.HasPrefix(f.Summary, "1 connection sat in CLOSE_WAIT on server 10.77.0.2:9009 for 4.0 s until an RST ended it") {
+		t.Errorf("one late close: %+v", f)
+	}
+}
+
+// TestFindingsOfOneFlowSpeakOfOne: a finding over a single flow reads as one.
+// suricata-verify-bug-6733-syn-only.pcap is one SYN to port 25 and nothing else (tshark:
+// 1 frame); rst_on_first_data.pcap one connection reset on its request (frame 7 of
+// testdata/tcp's EXPECTED.md).
+func TestFindingsOfOneFlowSpeakOfOne(t *testing.T) {
+	syn := filepath.Join("..", "..", "shared", "captures", "public", "suricata-verify-bug-6733-syn-only.pcap")
+	if _, err := os.Stat(syn); err == nil {
+		r := analyzeFiles(t, DefaultConfig(), syn)
+		f := hasFinding(r, KindSYNDrops, "155.166.235.43:25")
+		if f == nil || !strings.Contains(f.Summary, "(1 SYN, 1.0 per attempt)") || strings.Contains(f.Summary, "back-off") {
+			t.Errorf("syn_drops of a single SYN: %+v", f)
+		}
+	}
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "rst_on_first_data.pcap"))
+	f := hasFinding(r, KindAcceptFailure, "10.77.0.2:9006")
+	if f == nil || !strings.HasPrefix(f.Summary, "1 connection to 10.77.0.2:9006 completed the handshake and was reset on its first request (at ") {
+		t.Errorf("accept_failure of one connection: %+v", f)
 	}
 }
