@@ -83,7 +83,7 @@ be read, 2 for bad usage.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.Format, "format", "f", "text", "output format: "+strings.Join(report.Formats(), ", "))
-	f.DurationVar(&opts.Idle, "idle", time.Second, "silence that counts as idle (rst_after_idle, idle_open), and the age at capture end from which an unanswered request counts (http_unanswered, server_silent)")
+	f.DurationVar(&opts.Idle, "idle", time.Second, "silence that counts as idle (rst_after_idle, idle_open); also the age at capture end from which an unanswered request counts (http_unanswered, server_silent), and the CLOSE_WAIT that counts towards close_wait_leak")
 	f.StringArrayVar(&opts.Hosts, "host", nil, "keep flows with this address (IP or CIDR) on either side; repeatable")
 	f.UintSliceVar(&ports, "port", nil, "keep flows with this port on either side; repeatable")
 	f.StringArrayVar(&opts.Verdicts, "verdict", nil, "show only flows with this verdict; repeatable")
