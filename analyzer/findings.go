@@ -499,7 +499,9 @@ func (fc *findCtx) synDrops(fl []*record, byServer *serverFlows) []Finding {
 		if served > 0 {
 			sum += fmt.Sprintf(", while %s to it were accepted", plural(served, "other connection"))
 		}
-		sum += "; " + failShare(byServer.of(k), first, last)
+		if share := failShare(byServer.of(k), first, last); share != "" {
+			sum += "; " + share
+		}
 		out = append(out, Finding{Kind: KindSYNDrops, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
 			Next:    "the listener's accept queue (ss -lnt: Recv-Q against the backlog; nstat ListenOverflows/ListenDrops) or SYN queue (tcp_max_syn_backlog, syncookies) is overflowing, or a firewall drops SYNs: check the backlog and how fast the process accepts",
 			Numbers: nums})
@@ -528,10 +530,19 @@ func failShare(toServer iter.Seq[*record], first, last time.Time) string {
 			failed[b]++
 		}
 	}
+	n := 0
+	for _, t := range total {
+		n += t
+	}
+	if n < buckets {
+		return "" // fewer attempts than quarters: no trend to show
+	}
 	var parts []string
 	for b := 0; b < buckets; b++ {
 		if total[b] > 0 {
 			parts = append(parts, fmt.Sprintf("%.0f%%", 100*float64(failed[b])/float64(total[b])))
+		} else {
+			parts = append(parts, "–") // no attempt began in this quarter
 		}
 	}
 	return fmt.Sprintf("failed share by quarter of the attempts' time span: %s", strings.Join(parts, ", "))
