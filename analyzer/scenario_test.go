@@ -3,6 +3,7 @@ package analyzer
 import (
 	"math"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -146,6 +147,11 @@ func TestScenario3SYNDrops(t *testing.T) {
 	// which the namespace set.
 	number(t, sd, "tcp_syn_retries", 3, 0)
 	number(t, sd, "established", 8, 0)
+	// 26 attempts: the failed share is given for each of the four quarters of their span.
+	if m := regexp.MustCompile(`failed share by quarter of the attempts' time span: ([^;]*)`).FindStringSubmatch(sd.Summary); m == nil ||
+		len(strings.Split(m[1], ", ")) != 4 {
+		t.Errorf("failed share by quarter: %q", sd.Summary)
+	}
 	if sd.Severity != SevError {
 		t.Errorf("severity %s", sd.Severity)
 	}
