@@ -226,7 +226,7 @@ func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 }
 
 // inFlightNote adds to an open flow's summary the request it still waited on.
-func inFlightNote(j judgement, since time.Time, end time.Time) judgement {
+func inFlightNote(j judgement, since, end time.Time) judgement {
 	if j.verdict == Open {
 		j.summary = text([]byte(j.summary)).s("; a request sent ").d(end.Sub(since)).s(" before the capture ended had no answer yet").String()
 	}
