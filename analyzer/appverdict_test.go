@@ -78,22 +78,14 @@ var appCases = []verdictCase{
 	{
 		name: "ssh_banner_in_flight_at_capture_end", file: "request_in_flight.pcap", client: "10.77.0.1:48856",
 		verdict: Open, close: Open, zeek: "S1",
-		why: "the banner (frame 4, t=0.000267) is 705.2 ms old when the capture ends (frame 20, t=0.705479): under the 1 s idle threshold a request not yet answered is in flight, not a silent server",
-		check: func(t *testing.T, f *Flow) {
-			if f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "a request sent 705.2 ms before the capture ended had no answer yet") {
-				t.Errorf("app facts %+v, summary %q", f.Facts.AppFacts, f.Summary)
-			}
-		},
+		why:   "the banner (frame 4, t=0.000267) is 705.2 ms old when the capture ends (frame 20, t=0.705479): under the 1 s idle threshold a request not yet answered is in flight, not a silent server",
+		check: inFlightAt("705.2 ms"),
 	},
 	{
 		name: "http_request_in_flight_at_capture_end", file: "request_in_flight.pcap", client: "10.77.0.1:37390",
 		verdict: Open, close: Open, zeek: "S1",
-		why: "GET /hang (frame 9, t=0.303264) is 402.2 ms old when the capture ends: in flight, as above",
-		check: func(t *testing.T, f *Flow) {
-			if f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "a request sent 402.2 ms before the capture ended had no answer yet") {
-				t.Errorf("app facts %+v, summary %q", f.Facts.AppFacts, f.Summary)
-			}
-		},
+		why:   "GET /hang (frame 9, t=0.303264) is 402.2 ms old when the capture ends: in flight, as above",
+		check: inFlightAt("402.2 ms"),
 	},
 	{
 		name: "request_unanswered_tls_clienthello", file: "tls_silent.pcap", client: "10.77.0.1:54694",
@@ -153,6 +145,16 @@ var appCases = []verdictCase{
 			}
 		},
 	},
+}
+
+// inFlightAt checks an open flow whose request, age old at capture end, is in flight:
+// no application facts, and the summary says how old the request was.
+func inFlightAt(age string) func(*testing.T, *Flow) {
+	return func(t *testing.T, f *Flow) {
+		if f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "a request sent "+age+" before the capture ended had no answer yet") {
+			t.Errorf("app facts %+v, summary %q", f.Facts.AppFacts, f.Summary)
+		}
+	}
 }
 
 func TestAppVerdict(t *testing.T) {
