@@ -279,9 +279,12 @@ func checkResult(t *testing.T, res *analyzer.Result, file string, packets int) {
 	}
 }
 
-// strictKnownIssues makes the known issues below fail the fuzz targets. They are
-// reported to the owners of the analyzer (not crashes, so not fixed here); run with
-// TCPMORTEM_FUZZ_STRICT=1 to see whether they are still there.
+// strictKnownIssues makes the known issues below fail the fuzz targets (run with
+// TCPMORTEM_FUZZ_STRICT=1). They were wrong results, not crashes, so a fuzz run only
+// notes them. None of the seeds shows them any more (2026-11-22: strict mode passes
+// on the first 16 KB of every capture of testdata and the public corpus, and on
+// testdata/fuzz); the switch stays so that a fuzz run that finds one again is told
+// apart from a crash. They were:
 //   - evidence with frame 0: a verdict points at a mark never set (handshake_incomplete
 //     or refused on a flow whose SYN was not captured: "SYN" at frame 0);
 //   - ladder frames outside first_frame..last_frame: a SYN-ACK seen before its SYN
