@@ -369,6 +369,7 @@ func (fc *findCtx) closeWaitLeaks(fl []*record, idle time.Duration) []Finding {
 		g := groups[k]
 		role, ep := k.role, k.ep
 		var spans, buf []span
+		var waits []time.Duration // FIN to RST, for the flows an RST ended
 		still := 0
 		kept := g[:0:0]
 		for _, f := range g {
@@ -385,9 +386,11 @@ func (fc *findCtx) closeWaitLeaks(fl []*record, idle time.Duration) []Finding {
 					stuck += time.Duration(sp.to - sp.from)
 				}
 			}
+			finToRST := time.Duration(-1)
 			if f.Close() == FINUnansweredThenRST {
 				if d := fc.rs.optOf(f).finToRST; !math.IsNaN(d) {
-					stuck = time.Duration(d * float64(time.Second))
+					finToRST = time.Duration(d * float64(time.Second))
+					stuck = finToRST
 				}
 			}
 			if stuck < idle {
@@ -395,6 +398,9 @@ func (fc *findCtx) closeWaitLeaks(fl []*record, idle time.Duration) []Finding {
 				continue
 			}
 			kept = append(kept, f)
+			if finToRST >= 0 {
+				waits = append(waits, finToRST)
+			}
 			if f.Close() == FINUnanswered {
 				still++
 			}
@@ -422,12 +428,6 @@ func (fc *findCtx) closeWaitLeaks(fl []*record, idle time.Duration) []Finding {
 		if still == 0 {
 			// Every one ended (an RST after the application finally wrote or closed):
 			// CLOSE_WAIT that resolved is late closing, not a leak.
-			var waits []time.Duration
-			for _, f := range g {
-				if d := fc.rs.optOf(f).finToRST; !math.IsNaN(d) {
-					waits = append(waits, time.Duration(d*float64(time.Second)))
-				}
-			}
 			sev = SevInfo
 			switch {
 			case len(waits) == 1 && len(g) == 1:
