@@ -97,7 +97,7 @@ func (c *snaplenCut) see(seg *flows.Segment) {
 		c.file, c.frame = seg.File, seg.Frame
 	}
 	c.segments++
-	c.bytes += int64(seg.PayloadLen - len(seg.Payload))
+	c.bytes += int64(seg.Uncaptured())
 }
 
 func newReadStats() readStats {
@@ -127,7 +127,7 @@ func (r *readStats) decode(p *flows.Packet, e *entry, shards int) {
 	e.seg.Time = p.Time
 	if r.dec.Decode(p, &e.seg) && r.dedupe.Keep(&e.seg) {
 		e.shard = flows.ShardOf(&e.seg, shards)
-		if len(e.seg.Payload) < e.seg.PayloadLen && e.seg.Kind == flows.KindTCP {
+		if e.seg.Uncaptured() > 0 && e.seg.Kind == flows.KindTCP {
 			r.cut.see(&e.seg)
 		}
 	}

@@ -73,6 +73,9 @@ type Segment struct {
 // Has reports whether all bits of f are set.
 func (s *Segment) Has(f uint16) bool { return s.Flags&f == f }
 
+// Uncaptured is how much of the payload the capture's snaplen cut off.
+func (s *Segment) Uncaptured() int { return s.PayloadLen - len(s.Payload) }
+
 // SeqLen is the sequence space the segment occupies: payload plus one for SYN and FIN.
 func (s *Segment) SeqLen() uint32 {
 	n := uint32(s.PayloadLen)

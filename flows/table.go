@@ -595,7 +595,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		Len:    seg.PayloadLen,
 		Window: seg.Window,
 		// Zeek skips payload the snaplen cut, so the peer's ACKs of it show as gaps.
-		Truncated: len(seg.Payload) < seg.PayloadLen,
+		Truncated: seg.Uncaptured() > 0,
 	})
 
 	// The step lives in the table, not on the stack: the application layer is handed a
