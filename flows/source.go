@@ -410,29 +410,26 @@ func (s *FileSource) endWarnings() {
 	if s.trk != nil && s.trk.badIface > 0 {
 		t := s.trk
 		s.in.SkippedFrames = t.badIface
-		more := ""
-		if t.badIface > 1 {
-			more = fmt.Sprintf(" (%d such frames in all)", t.badIface)
-		}
 		s.in.Warnings = append(s.in.Warnings, fmt.Sprintf("%s: frame %d: packet block names interface %d, its section declares %d: frame skipped%s",
-			dn, t.badIfaceFirst, t.badIfaceID, t.badIfaceHave, more))
+			dn, t.badIfaceFirst, t.badIfaceID, t.badIfaceHave, inAll(t.badIface, "such frames")))
 	}
 	if u := s.undated; u.n > 0 {
-		more := ""
-		if u.n > 1 {
-			more = fmt.Sprintf(" (%d such frames in all)", u.n)
-		}
 		s.in.Warnings = append(s.in.Warnings, fmt.Sprintf("%s: frame %d: timestamp %s is outside what tcpmortem can date (%d to %d): given the previous frame's time%s",
-			dn, u.frame, u.t.UTC().Format("2006-01-02 15:04:05"), EarliestTime.Year(), LatestTime.Year(), more))
+			dn, u.frame, u.t.UTC().Format("2006-01-02 15:04:05"), EarliestTime.Year(), LatestTime.Year(), inAll(u.n, "such frames")))
 	}
 	if c := s.clockStep; c.n > 0 {
-		more := ""
-		if c.n > 1 {
-			more = fmt.Sprintf(" (%d clock steps back in all)", c.n)
-		}
 		s.in.Warnings = append(s.in.Warnings, fmt.Sprintf("%s: frame %d: timestamp %.3f s before the previous frame's (a clock step?): later frames shifted forward by it so that durations stay right%s",
-			dn, c.frame, c.by.Seconds(), more))
+			dn, c.frame, c.by.Seconds(), inAll(c.n, "clock steps back")))
 	}
+}
+
+// inAll is the tail of a warning that names the first of n alike: " (n what in all)",
+// or nothing when there was only the one.
+func inAll(n int, what string) string {
+	if n <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d %s in all)", n, what)
 }
 
 // fail ends the file after a read error and returns io.EOF.
