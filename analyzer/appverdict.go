@@ -94,6 +94,13 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 		}
 		return httpUnanswered(j, f, info, un, end, ev)
 	}
+	if e := httpAfterFIN(info, s); e != nil {
+		late := Evidence{Frame: e.RequestFrame, What: "HTTP " + e.Method + " " + e.Path + ", sent after the server's FIN"}
+		if len(ev.files) > 1 {
+			late.File = ev.files[e.RequestFile]
+		}
+		return afterServerFIN(j, f, "HTTP "+e.Method+" "+e.Path, e.RequestStart, late)
+	}
 	if f.Midstream || c.FirstData.IsZero() || info.Protocol == app.ProtoHTTP {
 		if info.ServerSpeaksFirst && s.FirstData.IsZero() && !f.Midstream && c.FirstData.IsZero() {
 			j.app = &AppFacts{Protocol: proto, NoGreeting: true}
@@ -106,6 +113,15 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 	greetedOnly := info.ServerSpeaksFirst && !s.LastData.IsZero() && s.LastData.Time().Before(c.FirstData.Time())
 	if !s.FirstData.IsZero() && !greetedOnly {
 		return j
+	}
+	if !s.FIN.IsZero() && !c.FirstData.Time().Before(s.FIN.Time()) {
+		// Every byte the client sent came after the server had closed: nothing was
+		// left to answer it (a FIN is the last byte a side sends).
+		what := string(text(nil).n(c.PayloadBytes).s(" bytes of data"))
+		if proto != "" {
+			what = string(text(nil).n(c.PayloadBytes).s(" bytes of ").s(protocolName(proto)).s(" data"))
+		}
+		return afterServerFIN(j, f, what, c.FirstData.Time(), ev.at(c.FirstData, "client data after the server's FIN"))
 	}
 	if inFlight(f, c.LastData.Time(), end, idle) {
 		return inFlightNote(j, c.LastData.Time(), end)
@@ -151,11 +167,19 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 		return j
 	}
 	if !f.RST.Packet.IsZero() || !s.FIN.IsZero() {
-		// The server (or someone) ended it without a word.
+		// The server (or someone) ended it without a word. The wait runs from the
+		// client's last data, or, where the client went on writing after the server's
+		// FIN, from its first: the data the server closed on.
 		m, who := endedBy(f)
-		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(c.LastData.Time())), "server"
+		since := c.LastData
+		if m.Time().Before(since.Time()) {
+			since = c.FirstData
+			a.RequestFrame = since.Frame
+			j.evidence[0] = ev.at(since, "client's first data, never answered")
+		}
+		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(since.Time())), "server"
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time().Sub(c.LastData.Time())).s(" later").String()
+		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time().Sub(since.Time())).s(" later").String()
 		return j
 	}
 	a.Wait = psecs(end.Sub(c.LastData.Time()))
@@ -167,6 +191,41 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 		sum = sum.s("no keepalive probes seen")
 	}
 	j.summary = sum.s("); a client without an application timeout hangs here").String()
+	return j
+}
+
+// httpAfterFIN is the first request the client sent after the server's FIN, or nil.
+func httpAfterFIN(info *app.Info, s *flows.Side) *app.Exchange {
+	if info.Protocol != app.ProtoHTTP || s.FIN.IsZero() {
+		return nil
+	}
+	for i := range info.HTTP {
+		if e := &info.HTTP[i]; e.Method != "" && e.RequestStart.After(s.FIN.Time()) {
+			return e
+		}
+	}
+	return nil
+}
+
+// afterServerFIN says, on the close shape, that the client wrote what (at, evidence e)
+// on a connection the server had already closed. A FIN is the last byte a side sends,
+// so no answer could come: this is no unanswered request but a client using a
+// connection after its peer closed it (a pool handing out a connection the server's
+// idle timeout had closed), and an RST is what the server's kernel answers.
+func afterServerFIN(j judgement, f *flows.Flow, what string, at time.Time, e Evidence) judgement {
+	i := 0 // in frame order, among the close shape's evidence
+	for i < len(j.evidence) && (j.evidence[i].File != e.File || j.evidence[i].Frame < e.Frame) {
+		i++
+	}
+	j.evidence = slices.Insert(j.evidence, i, e)
+	sum := text([]byte(j.summary))
+	if j.facts.RSTAnswered == "data" {
+		// The close shape already says an RST answered data sent after the FIN.
+		sum = sum.s(" (").s(what).s(")")
+	} else {
+		sum = sum.s("; the client sent ").s(what).s(" ").d(at.Sub(f.Side(flows.FromServer).FIN.Time())).s(" after the server's FIN")
+	}
+	j.summary = sum.s(": the client used a connection the server had closed, so nothing could answer it").String()
 	return j
 }
 
@@ -212,6 +271,9 @@ func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 		e := &info.HTTP[i] // by pointer: an Exchange is too big to copy for a look
 		if e.Method == "" {
 			continue // a response whose request was not captured
+		}
+		if !s.FIN.IsZero() && e.RequestStart.After(s.FIN.Time()) {
+			continue // sent after the server closed: see httpAfterFIN
 		}
 		if e.Answered() {
 			if gaveUp.IsZero() || !e.ResponseStart.After(gaveUp.Time()) || e.RequestStart.After(gaveUp.Time()) {

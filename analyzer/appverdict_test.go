@@ -145,6 +145,46 @@ var appCases = []verdictCase{
 			}
 		},
 	},
+	{
+		name: "http_request_after_the_servers_fin", file: "stale_after_close.pcap", client: "10.77.0.1:56184",
+		verdict: FINUnansweredThenRST, close: FINUnansweredThenRST, zeek: "RSTR",
+		why:   "the server's FIN (frame 8) came 1 s after GET /ok was answered; the client wrote a second GET /ok (frame 10) 500.965 ms after that FIN, and the server's kernel answered RST (frame 11): a FIN is a side's last byte, so nothing could answer the request: no http_unanswered, and no negative wait",
+		check: sentAfterServerFIN(10, "(HTTP GET /ok)"),
+	},
+	{
+		name: "mysql_login_after_the_servers_fin", file: "stale_after_close.pcap", client: "10.77.0.1:51656",
+		verdict: FINUnansweredThenRST, close: FINUnansweredThenRST, zeek: "RSTR",
+		why:   "greeting (frame 15), the server's FIN 1.000 s later (17); the login (19) came 500.985 ms after the FIN, RST (20)",
+		check: sentAfterServerFIN(19, "(102 bytes of MySQL data)"),
+	},
+	{
+		name: "redis_get_unanswered_then_sent_again_after_the_fin", file: "stale_after_close.pcap", client: "10.77.0.1:33552",
+		verdict: RequestUnanswered, close: FINUnansweredThenRST, zeek: "RSTR",
+		why: "GET session:42 (frame 24) never answered; the server's FIN (26) 1.000315 s later; the second GET (28) came after the FIN, so the wait runs from the first",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Protocol != "redis" || a.RequestFrame != 24 || a.GaveUpBy != "server" {
+				t.Fatalf("app facts %+v", a)
+			}
+			near(t, "wait", a.Wait, 1.000315, 0.001)
+		},
+	},
+}
+
+// sentAfterServerFIN checks a flow whose client wrote only after the server's FIN: no
+// request verdict's facts, the late data named in the summary and in the evidence.
+func sentAfterServerFIN(frame int, what string) func(*testing.T, *Flow) {
+	return func(t *testing.T, f *Flow) {
+		if f.Facts.AppFacts != nil || !strings.Contains(f.Summary, what+": the client used a connection the server had closed") {
+			t.Errorf("app facts %+v, summary %q", f.Facts.AppFacts, f.Summary)
+		}
+		for _, e := range f.Evidence {
+			if e.Frame == frame {
+				return
+			}
+		}
+		t.Errorf("no evidence at frame %d: %+v", frame, f.Evidence)
+	}
 }
 
 // inFlightAt checks an open flow whose request, age old at capture end, is in flight:

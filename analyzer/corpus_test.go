@@ -794,6 +794,9 @@ func corpusUnsupported(f *analyzer.Flow) []string {
 	if strings.Contains(f.Summary, " once over ") {
 		bad = append(bad, "a single SYN said to span a time")
 	}
+	if a := f.Facts.AppFacts; a != nil && a.Wait != nil && *a.Wait < 0 || corpusNegativeDuration(f.Summary) {
+		bad = append(bad, "a negative wait: a request measured against an end that came before it")
+	}
 	// A request younger than --idle (1 s here) at capture end is in flight: the close
 	// shape says open, and no request verdict may say otherwise.
 	if a := f.Facts.AppFacts; a != nil && a.Wait != nil && *a.Wait < 1 &&

@@ -19,7 +19,7 @@ import (
 var base string
 
 func main() {
-	mode := flag.String("mode", "", "keepalive | close | pipelined | rst | bulk | many | inflight")
+	mode := flag.String("mode", "", "keepalive | close | pipelined | rst | bulk | many | inflight | stale")
 	flag.StringVar(&base, "base", "http://10.77.0.2:8080", "server base URL")
 	flag.Parse()
 	log.SetFlags(log.Lmicroseconds)
@@ -38,6 +38,8 @@ func main() {
 		many()
 	case "inflight":
 		inflight()
+	case "stale":
+		stale()
 	default:
 		log.Fatalf("unknown -mode %q", *mode)
 	}
@@ -168,6 +170,37 @@ func inflight() {
 	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
 	do(c, newReq("GET", "/ok", nil))
 	time.Sleep(5 * time.Second) // the capture stops meanwhile; then the first connection closes
+	conn.Close()
+}
+
+// stale: GET /ok on a connection kept alive, then, 1.5 s later, a second GET /ok on the
+// same connection, written without looking whether the server closed it meanwhile (as a
+// connection pool that does not check its idle connections does).
+func stale() {
+	conn, err := net.Dial("tcp", hostport())
+	if err != nil {
+		log.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	send := func() error {
+		_, err := fmt.Fprintf(conn, "GET /ok HTTP/1.1\r\nHost: %s\r\nUser-Agent: stale/1.0\r\n\r\n", hostport())
+		if err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return err
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		log.Printf("GET /ok: %s, %d body bytes", resp.Status, n)
+		return nil
+	}
+	if err := send(); err != nil {
+		log.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	log.Printf("GET /ok again, on the same connection: %v", send())
 	conn.Close()
 }
 

@@ -26,6 +26,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", ":8080", "listen address")
+	idle := flag.Duration("idle", 0, "close keep-alive connections idle this long (0: never)")
 	flag.Parse()
 
 	mux := http.NewServeMux()
@@ -99,7 +100,7 @@ func main() {
 		fmt.Fprintf(w, "{\"i\":%q}\n", r.URL.Query().Get("i"))
 	})
 
-	srv := &http.Server{Addr: *addr, Handler: mux}
+	srv := &http.Server{Addr: *addr, Handler: mux, IdleTimeout: *idle}
 	log.Printf("httpsrv listening on %s", *addr)
 	log.Fatal(srv.ListenAndServe())
 }

@@ -8,9 +8,13 @@
 //	mysql-login   reads the greeting, sends a HandshakeResponse41 (user "app"),
 //	              waits 1 s for an answer, closes
 //	mysql-nogreet waits 1 s for a greeting that never comes, closes
+//	mysql-late    reads the greeting, waits 1.5 s, then sends the HandshakeResponse41
+//	              and waits 1 s for an answer, closes (a pooled connection used late)
 //	pg            SSLRequest, StartupMessage (user app, database orders), Terminate
 //	redis-ping    PING -> +PONG, close
 //	redis-hang    GET session:42, waits 1 s for an answer, closes
+//	redis-again   GET session:42, no read; 1.5 s later the same GET again on the same
+//	              connection, then waits 1 s for an answer, closes
 //	smtp          reads 220, EHLO, QUIT
 //	h2c           a stdlib HTTP/2 prior-knowledge (h2c) GET /ping
 package main
@@ -72,7 +76,9 @@ func main() {
 		log.Printf("tls: server closed: %d more bytes, %v", n, err)
 		c.Close()
 	case "mysql-login":
-		mysqlLogin()
+		mysqlLogin(0)
+	case "mysql-late":
+		mysqlLogin(1500 * time.Millisecond)
 	case "mysql-nogreet":
 		c := dial()
 		waitThenClose(c, "mysql (greeting)")
@@ -87,6 +93,13 @@ func main() {
 	case "redis-hang":
 		c := dial()
 		io.WriteString(c, "*2\r\n$3\r\nGET\r\n$10\r\nsession:42\r\n")
+		waitThenClose(c, "redis")
+	case "redis-again":
+		c := dial()
+		io.WriteString(c, "*2\r\n$3\r\nGET\r\n$10\r\nsession:42\r\n")
+		time.Sleep(1500 * time.Millisecond)
+		_, err := io.WriteString(c, "*2\r\n$3\r\nGET\r\n$10\r\nsession:42\r\n")
+		log.Printf("redis: GET again: %v", err)
 		waitThenClose(c, "redis")
 	case "smtp":
 		smtp()
@@ -124,7 +137,8 @@ func waitThenClose(c net.Conn, what string) {
 	c.Close()
 }
 
-func mysqlLogin() {
+// mysqlLogin reads the greeting, waits delay, then logs in.
+func mysqlLogin(delay time.Duration) {
 	c := dial()
 	br := bufio.NewReader(c)
 	hdr := make([]byte, 4)
@@ -135,6 +149,7 @@ func mysqlLogin() {
 	greet := make([]byte, n)
 	io.ReadFull(br, greet)
 	log.Printf("mysql: greeting, protocol %d, %d bytes", greet[0], n)
+	time.Sleep(delay)
 
 	const (
 		longPassword     = 0x00000001

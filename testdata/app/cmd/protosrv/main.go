@@ -6,6 +6,10 @@
 //	             reads one line, answers one line, closes when the client closes
 //	mysql:PORT   1st connection: MySQL v10 greeting, reads the login, then hangs;
 //	             later connections: accepted, no greeting ever, hangs
+//	mysqlidle:PORT  MySQL v10 greeting, then closes the connection after 1 s without a
+//	             byte from the client, as a proxy's idle timeout does
+//	closeafter:PORT  reads and discards for 1 s, never writes, then closes (a server
+//	             whose request timeout closes the connection without an answer)
 //	pg:PORT      PostgreSQL: SSLRequest -> 'N', StartupMessage -> AuthenticationOk
 //	redis:PORT   1st connection: answers PING with +PONG; later ones: never answer
 //	smtp:PORT    220 greeting, EHLO -> 250, QUIT -> 221 and close
@@ -52,6 +56,10 @@ func main() {
 			h = tlsServer()
 		case "mysql":
 			h = mysql
+		case "mysqlidle":
+			h = mysqlIdle
+		case "closeafter":
+			h = closeAfter
 		case "pg":
 			h = pg
 		case "redis":
@@ -171,6 +179,24 @@ func mysql(c net.Conn, i int64) {
 	io.ReadFull(c, make([]byte, n))
 	log.Printf("mysql: connection %d: login packet of %d bytes read, never answering", i, n)
 	hang(c)
+}
+
+// mysqlIdle greets, then closes after 1 s of silence from the client: the client that
+// writes later writes to a connection this side has closed, and its kernel answers RST.
+func mysqlIdle(c net.Conn, i int64) {
+	c.Write(mysqlGreeting())
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	n, err := c.Read(make([]byte, 512))
+	log.Printf("mysqlidle: connection %d: read %d bytes (%v); closing", i, n, err)
+	c.Close()
+}
+
+// closeAfter reads for 1 s, answers nothing, and closes.
+func closeAfter(c net.Conn, i int64) {
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	n, err := io.Copy(io.Discard, c)
+	log.Printf("closeafter: connection %d: read %d bytes (%v); closing", i, n, err)
+	c.Close()
 }
 
 func pg(c net.Conn, _ int64) {
