@@ -411,7 +411,7 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, ev *evidence
 		sum = sum.s("the FIN was never ACKed")
 	} else {
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
-		sum = sum.s("its kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")
+		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")
 	}
 	j.summary = sum.s(", but the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT for ").d(end.Sub(since)).
 		s(" until capture end): the ").s(stuck.String()).s(" application never closed its socket").String()
