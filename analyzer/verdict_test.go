@@ -218,6 +218,17 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "clean_close_after_two_identical_synacks", file: "synack_lost_once.pcap", client: "10.77.0.1:41230",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "the first SYN-ACK was dropped before the wire; frames 2 and 4 are the server's timer retransmission and its answer to the client's retransmitted SYN (frame 3), identical byte for byte 90 µs apart: two packets, not one captured twice (the client's SYN came between); then ping/pong and FINs both ways, the client's first (frame 11)",
+		check: func(t *testing.T, f *Flow) {
+			c, s := f.Analysis.Client, f.Analysis.Server
+			if s.SYNs != 2 || s.Retransmissions != 1 || c.SYNs != 2 || c.Retransmissions != 1 {
+				t.Errorf("client %+v server %+v: want 2 SYNs and 1 retransmission each", c, s)
+			}
+		},
+	},
+	{
 		name: "rst_on_first_data_unread_request", file: "rst_on_first_data.pcap", client: "10.77.0.1:41060",
 		verdict: RSTOnFirstData, close: Reset, zeek: "RSTR",
 		why: "frame 3 completes the handshake, frame 4 is the client's 46-byte GET, frame 6 the server's RST,ACK 0.30 s later; the server never sent a byte (it accepted and closed the socket unread). The close shape is reset: 0.30 s is under the 1 s idle threshold",

@@ -679,3 +679,56 @@ func TestDedupeKeepsRetransmissionsAndAllocatesNothing(t *testing.T) {
 		t.Errorf("Keep allocates %.1f times per call", n)
 	}
 }
+
+// TestDedupeKeepsAnAnswerIdenticalToAnEarlierSegment reads testdata/tcp/synack_lost_once.pcap
+// (EXPECTED.md 19): frames 2 and 4 are two SYN-ACKs identical byte for byte, 90 µs
+// apart (IP ID 0, the same TSval), with the client's retransmitted SYN (frame 3), which
+// asked for the second, between them. Both are kept: a copy of one packet cannot come
+// after the peer's answer to it or after a peer's segment asking for it. Frame 4 read
+// again right after itself is still a copy.
+func TestDedupeKeepsAnAnswerIdenticalToAnEarlierSegment(t *testing.T) {
+	b := badFile(t, "tcp/synack_lost_once.pcap")
+	src, err := OpenReader("synack_lost_once.pcap", bytes.NewReader(b), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, dd := NewDecoder(), NewDedupe(DefaultDedupeWindow)
+	var seg, synack, ack Segment
+	kept := 0
+	for {
+		p, err := src.Next()
+		if err != nil {
+			break
+		}
+		if !dec.Decode(p, &seg) || seg.Kind != KindTCP {
+			continue
+		}
+		if dd.Keep(&seg) {
+			kept++
+		}
+		if seg.Frame == 4 {
+			synack = seg
+			if synack.IPID != 0 || synack.Flags != FlagSYN|FlagACK {
+				t.Fatalf("frame 4 is not the SYN-ACK: %+v", synack)
+			}
+			if dd.Keep(&synack) {
+				t.Error("frame 4 read twice in a row: the second kept, want it dropped as a copy")
+			}
+		}
+		if seg.Frame == 5 {
+			ack = seg
+		}
+	}
+	if kept != 13 || dd.Dropped != 1 {
+		t.Errorf("kept %d of the 13 TCP segments, dropped %d: want all kept, and only the repeated frame 4 dropped", kept, dd.Dropped)
+	}
+	// The SYN-ACK, then the client's ACK of it (frame 5, a pure ACK: it asks for
+	// nothing), then the same SYN-ACK again: the peer had it, so this is a new packet.
+	dd = NewDedupe(DefaultDedupeWindow)
+	again := synack
+	again.Time = synack.Time.Add(10 * time.Microsecond)
+	ack.Time = synack.Time.Add(5 * time.Microsecond)
+	if !dd.Keep(&synack) || !dd.Keep(&ack) || !dd.Keep(&again) {
+		t.Errorf("a SYN-ACK repeated after the peer acknowledged it dropped as a copy")
+	}
+}

@@ -44,6 +44,17 @@ type dedupeSlot struct {
 	key dedupeKey
 	h   uint64 // key's hash: most slots hold another segment, told apart by it at once
 	t   int64  // capture time, Unix nanoseconds
+	n   uint64 // position in the input (Keep's count)
+}
+
+// peerSlot is what one direction of a tuple last sent, for Keep to tell an answer from
+// a copy: its latest acknowledgment number, and where it last sent sequence space.
+type peerSlot struct {
+	src, dst [16]byte
+	ports    uint32 // source port << 16 | destination port
+	ack      uint32
+	nAck     uint64 // input position of the segment that carried ack; 0: none
+	nSeq     uint64 // input position of the last segment with a SYN, data or a FIN; 0: none
 }
 
 // Dedupe drops segments captured twice: "tcpdump -i any" sees a packet on a bridge and
@@ -56,6 +67,13 @@ type dedupeSlot struct {
 // fixed table (one slot per hash, the newest wins), so its memory is bounded and Keep
 // allocates nothing; a copy whose original was pushed out of its slot by an unrelated
 // segment in between is kept (rare: the copies are adjacent in practice).
+//
+// Nor is a segment a copy when the peer, in between, acknowledged the first or sent
+// something that asks for an answer (a SYN, data, a FIN): both copies of one packet are
+// captured before the peer can have it, and an answer can repeat an earlier segment
+// byte for byte. Linux answers a retransmitted SYN with a SYN-ACK identical to the one
+// its own timer sent a moment before (IP ID 0, the same TSval within the millisecond);
+// a socket-less kernel answers each segment of a burst with the same RST.
 type Dedupe struct {
 	// Window is how far apart in capture time the copies may be.
 	Window time.Duration
@@ -64,6 +82,8 @@ type Dedupe struct {
 	Dropped               int
 	FirstFile, FirstFrame int
 	slots                 []dedupeSlot
+	peers                 []peerSlot // by the hash of a direction's tuple
+	n                     uint64     // segments seen
 }
 
 // NewDedupe makes a filter with the given window (DefaultDedupeWindow when <= 0).
@@ -71,7 +91,7 @@ func NewDedupe(window time.Duration) *Dedupe {
 	if window <= 0 {
 		window = DefaultDedupeWindow
 	}
-	return &Dedupe{Window: window, slots: make([]dedupeSlot, dedupeSlots)}
+	return &Dedupe{Window: window, slots: make([]dedupeSlot, dedupeSlots), peers: make([]peerSlot, dedupeSlots)}
 }
 
 // Keep reports whether seg is to be passed on: false when it is a copy of a segment
@@ -90,12 +110,13 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 	h := k.hash()
 	slot := &d.slots[h&(dedupeSlots-1)]
 	t := seg.Time.UnixNano()
+	d.n++
 	if slot.h == h && slot.key == k {
 		dt := t - slot.t
 		if dt < 0 {
 			dt = -dt
 		}
-		if dt <= int64(d.Window) {
+		if dt <= int64(d.Window) && !d.peerSpokeSince(&k, seg.SeqLen(), slot.n) {
 			if d.Dropped == 0 {
 				d.FirstFile, d.FirstFrame = seg.File, seg.Frame
 			}
@@ -103,8 +124,49 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 			return false
 		}
 	}
-	*slot = dedupeSlot{key: k, h: h, t: t}
+	*slot = dedupeSlot{key: k, h: h, t: t, n: d.n}
+	if seg.Kind == KindTCP {
+		p := &d.peers[dirHash(&k.src, &k.dst, k.ports)&(dedupeSlots-1)]
+		if p.src != k.src || p.dst != k.dst || p.ports != k.ports {
+			*p = peerSlot{src: k.src, dst: k.dst, ports: k.ports}
+		}
+		if seg.Flags&FlagACK != 0 {
+			p.ack, p.nAck = seg.Ack, d.n
+		}
+		if seg.SeqLen() > 0 {
+			p.nSeq = d.n
+		}
+	}
 	return true
+}
+
+// peerSpokeSince reports whether, after input position n, the peer of segment k
+// (occupying seqLen of sequence space) acknowledged all of it or sent a SYN, data or a
+// FIN. A segment that occupies no sequence space is never acknowledged.
+func (d *Dedupe) peerSpokeSince(k *dedupeKey, seqLen uint32, n uint64) bool {
+	if k.icmp != 0 {
+		return false
+	}
+	rev := k.ports<<16 | k.ports>>16
+	p := &d.peers[dirHash(&k.dst, &k.src, rev)&(dedupeSlots-1)]
+	if p.src != k.dst || p.dst != k.src || p.ports != rev {
+		return false // not remembered (another tuple took the slot)
+	}
+	return p.nSeq > n || seqLen > 0 && p.nAck > n && int32(p.ack-(k.seq+seqLen)) >= 0
+}
+
+// dirHash hashes one direction of a tuple.
+func dirHash(src, dst *[16]byte, ports uint32) uint64 {
+	const m = 0x9e3779b97f4a7c15
+	h := uint64(ports) * m
+	for _, b := range [2]*[16]byte{src, dst} {
+		h ^= binary.LittleEndian.Uint64(b[:8])
+		h *= m
+		h ^= binary.LittleEndian.Uint64(b[8:])
+		h *= m
+		h ^= h >> 29
+	}
+	return h
 }
 
 // hash mixes the key's fields (a multiply-xorshift over 64-bit words).
