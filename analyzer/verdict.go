@@ -170,7 +170,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		if specific && closer.FINAcked.IsZero() && closer.RetransRun >= cfg.RetransGiveUp {
 			return retransmitGiveUp(f, d, end, ev, "")
 		}
-		return finUnanswered(f, d, end, ev)
+		return finUnanswered(f, d, end, cfg.Idle, ev)
 	}
 	// No FIN, no RST: still open at the end, or abandoned.
 	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
@@ -395,7 +395,10 @@ func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) 
 	return j, true
 }
 
-func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer) judgement {
+// finUnanswered is a FIN one way, the other side silent until the capture's end. A side
+// that has sat in CLOSE_WAIT for less than idle when the capture ends may yet close: the
+// verdict is the shape's, the summary does not call it stuck.
+func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Duration, ev *evidenceNamer) judgement {
 	closer := f.Side(d)
 	stuck := d.Other()
 	since := closer.FIN.Time()
@@ -412,6 +415,11 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, ev *evidence
 	} else {
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
 		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")
+	}
+	if end.Sub(since) < idle {
+		j.summary = sum.s("; the ").s(stuck.String()).s(" had not sent its FIN when the capture ended ").d(end.Sub(since)).
+			s(" later (in CLOSE_WAIT, for less than the idle threshold: it may yet close)").String()
+		return j
 	}
 	j.summary = sum.s(", but the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT for ").d(end.Sub(since)).
 		s(" until capture end): the ").s(stuck.String()).s(" application never closed its socket").String()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,6 +254,9 @@ var tcpCases = []verdictCase{
 			near(t, "stuck", f.Facts.Stuck, 4.018, idleTol)
 			hasEvidence(t, f, 8)
 			hasEvidence(t, f, 9)
+			if !strings.Contains(f.Summary, "the client's kernel ACKed the FIN 41.6 ms later, but the client never sent FIN (CLOSE_WAIT for 4.0 s until capture end)") {
+				t.Errorf("summary %q", f.Summary)
+			}
 		},
 	},
 	{
