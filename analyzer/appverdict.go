@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
@@ -163,7 +164,7 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 	if m, how := clientGaveUp(f, c.LastData.Time()); !m.IsZero() {
 		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(c.LastData.Time())), how
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = sum.s("; the client gave up after ").d(m.Time().Sub(c.LastData.Time())).s(" and ").s(gaveUpClause(f, how)).String()
+		j.summary = gaveUpAfter(sum.s("; "), f, m.Time().Sub(c.LastData.Time()), how).String()
 		return j
 	}
 	if !f.RST.Packet.IsZero() || !s.FIN.IsZero() {
@@ -240,6 +241,21 @@ func endedBy(f *flows.Flow) (flows.Mark, string) {
 	return m, who
 }
 
+// gaveUpAfter says how long the client waited before its FIN or RST (how), and how the
+// connection stands after. A FIN in the very segment that carried the request is no
+// wait the capture can show: a client that closed as soon as it wrote, or a request
+// whose first transmission the capture missed, sent again with the FIN.
+func gaveUpAfter(t text, f *flows.Flow, wait time.Duration, how string) text {
+	if wait == 0 {
+		t = t.s("the client's ").s(how).s(" came with the request, in the same segment (no wait the capture shows)")
+		if how == "FIN" {
+			t = t.s(strings.TrimPrefix(gaveUpClause(f, how), "closed (FIN)"))
+		}
+		return t
+	}
+	return t.s("the client gave up after ").d(wait).s(" and ").s(gaveUpClause(f, how))
+}
+
 // gaveUpClause says how the client ended its wait and how the connection stands after.
 func gaveUpClause(f *flows.Flow, how string) string {
 	if how == "RST" {
@@ -259,13 +275,19 @@ func gaveUpClause(f *flows.Flow, how string) string {
 // never saw end (no blank line: HTTP/0.9 style, or not HTTP at all) followed by server
 // bytes that parse as no response was answered in some other form: not claimed.
 //
-// A response that began only after the client had closed or reset came too late: the
-// requester had given up, so its request counts as unanswered too.
+// A response that began only after the client had gone came too late: the requester had
+// given up, so its request counts as unanswered too. The client had gone when it reset,
+// or when it closed and then reset (its kernel answers data for a closed socket with
+// RST). A FIN alone closes one direction only: a client that half-closes after its
+// request ("nc -N", shutdown(SHUT_WR)) still reads, and ACKs the answer.
 func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 	if info.Protocol != app.ProtoHTTP {
 		return nil
 	}
-	gaveUp := firstOf(c.FIN, c.RST)
+	var gaveUp flows.Mark
+	if !c.RST.IsZero() {
+		gaveUp = firstOf(c.FIN, c.RST)
+	}
 	var out []app.Exchange
 	for i := range info.HTTP {
 		e := &info.HTTP[i] // by pointer: an Exchange is too big to copy for a look
@@ -347,7 +369,7 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	sum = sum.s(" never answered; ")
 	if m, how := clientGaveUp(f, reqEnd); !m.IsZero() {
 		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(reqEnd)), how
-		sum = sum.s("the client gave up after ").d(m.Time().Sub(reqEnd)).s(" and ").s(gaveUpClause(f, how))
+		sum = gaveUpAfter(sum, f, m.Time().Sub(reqEnd), how)
 	} else if s := f.Side(flows.FromServer); !s.FIN.IsZero() || !f.RST.Packet.IsZero() {
 		m, who := endedBy(f)
 		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(reqEnd)), "server"

@@ -172,6 +172,28 @@ var appCases = []verdictCase{
 			near(t, "wait", a.Wait, 1.000315, 0.001)
 		},
 	},
+	{
+		name: "http_answered_after_the_clients_half_close", file: "http_half_close.pcap", client: "10.77.0.1:50070",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "GET /slow (frame 4), then the client's FIN (frame 6): shutdown(SHUT_WR), one direction only; the 200 comes 301.0 ms after the request (frame 8) and the client ACKs it (frame 9), no RST: the half-closed client read its answer",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.AppFacts != nil || len(f.HTTP) != 1 || f.HTTP[0].Status != 200 || f.HTTP[0].ResponseFrame != 8 {
+				t.Errorf("app facts %+v, exchanges %+v", f.Facts.AppFacts, f.HTTP)
+			}
+		},
+	},
+	{
+		name: "http_request_and_fin_in_one_segment", file: "http_half_close.pcap", client: "10.77.0.1:50076",
+		verdict: HTTPUnanswered, close: FINUnansweredThenRST, zeek: "RSTO",
+		why: "GET /ok and the client's FIN in one segment (frame 15, flags FPA: corked, then close()); the 200 (frame 16) finds the socket closed and the client's kernel answers RST (frame 17): nobody read it, and no wait shows in the capture",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Wait == nil || *a.Wait != 0 || a.GaveUpBy != "FIN" || a.RequestFrame != 15 ||
+				!strings.Contains(f.Summary, "the client's FIN came with the request, in the same segment (no wait the capture shows); later an RST from the client ended it") {
+				t.Errorf("app facts %+v, summary %q", a, f.Summary)
+			}
+		},
+	},
 }
 
 // sentAfterServerFIN checks a flow whose client wrote only after the server's FIN: no

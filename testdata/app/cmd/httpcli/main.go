@@ -13,13 +13,14 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 )
 
 var base string
 
 func main() {
-	mode := flag.String("mode", "", "keepalive | close | pipelined | rst | bulk | many | inflight | stale")
+	mode := flag.String("mode", "", "keepalive | close | pipelined | rst | bulk | many | inflight | stale | halfclose | corkclose")
 	flag.StringVar(&base, "base", "http://10.77.0.2:8080", "server base URL")
 	flag.Parse()
 	log.SetFlags(log.Lmicroseconds)
@@ -40,6 +41,10 @@ func main() {
 		inflight()
 	case "stale":
 		stale()
+	case "halfclose":
+		halfClose()
+	case "corkclose":
+		corkClose()
 	default:
 		log.Fatalf("unknown -mode %q", *mode)
 	}
@@ -202,6 +207,46 @@ func stale() {
 	time.Sleep(1500 * time.Millisecond)
 	log.Printf("GET /ok again, on the same connection: %v", send())
 	conn.Close()
+}
+
+// halfClose: GET /slow with "Connection: close", then shutdown(SHUT_WR) at once (a FIN
+// right after the request, as "nc -N" sends), then read the answer to the end: a
+// half-closed client still reads.
+func halfClose() {
+	conn, err := net.Dial("tcp", hostport())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprintf(conn, "GET /slow HTTP/1.1\r\nHost: %s\r\nUser-Agent: halfclose/1.0\r\nConnection: close\r\n\r\n", hostport())
+	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+		log.Fatal(err)
+	}
+	b, err := io.ReadAll(conn)
+	log.Printf("GET /slow after a half-close: read %d bytes (%v): %q", len(b), err, bytes.SplitN(b, []byte("\r\n"), 2)[0])
+	conn.Close()
+}
+
+// corkClose: GET /ok written under TCP_CORK, then close() at once: the kernel sends the
+// request and the FIN in one segment, and answers the server's response with RST (the
+// socket is closed). The same segment a request lost before the capture point and sent
+// again with the client's FIN makes.
+func corkClose() {
+	conn, err := net.Dial("tcp", hostport())
+	if err != nil {
+		log.Fatal(err)
+	}
+	raw, err := conn.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		log.Fatal(err)
+	}
+	raw.Control(func(fd uintptr) {
+		if err := syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_CORK, 1); err != nil {
+			log.Fatal(err)
+		}
+	})
+	fmt.Fprintf(conn, "GET /ok HTTP/1.1\r\nHost: %s\r\nUser-Agent: corkclose/1.0\r\n\r\n", hostport())
+	conn.Close()
+	log.Print("GET /ok written corked, then closed")
 }
 
 // bulk: one GET of a ~2 MB body.
