@@ -195,6 +195,16 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 	return j
 }
 
+// insertEvidence puts e among a verdict's evidence in frame order (the last one stays
+// the decisive one a finding points at, unless e comes after it).
+func insertEvidence(evs []Evidence, e Evidence) []Evidence {
+	i := 0
+	for i < len(evs) && (evs[i].File != e.File || evs[i].Frame < e.Frame) {
+		i++
+	}
+	return slices.Insert(evs, i, e)
+}
+
 // httpAfterFIN is the first request the client sent after the server's FIN, or nil.
 func httpAfterFIN(info *app.Info, s *flows.Side) *app.Exchange {
 	if info.Protocol != app.ProtoHTTP || s.FIN.IsZero() {
@@ -214,11 +224,7 @@ func httpAfterFIN(info *app.Info, s *flows.Side) *app.Exchange {
 // connection after its peer closed it (a pool handing out a connection the server's
 // idle timeout had closed), and an RST is what the server's kernel answers.
 func afterServerFIN(j judgement, f *flows.Flow, what string, at time.Time, e Evidence) judgement {
-	i := 0 // in frame order, among the close shape's evidence
-	for i < len(j.evidence) && (j.evidence[i].File != e.File || j.evidence[i].Frame < e.Frame) {
-		i++
-	}
-	j.evidence = slices.Insert(j.evidence, i, e)
+	j.evidence = insertEvidence(j.evidence, e)
 	sum := text([]byte(j.summary))
 	if j.facts.RSTAnswered == "data" {
 		// The close shape already says an RST answered data sent after the FIN.

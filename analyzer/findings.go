@@ -606,6 +606,26 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 	return out
 }
 
+// itThem, itsTheir and wasWere are the words for one flow or more.
+func itThem(n int) string   { return oneOrMore(n, "it", "them") }
+func itsTheir(n int) string { return oneOrMore(n, "its", "their") }
+func wasWere(n int) string  { return oneOrMore(n, "was", "were") }
+
+func oneOrMore(n int, one, more string) string {
+	if n == 1 {
+		return one
+	}
+	return more
+}
+
+// clockSpan is "at T" for one time, "from T1 to T2" for two.
+func clockSpan(a, b time.Time) string {
+	if a.Equal(b) {
+		return "at " + clock(a)
+	}
+	return "from " + clock(a) + " to " + clock(b)
+}
+
 // acceptFailures: connections reset on their first request at a listener that
 // served others: the kernel completed handshakes the process never took.
 func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding {
@@ -620,6 +640,12 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 				served++
 			}
 		}
+		overflow := 0 // reset after the kernel dropped their handshake's last ACK
+		for _, f := range g {
+			if f.has(flagListenOverflow) {
+				overflow++
+			}
+		}
 		sum := fmt.Sprintf("%s to %s completed the handshake and were reset on their first request (from %s to %s)",
 			plural(len(g), "connection"), server, clock(g[0].Start()), clock(g[len(g)-1].Start()))
 		if len(g) == 1 {
@@ -627,13 +653,37 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 				server, clock(g[0].Start()))
 		}
 		if served > 0 {
-			sum += fmt.Sprintf(", while %d others were served: the listener's process is not taking them from its accept queue (accept failing), or its handler aborts them unanswered", served)
-		} else {
+			sum += fmt.Sprintf(", while %d others were served", served)
+		} else if overflow == 0 {
 			sum += ": no connection to it was served"
+		} else {
+			sum += "; no connection to it was served"
+		}
+		next := "accept() failing (the fd limit: EMFILE in the logs, ulimit -n, ls /proc/PID/fd | wc -l) or the listener closed with connections queued; check what holds the fds (a pool too small, requests queueing)"
+		switch {
+		case overflow == len(g):
+			// The server's SYN-ACKs after the client's data: its kernel held every one
+			// of them half-open, so accept() never had them to fail on, and the
+			// handshake completed on the client's side only.
+			sum = fmt.Sprintf("%s to %s, connected on the client's side, %s reset on %s first request (%s)",
+				plural(len(g), "connection"), server, wasWere(len(g)), itsTheir(len(g)), clockSpan(g[0].Start(), g[len(g)-1].Start()))
+			if served > 0 {
+				sum += fmt.Sprintf(", while %d others were served", served)
+			}
+			sum += ": the listener's kernel never took " + itThem(len(g)) + " (its SYN-ACK retransmitted after the client's data): its accept queue was full and dropped the handshake's last ACK"
+			next = "the accept queue overflowing: ss -lnt (Recv-Q against Send-Q, the backlog), nstat -az TcpExtListenOverflows TcpExtListenDrops; raise the listen() backlog (capped by net.core.somaxconn) or make the process accept faster"
+		case overflow > 0:
+			sum += fmt.Sprintf(": the listener's kernel never took %d of them (its SYN-ACK retransmitted after the client's data: a full accept queue); the others its process never took from the queue (accept failing), or its handler aborted them unanswered", overflow)
+			next = "the accept queue overflowing (ss -lnt: Recv-Q against the backlog; nstat TcpExtListenOverflows) and " + next
+		case served > 0:
+			sum += ": the listener's process is not taking them from its accept queue (accept failing), or its handler aborts them unanswered"
+		}
+		nums := map[string]float64{"reset": float64(len(g)), "served": float64(served)}
+		if overflow > 0 {
+			nums["listen_overflow"] = float64(overflow)
 		}
 		out = append(out, Finding{Kind: KindAcceptFailure, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
-			Next:    "accept() failing (the fd limit: EMFILE in the logs, ulimit -n, ls /proc/PID/fd | wc -l) or the listener closed with connections queued; check what holds the fds (a pool too small, requests queueing)",
-			Numbers: map[string]float64{"reset": float64(len(g)), "served": float64(served)}})
+			Next: next, Numbers: nums})
 	}
 	return out
 }

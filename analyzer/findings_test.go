@@ -202,3 +202,38 @@ func TestFindingsOfOneFlowSpeakOfOne(t *testing.T) {
 		t.Errorf("accept_failure of one connection: %+v", f)
 	}
 }
+
+// TestAcceptFailureOfAFullAcceptQueue reads testdata/tcp/accept_queue_full.pcap
+// (EXPECTED.md 20): the listener's kernel retransmitted its SYN-ACK after client B's
+// request (frames 9 and 13, after frame 6): it never took B's handshake ACK, its accept
+// queue being full, and the RST (frame 17) answered a retransmission once the half-open
+// request had expired. The flow stays rst_on_first_data (B's first data answered by the
+// server's RST, the server never sent a byte), but neither the flow nor the finding may
+// say the server completed the handshake or that accept() failed.
+func TestAcceptFailureOfAFullAcceptQueue(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "accept_queue_full.pcap"))
+	var b *Flow
+	for i := range r.Flows {
+		if r.Flows[i].Client == "10.77.0.1:41240" {
+			b = &r.Flows[i]
+		}
+	}
+	if b == nil {
+		t.Fatal("no flow from 10.77.0.1:41240")
+	}
+	if b.Verdict != RSTOnFirstData || b.Facts.SYNACKAfterData != 2 ||
+		!strings.HasPrefix(b.Summary, "the client completed the handshake and sent 46 bytes, but the server's kernel never took the connection: it retransmitted its SYN-ACK 2 times after the client's data") {
+		t.Errorf("flow B: %s, synack_after_data %d, summary %q", b.Verdict, b.Facts.SYNACKAfterData, b.Summary)
+	}
+	f := hasFinding(r, KindAcceptFailure, "10.77.0.2:9024")
+	if f == nil || !strings.Contains(f.Summary, "its accept queue was full and dropped the handshake's last ACK") ||
+		strings.Contains(f.Summary, "completed the handshake") || strings.Contains(f.Summary, "accept failing") ||
+		!strings.Contains(f.Next, "ListenOverflows") || f.Numbers["listen_overflow"] != 1 {
+		t.Errorf("accept_failure: %+v", f)
+	}
+	// The connection rst_on_first_data.pcap resets was taken by its process: no sign.
+	r = analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "rst_on_first_data.pcap"))
+	if f := hasFinding(r, KindAcceptFailure, "10.77.0.2:9006"); f == nil || strings.Contains(f.Summary, "accept queue was full") {
+		t.Errorf("accept_failure of a taken connection: %+v", f)
+	}
+}

@@ -22,6 +22,7 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 	info := app.InfoOf(f)
 	j = applyApp(j, f, info, end, cfg.Idle, ev)
 	j.facts.AppFacts = j.app
+	j = listenOverflow(j, f, ev)
 	if d := f.OneSided(); d != flows.NoDirection {
 		j = oneSided(f, d, closeShape, ev)
 	}

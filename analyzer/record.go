@@ -86,12 +86,13 @@ func (e endpoint) addrPort() netip.AddrPort { return netip.AddrPortFrom(e.addr()
 func (e endpoint) String() string { return e.addrPort().String() }
 
 const (
-	flagKeepSeen      = 1 << iota // a keepalive either way
-	flagCloseAnswered             // the other side answered the first FIN with its own
-	flagServed                    // the server's socket got past SYN_RECV (it has states)
-	flagServerPayload             // the server sent payload
-	flagClientSYN                 // the client sent a SYN
-	flagApp                       // the verdict carries application facts
+	flagKeepSeen       = 1 << iota // a keepalive either way
+	flagCloseAnswered              // the other side answered the first FIN with its own
+	flagServed                     // the server's socket got past SYN_RECV (it has states)
+	flagServerPayload              // the server sent payload
+	flagClientSYN                  // the client sent a SYN
+	flagApp                        // the verdict carries application facts
+	flagListenOverflow             // the server's kernel never took the client's data (Facts.SYNACKAfterData)
 )
 
 const (
@@ -250,7 +251,8 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		on   bool
 		flag uint8
 	}{{t.keepSeen, flagKeepSeen}, {t.closeAnswered, flagCloseAnswered}, {t.nstates[flows.FromServer] > 0, flagServed},
-		{r.PayloadBytes.Server > 0, flagServerPayload}, {r.Analysis.Client.SYNs > 0, flagClientSYN}} {
+		{r.PayloadBytes.Server > 0, flagServerPayload}, {r.Analysis.Client.SYNs > 0, flagClientSYN},
+		{r.Facts.SYNACKAfterData > 0, flagListenOverflow}} {
 		if b.on {
 			rec.flags |= b.flag
 		}

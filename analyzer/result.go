@@ -124,35 +124,38 @@ type Evidence struct {
 // Facts are the key numbers behind a verdict (VERDICTS.md names which ones each
 // verdict carries). Durations are in seconds, rounded to the microsecond.
 type Facts struct {
-	Side            string    `json:"side,omitempty"`          // the side the verdict is about: stuck in CLOSE_WAIT, sent the RST, retransmitted...
-	ClosedFirst     string    `json:"closed_first,omitempty"`  // clean_close: who sent the first FIN
-	SYNCount        int       `json:"syn_count,omitempty"`     // client SYNs, retransmissions included
-	SYNGaps         []float64 `json:"syn_gaps_s,omitempty"`    // gaps between successive SYNs
-	SYNSpan         *float64  `json:"syn_span_s,omitempty"`    // first SYN to last SYN
-	SYNRetries      *int      `json:"syn_retries,omitempty"`   // what tcp_syn_retries the client ran with, when it gave up
-	SYNACKCount     int       `json:"synack_count,omitempty"`  // server SYN-ACKs
-	SYNACKGaps      []float64 `json:"synack_gaps_s,omitempty"` // gaps between SYN-ACKs
-	RefusedBy       string    `json:"refused_by,omitempty"`    // "rst" or "icmp"
-	ICMP            string    `json:"icmp,omitempty"`          // the ICMP error, in words
-	ICMPFrom        string    `json:"icmp_from,omitempty"`     // who sent it
-	RSTFrom         string    `json:"rst_from,omitempty"`      // client or server
-	RSTHasACK       *bool     `json:"rst_has_ack,omitempty"`   // whether the RST carried the ACK flag
-	RSTAnswered     string    `json:"rst_answered,omitempty"`  // "data" (the peer was gone) or "nothing" (an abort)
-	Idle            *float64  `json:"idle_s,omitempty"`        // silence before the FIN or RST the verdict is about
-	Stuck           *float64  `json:"stuck_s,omitempty"`       // time in CLOSE_WAIT until capture end
-	FINToRST        *float64  `json:"fin_to_rst_s,omitempty"`  // from the unanswered FIN to the RST
-	FINAcked        *bool     `json:"fin_acked,omitempty"`     // whether the peer's kernel ACKed the FIN
-	HandshakeToRST  *float64  `json:"handshake_to_rst_s,omitempty"`
-	DataToRST       *float64  `json:"data_to_rst_s,omitempty"`    // from the client's first data to the RST
-	FirstDataBytes  int       `json:"first_data_bytes,omitempty"` // bytes the client sent before the RST
-	Retransmissions int       `json:"retransmissions,omitempty"`  // of the data the verdict is about
-	LastRetransGap  *float64  `json:"last_retrans_gap_s,omitempty"`
-	KeepAlives      int       `json:"keepalive_probes,omitempty"`
-	KeepAliveEvery  *float64  `json:"keepalive_interval_s,omitempty"`
-	KeepAliveSeen   *bool     `json:"keepalive_seen,omitempty"`
-	Silent          *float64  `json:"silent_s,omitempty"` // idle_open: silence until capture end
-	TrailingRST     string    `json:"trailing_rst_from,omitempty"`
-	NotCaptured     string    `json:"not_captured,omitempty"` // one_sided: the side none of whose packets are in the capture
+	Side        string    `json:"side,omitempty"`          // the side the verdict is about: stuck in CLOSE_WAIT, sent the RST, retransmitted...
+	ClosedFirst string    `json:"closed_first,omitempty"`  // clean_close: who sent the first FIN
+	SYNCount    int       `json:"syn_count,omitempty"`     // client SYNs, retransmissions included
+	SYNGaps     []float64 `json:"syn_gaps_s,omitempty"`    // gaps between successive SYNs
+	SYNSpan     *float64  `json:"syn_span_s,omitempty"`    // first SYN to last SYN
+	SYNRetries  *int      `json:"syn_retries,omitempty"`   // what tcp_syn_retries the client ran with, when it gave up
+	SYNACKCount int       `json:"synack_count,omitempty"`  // server SYN-ACKs
+	SYNACKGaps  []float64 `json:"synack_gaps_s,omitempty"` // gaps between SYN-ACKs
+	// SYN-ACKs the server sent after the client's first data: its kernel never took
+	// the handshake's last ACK, as a listener whose accept queue is full drops it.
+	SYNACKAfterData int      `json:"synack_after_data,omitempty"`
+	RefusedBy       string   `json:"refused_by,omitempty"`   // "rst" or "icmp"
+	ICMP            string   `json:"icmp,omitempty"`         // the ICMP error, in words
+	ICMPFrom        string   `json:"icmp_from,omitempty"`    // who sent it
+	RSTFrom         string   `json:"rst_from,omitempty"`     // client or server
+	RSTHasACK       *bool    `json:"rst_has_ack,omitempty"`  // whether the RST carried the ACK flag
+	RSTAnswered     string   `json:"rst_answered,omitempty"` // "data" (the peer was gone) or "nothing" (an abort)
+	Idle            *float64 `json:"idle_s,omitempty"`       // silence before the FIN or RST the verdict is about
+	Stuck           *float64 `json:"stuck_s,omitempty"`      // time in CLOSE_WAIT until capture end
+	FINToRST        *float64 `json:"fin_to_rst_s,omitempty"` // from the unanswered FIN to the RST
+	FINAcked        *bool    `json:"fin_acked,omitempty"`    // whether the peer's kernel ACKed the FIN
+	HandshakeToRST  *float64 `json:"handshake_to_rst_s,omitempty"`
+	DataToRST       *float64 `json:"data_to_rst_s,omitempty"`    // from the client's first data to the RST
+	FirstDataBytes  int      `json:"first_data_bytes,omitempty"` // bytes the client sent before the RST
+	Retransmissions int      `json:"retransmissions,omitempty"`  // of the data the verdict is about
+	LastRetransGap  *float64 `json:"last_retrans_gap_s,omitempty"`
+	KeepAlives      int      `json:"keepalive_probes,omitempty"`
+	KeepAliveEvery  *float64 `json:"keepalive_interval_s,omitempty"`
+	KeepAliveSeen   *bool    `json:"keepalive_seen,omitempty"`
+	Silent          *float64 `json:"silent_s,omitempty"` // idle_open: silence until capture end
+	TrailingRST     string   `json:"trailing_rst_from,omitempty"`
+	NotCaptured     string   `json:"not_captured,omitempty"` // one_sided: the side none of whose packets are in the capture
 	// The application-level facts, when an application verdict applies.
 	*AppFacts
 }

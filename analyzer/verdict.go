@@ -395,6 +395,58 @@ func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) 
 	return j, true
 }
 
+// synACKsAfterData counts the SYN-ACKs the server sent after the client's first data,
+// on a flow the server never sent payload on: the server's kernel did not take the
+// handshake's last ACK (the client's data carries it too), so it still held the
+// connection as a half-open request and retransmitted its SYN-ACK. A listener whose
+// accept queue is full drops that ACK (tcp_abort_on_overflow=0, the default) and the
+// data with it.
+func synACKsAfterData(f *flows.Flow) int {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	if f.Midstream || c.FirstData.IsZero() || !s.FirstData.IsZero() || s.SYNs < 2 ||
+		!s.LastSYN.Time().After(c.FirstData.Time()) {
+		return 0
+	}
+	var buf [8]time.Time
+	n := 0
+	for _, t := range s.SYNTimes(buf[:0]) {
+		if t.After(c.FirstData.Time()) {
+			n++
+		}
+	}
+	if n == 0 && s.LastSYN.Time().After(c.FirstData.Time()) {
+		n = 1 // the last one, when more were sent than SYNTimes keeps
+	}
+	return n
+}
+
+// listenOverflow says, on a flow whose client's data the server's kernel never took
+// (synACKsAfterData), why: the verdict stands (the request was still unanswered, the
+// RST still came), the summary and the facts tell the listener's accept queue was full.
+func listenOverflow(j judgement, f *flows.Flow, ev *evidenceNamer) judgement {
+	n := synACKsAfterData(f)
+	if n == 0 {
+		return j
+	}
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	j.facts.SYNACKAfterData = n
+	j.evidence = insertEvidence(j.evidence, ev.at(s.LastSYN, "SYN-ACK retransmitted after the client's data"))
+	why := text(nil).s("the server's kernel never took the connection: it retransmitted its SYN-ACK ").times(n).
+		s(" after the client's data, as a listener whose accept queue is full does when it drops the handshake's last ACK")
+	if j.verdict == RSTOnFirstData {
+		// Its usual summary says the handshake completed: here only the client thought so.
+		sum := text(nil).s("the client completed the handshake and sent ").n(c.PayloadBytes).s(" bytes, but ").s(string(why)).
+			s("; the server's RST came ").d(s.RST.Time().Sub(c.FirstData.Time())).s(" after the client's first data, never having sent a byte")
+		if a := j.app; a != nil && a.FirstComplete != nil && *a.FirstComplete && a.Protocol != "" {
+			sum = sum.s(" (the first data was a complete ").s(protocolName(a.Protocol)).s(" request)")
+		}
+		j.summary = sum.String()
+		return j
+	}
+	j.summary = text([]byte(j.summary)).s("; ").s(string(why)).String()
+	return j
+}
+
 // finUnanswered is a FIN one way, the other side silent until the capture's end. A side
 // that has sat in CLOSE_WAIT for less than idle when the capture ends may yet close: the
 // verdict is the shape's, the summary does not call it stuck.

@@ -325,6 +325,7 @@ func (w *jsonWriter) facts(x *analyzer.Facts) {
 	w.optIntPtr("syn_retries", x.SYNRetries)
 	w.optInt("synack_count", x.SYNACKCount)
 	w.optFloats("synack_gaps_s", x.SYNACKGaps)
+	w.optInt("synack_after_data", x.SYNACKAfterData)
 	w.optStr("refused_by", x.RefusedBy)
 	w.optStr("icmp", x.ICMP)
 	w.optStr("icmp_from", x.ICMPFrom)

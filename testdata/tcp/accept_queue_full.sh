@@ -1,0 +1,31 @@
+#!/bin/bash
+# accept_queue_full: a listener (backlog 0: one connection fits in its accept queue, and
+# it never accepts) and two clients. Client B's handshake ACK is lost once (an nftables
+# quota on the client's egress), so B believes it is connected while the server still
+# holds it as a half-open request; then client A connects and fills the accept queue.
+# B's request arrives with the queue full: the server's kernel drops it (a listen
+# overflow) and goes on retransmitting its SYN-ACK (tcp_synack_retries=2); B answers
+# each with an ACK that is dropped too, and retransmits its request. Once the server gave
+# up the request, B's next retransmission reaches the bare listener: RST.
+# Capture on the server side.
+#   client B 10.77.0.1:41240 -> server 10.77.0.2:9024 (the request never taken)
+#   client A 10.77.0.1:41250 -> server 10.77.0.2:9024 (queued, never accepted, idle)
+. "$(dirname "$0")/common.sh"
+tk_start accept_queue_full
+tk_sysctl "$TK_S" net.ipv4.tcp_synack_retries=2
+tk_nft "$TK_C" 'table inet tmt1 {
+	chain output {
+		type filter hook output priority 0; policy accept;
+		tcp sport 41240 tcp dport 9024 tcp flags & (syn | ack | fin | rst | psh) == ack quota until 52 bytes drop
+	}
+}'
+tk_capture "$TK_S" veth-s
+tk_bg "$TK_S" server 9024 --backlog=0 --no-accept
+tk_wait_listen 9024
+tk_bg "$TK_C" client 10.77.0.2 9024 41240 sleep:0.4 'send:GET /orders HTTP/1.1\r\nHost: 10.77.0.2:9024\r\n\r\n' recv hold
+sleep 0.2
+tk_bg "$TK_C" client 10.77.0.2 9024 41250 hold
+sleep 12
+tk_ss "$TK_S"
+tk_ss "$TK_C"
+tk_done
