@@ -70,10 +70,42 @@ func clientGaveUp(f *flows.Flow, after time.Time) (flows.Mark, string) {
 // A request still unanswered when the capture ends, on a flow nobody ended, counts only
 // once it has waited idle (--idle): before that it is in flight, as an open flow silent
 // for less is active, and the close shape (open) stands.
+//
+// Nor is a request called unanswered when the client acknowledged server bytes the
+// capture does not hold: the answer may be among them.
 func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle time.Duration, ev *evidenceNamer) judgement {
 	if info == nil {
 		return j
 	}
+	out := appVerdict(j, f, info, end, idle, ev)
+	switch out.verdict {
+	case HTTPUnanswered, RequestUnanswered, ServerSilent:
+		if n := unseenBytes(f, flows.FromServer); n > 0 {
+			j.summary = text([]byte(j.summary)).s("; the client acknowledged ").n(n).
+				s(" bytes from the server that the capture does not hold (it lost them): an answer may be among them").String()
+			return j
+		}
+	}
+	return out
+}
+
+// unseenBytes is how many bytes side d sent that its peer acknowledged but the capture
+// never saw (capture loss: tcpdump's "dropped by kernel"), counted from the handshake.
+func unseenBytes(f *flows.Flow, d flows.Direction) int64 {
+	s, p := f.Side(d), f.Side(d.Other())
+	if f.Midstream || s.SYNs == 0 || !s.HaveISN || !p.HaveAck {
+		return 0
+	}
+	acked := int64(int32(p.MaxAck - (s.ISN + 1)))
+	if !s.FIN.IsZero() && seqAfterOrAt(p.MaxAck, s.FINSeq+1) {
+		acked-- // the FIN's sequence number, no byte
+	}
+	return max(acked-s.PayloadBytes, 0)
+}
+
+func seqAfterOrAt(a, b uint32) bool { return int32(a-b) >= 0 }
+
+func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle time.Duration, ev *evidenceNamer) judgement {
 	proto := info.Protocol
 	if proto == "" {
 		proto = info.PortHint

@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -194,6 +195,16 @@ var appCases = []verdictCase{
 			}
 		},
 	},
+	{
+		name: "http_response_lost_by_the_capture", file: "lost_response.pcap", client: "10.77.0.1:35724",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "GET /ok (frame 4); the 200 is not in the file, but the client ACKs 143 server bytes (frame 6: tshark's 'ACKed unseen segment') and the server's FIN has Seq=144 (frame 8): the server sent them, the capture lost them, so the request is not called unanswered",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "the client acknowledged 143 bytes from the server that the capture does not hold") {
+				t.Errorf("app facts %+v, summary %q", f.Facts.AppFacts, f.Summary)
+			}
+		},
+	},
 }
 
 // sentAfterServerFIN checks a flow whose client wrote only after the server's FIN: no
@@ -305,5 +316,24 @@ func TestNoApp(t *testing.T) {
 	r := analyzeWith(t, opts, src)
 	if f := r.Flows[0]; f.Verdict != FINUnanswered || f.HTTP != nil {
 		t.Errorf("no-app: %s, http %v", f.Verdict, f.HTTP)
+	}
+}
+
+// TestAnswerLostByTheCaptureIsNotUnanswered: zeek-tcp-miss_end_data.pcap (the public
+// corpus) holds a GET whose answer the capture lost: Zeek's conn.log gives resp_bytes
+// 2902 and missed_bytes 2902 (the server sent 2902 bytes, none captured; the client's
+// ACKs cover them). The packets do not show the request unanswered.
+func TestAnswerLostByTheCaptureIsNotUnanswered(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "captures", "public", "zeek-tcp-miss_end_data.pcap")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("public corpus not present")
+	}
+	r := analyzeFiles(t, DefaultConfig(), path)
+	f := flowByClient(t, r, "192.168.122.230:60648")
+	if f.Verdict == HTTPUnanswered || !strings.Contains(f.Summary, "the client acknowledged 2902 bytes from the server that the capture does not hold") {
+		t.Errorf("%s: %s", f.Verdict, f.Summary)
+	}
+	if hasFinding(r, KindClientTimeout, "77.238.160.184:80") != nil {
+		t.Error("a client_timeout finding over a request whose answer the capture lost")
 	}
 }
