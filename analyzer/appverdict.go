@@ -217,6 +217,13 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 	}
 	a.Wait = psecs(end.Sub(c.LastData.Time()))
 	j.verdict, j.app = ServerSilent, a
+	if zw, ok := zeroWindow(nil, f); ok {
+		// Not a server that never answers but one that stopped reading: the client is
+		// blocked sending, and its "keepalives" are probes of the closed window.
+		j.summary = sum.s(": still open at capture end, ").d(end.Sub(c.LastData.Time())).s(" after the client's last data; ").
+			s(string(zw)).String()
+		return j
+	}
 	sum = sum.s(": still open and waiting ").d(end.Sub(c.LastData.Time())).s(" later at capture end (")
 	if c.KeepAlives+s.KeepAlives > 0 {
 		sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(")")

@@ -194,7 +194,9 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		j.evidence = append(make([]Evidence, 0, 2), ev.at(f.LastActive, "last activity"))
 		var buf [192]byte
 		sum := text(buf[:0]).s("established, silent for ").d(silent).s(" at capture end; ")
-		if kaSeen {
+		if zw, ok := zeroWindow(sum, f); ok {
+			sum = zw
+		} else if kaSeen {
 			sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(") and answered")
 			j.evidence = append(j.evidence, ev.at(firstOf(c.FirstKeepAlive, s.FirstKeepAlive), "first keepalive probe"))
 		} else {
@@ -393,6 +395,28 @@ func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) 
 		s(" later, never having sent a byte (").d(s.RST.Time().Sub(f.Established.Time())).
 		s(" after the handshake): the listener's process never took the connection, or closed it unread").String()
 	return j, true
+}
+
+// zeroWindow appends to t, when one side advertised a zero window in its last segment,
+// that its application stopped reading (a full receive buffer), and how often the peer
+// probed it: Linux probes a zero window with a segment one byte below the unacknowledged
+// data and no payload, the shape of a keepalive (tshark names them so too), so the
+// probes are the keepalives counted on the prober's side.
+func zeroWindow(t text, f *flows.Flow) (text, bool) {
+	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
+		adv, prober := f.Side(d), f.Side(d.Other())
+		if adv.Window != 0 || adv.ZeroWindows == 0 {
+			continue
+		}
+		t = t.s("the ").s(d.String()).s(" advertises a zero window (").times(adv.ZeroWindows).
+			s("): its application stopped reading, its receive buffer is full")
+		if prober.KeepAlives > 0 {
+			t = t.s("; the ").s(d.Other().String()).s("'s ").n(int64(prober.KeepAlives)).
+				s(" probes of it (keepalive-shaped, as Linux sends them) got no window back")
+		}
+		return t, true
+	}
+	return t, false
 }
 
 // synACKsAfterData counts the SYN-ACKs the server sent after the client's first data,

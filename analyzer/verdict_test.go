@@ -11,6 +11,15 @@ import (
 	"github.com/tcpmortem/tcpmortem/flows"
 )
 
+// zeroWindowSaid checks a zero_window_stall.pcap flow says the server's zero window
+// and the client's 5 probes of it, and does not call them keepalives.
+func zeroWindowSaid(t *testing.T, f *Flow) {
+	if !strings.Contains(f.Summary, "the server advertises a zero window (5 times): its application stopped reading") ||
+		!strings.Contains(f.Summary, "the client's 5 probes of it") || strings.Contains(f.Summary, "keepalive probes seen") {
+		t.Errorf("summary %q", f.Summary)
+	}
+}
+
 // analyzeFiles runs the whole pipeline on captures, as the command line does.
 func analyzeFiles(t *testing.T, cfg Config, paths ...string) *Result {
 	t.Helper()
@@ -228,6 +237,18 @@ var tcpCases = []verdictCase{
 				t.Errorf("client %+v server %+v: want 2 SYNs and 1 retransmission each", c, s)
 			}
 		},
+	},
+	{
+		name: "server_silent_with_a_zero_window", file: "zero_window_stall.pcap", client: "10.77.0.1:41310",
+		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
+		why:   "the server never reads: its window goes to 0 (frame 229, Ack=119281 Win=0) and stays there; the client's 5 probes (Seq=119280 Len=0: tshark's 'TCP Keep-Alive') each get the zero window back; no byte ever comes from the server. The probes are no keepalives of an idle client: the summary must say the server stopped reading, not that a client hangs without a timeout",
+		check: zeroWindowSaid,
+	},
+	{
+		name: "idle_open_with_a_zero_window", file: "zero_window_stall.pcap", client: "10.77.0.1:41320",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why:   "as above after the server's 6-byte greeting (frame 4): the server did send, so no server_silent; its window 0 from frame 230",
+		check: zeroWindowSaid,
 	},
 	{
 		name: "rst_on_first_data_unread_request", file: "rst_on_first_data.pcap", client: "10.77.0.1:41060",
