@@ -337,3 +337,16 @@ func TestAnswerLostByTheCaptureIsNotUnanswered(t *testing.T) {
 		t.Error("a client_timeout finding over a request whose answer the capture lost")
 	}
 }
+
+// TestRequestClosedInItsOwnSegmentIsNoTimeout: in http_half_close.pcap the client's
+// FIN came in the very segment of its GET /ok (frame 15): unanswered, but nothing the
+// client waited for, so no client_timeout finding ("gave up after 0 µs").
+func TestRequestClosedInItsOwnSegmentIsNoTimeout(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", "http_half_close.pcap"))
+	if f := flowByClient(t, r, "10.77.0.1:50076"); f.Verdict != HTTPUnanswered {
+		t.Fatalf("%s: %s", f.Verdict, f.Summary)
+	}
+	if f := hasFinding(r, KindClientTimeout, "10.77.0.2:8080"); f != nil {
+		t.Errorf("client_timeout over a request closed in its own segment: %s", f.Summary)
+	}
+}

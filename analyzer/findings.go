@@ -562,8 +562,9 @@ func mode(m map[int]int) (int, int) {
 func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 	keys, groups := fc.groupByServer(fl, func(f *record) bool {
 		v := f.Verdict()
+		// A wait of 0 is a close in the request's own segment: no timeout shows.
 		return (v == HTTPUnanswered || v == RequestUnanswered) && f.has(flagApp) &&
-			(f.gaveUpBy == gaveUpFIN || f.gaveUpBy == gaveUpRST) && !math.IsNaN(fc.rs.optOf(f).wait)
+			(f.gaveUpBy == gaveUpFIN || f.gaveUpBy == gaveUpRST) && fc.rs.optOf(f).wait > 0
 	})
 	var out []Finding
 	for _, k := range keys {
