@@ -80,7 +80,7 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 	out := appVerdict(j, f, info, end, idle, ev)
 	switch out.verdict {
 	case HTTPUnanswered, RequestUnanswered, ServerSilent:
-		if n := unseenBytes(f, flows.FromServer); n > 0 {
+		if n := f.UnseenBytes(flows.FromServer); n > 0 {
 			j.summary = text([]byte(j.summary)).s("; the client acknowledged ").n(n).
 				s(" bytes from the server that the capture does not hold (it lost them): an answer may be among them").String()
 			return j
@@ -88,22 +88,6 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 	}
 	return out
 }
-
-// unseenBytes is how many bytes side d sent that its peer acknowledged but the capture
-// never saw (capture loss: tcpdump's "dropped by kernel"), counted from the handshake.
-func unseenBytes(f *flows.Flow, d flows.Direction) int64 {
-	s, p := f.Side(d), f.Side(d.Other())
-	if f.Midstream || s.SYNs == 0 || !s.HaveISN || !p.HaveAck {
-		return 0
-	}
-	acked := int64(int32(p.MaxAck - (s.ISN + 1)))
-	if !s.FIN.IsZero() && seqAfterOrAt(p.MaxAck, s.FINSeq+1) {
-		acked-- // the FIN's sequence number, no byte
-	}
-	return max(acked-s.PayloadBytes, 0)
-}
-
-func seqAfterOrAt(a, b uint32) bool { return int32(a-b) >= 0 }
 
 func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle time.Duration, ev *evidenceNamer) judgement {
 	proto := info.Protocol
@@ -128,10 +112,7 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		return httpUnanswered(j, f, info, un, end, ev)
 	}
 	if e := httpAfterFIN(info, s); e != nil {
-		late := Evidence{Frame: e.RequestFrame, What: "HTTP " + e.Method + " " + e.Path + ", sent after the server's FIN"}
-		if len(ev.files) > 1 {
-			late.File = ev.files[e.RequestFile]
-		}
+		late := ev.at(flows.Mark{File: e.RequestFile, Frame: e.RequestFrame}, "HTTP "+e.Method+" "+e.Path+", sent after the server's FIN")
 		return afterServerFIN(j, f, "HTTP "+e.Method+" "+e.Path, e.RequestStart, late)
 	}
 	if f.Midstream || c.FirstData.IsZero() || info.Protocol == app.ProtoHTTP {

@@ -152,7 +152,7 @@ func (d *Dedupe) peerSpokeSince(k *dedupeKey, seqLen uint32, n uint64) bool {
 	if p.src != k.dst || p.dst != k.src || p.ports != rev {
 		return false // not remembered (another tuple took the slot)
 	}
-	return p.nSeq > n || seqLen > 0 && p.nAck > n && int32(p.ack-(k.seq+seqLen)) >= 0
+	return p.nSeq > n || seqLen > 0 && p.nAck > n && !seqAfter(k.seq+seqLen, p.ack)
 }
 
 // dirHash hashes one direction of a tuple.

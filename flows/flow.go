@@ -222,6 +222,21 @@ func (s *Side) SYNTimes(b []time.Time) []time.Time {
 	return b
 }
 
+// UnseenBytes is how many bytes side d sent that its peer acknowledged but the capture
+// never saw (capture loss: tcpdump's "dropped by kernel"), counted from the handshake;
+// 0 when the capture holds no SYN from d to count from.
+func (f *Flow) UnseenBytes(d Direction) int64 {
+	s, p := &f.Sides[d], &f.Sides[d.Other()]
+	if f.Midstream || s.SYNs == 0 || !s.HaveISN || !p.HaveAck {
+		return 0
+	}
+	acked := int64(int32(p.MaxAck - (s.ISN + 1)))
+	if !s.FIN.IsZero() && !seqAfter(s.FINSeq+1, p.MaxAck) {
+		acked-- // the FIN's sequence number, no byte
+	}
+	return max(acked-s.PayloadBytes, 0)
+}
+
 // Side returns the half of the flow sent by d.
 func (f *Flow) Side(d Direction) *Side { return &f.Sides[d] }
 
