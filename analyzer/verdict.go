@@ -420,15 +420,16 @@ func zeroWindow(t text, f *flows.Flow) (text, bool) {
 }
 
 // synACKsAfterData counts the SYN-ACKs the server sent after the client's first data,
-// on a flow the server never sent payload on: the server's kernel did not take the
-// handshake's last ACK (the client's data carries it too), so it still held the
-// connection as a half-open request and retransmitted its SYN-ACK. A listener whose
-// accept queue is full drops that ACK (tcp_abort_on_overflow=0, the default) and the
-// data with it.
+// on a flow the server never sent payload on and never acknowledged a byte of: the
+// server's kernel did not take the handshake's last ACK (the client's data carries it
+// too), so it still held the connection as a half-open request and retransmitted its
+// SYN-ACK. A listener whose accept queue is full drops that ACK (tcp_abort_on_overflow=0,
+// the default) and the data with it. (A SYN-ACK that merely crossed the data would be
+// followed by the data's acknowledgment.)
 func synACKsAfterData(f *flows.Flow) int {
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	if f.Midstream || c.FirstData.IsZero() || !s.FirstData.IsZero() || s.SYNs < 2 ||
-		!s.LastSYN.Time().After(c.FirstData.Time()) {
+		!s.LastSYN.Time().After(c.FirstData.Time()) || s.AckedData(c) {
 		return 0
 	}
 	var buf [8]time.Time

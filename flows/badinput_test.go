@@ -732,3 +732,55 @@ func TestDedupeKeepsAnAnswerIdenticalToAnEarlierSegment(t *testing.T) {
 		t.Errorf("a SYN-ACK repeated after the peer acknowledged it dropped as a copy")
 	}
 }
+
+// flowsOfFile rebuilds the flows of a testdata capture, as the analyzer's table would.
+func flowsOfFile(t *testing.T, rel string) []*Flow {
+	t.Helper()
+	b := badFile(t, rel)
+	src, err := OpenReader(filepath.Base(rel), bytes.NewReader(b), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done []*Flow
+	tbl := NewTable(func(f *Flow) { done = append(done, f) })
+	dec := NewDecoder()
+	var seg Segment
+	for {
+		p, err := src.Next()
+		if err != nil {
+			break
+		}
+		if dec.Decode(p, &seg) {
+			tbl.Add(&seg)
+		}
+	}
+	tbl.Flush()
+	return done
+}
+
+// TestUnseenAndAckedData: in lost_response.pcap (testdata/app/EXPECTED.md) the 143-byte
+// response is not in the file, but the client's ACK covers it (Ack=144) and the server's
+// FIN sits at Seq=144: 143 bytes unseen, none the other way, and the server did
+// acknowledge the client's GET (frame 5, Ack=117). In accept_queue_full.pcap client B's
+// request was never acknowledged (the server's segments all carry Ack=1).
+func TestUnseenAndAckedData(t *testing.T) {
+	fl := flowsOfFile(t, "app/lost_response.pcap")
+	if len(fl) != 1 {
+		t.Fatalf("%d flows", len(fl))
+	}
+	f := fl[0]
+	if n := f.UnseenBytes(FromServer); n != 143 {
+		t.Errorf("server bytes unseen: %d, want 143", n)
+	}
+	if n := f.UnseenBytes(FromClient); n != 0 {
+		t.Errorf("client bytes unseen: %d, want 0", n)
+	}
+	if !f.Side(FromServer).AckedData(f.Side(FromClient)) {
+		t.Error("the server's ACK of the GET not seen")
+	}
+	for _, f := range flowsOfFile(t, "tcp/accept_queue_full.pcap") {
+		if f.Client.Port() == 41240 && f.Side(FromServer).AckedData(f.Side(FromClient)) {
+			t.Error("client B's request acknowledged")
+		}
+	}
+}

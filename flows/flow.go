@@ -222,6 +222,12 @@ func (s *Side) SYNTimes(b []time.Time) []time.Time {
 	return b
 }
 
+// AckedData reports whether this side acknowledged any byte of data from peer p (past
+// p's SYN, when p's ISN is known).
+func (s *Side) AckedData(p *Side) bool {
+	return s.HaveAck && p.HaveISN && seqAfter(s.MaxAck, p.ISN+1)
+}
+
 // UnseenBytes is how many bytes side d sent that its peer acknowledged but the capture
 // never saw (capture loss: tcpdump's "dropped by kernel"), counted from the handshake;
 // 0 when the capture holds no SYN from d to count from.
