@@ -791,8 +791,11 @@ func corpusUnsupported(f *analyzer.Flow) []string {
 	if strings.Contains(f.Summary, "9223372036") {
 		bad = append(bad, "the summary prints a saturated time.Duration (a zero time somewhere)")
 	}
-	if strings.Contains(f.Summary, " once over ") {
-		bad = append(bad, "a single SYN said to span a time")
+	if strings.Contains(f.Summary, " once over ") || strings.Contains(f.Summary, "sent once, never answered; the capture ended") && strings.Contains(f.Summary, "the last one") {
+		bad = append(bad, "a single SYN said to span a time, or called the last one")
+	}
+	if strings.Contains(f.Summary, "ended 0 µs after") {
+		bad = append(bad, "the capture said to end 0 µs after a packet: it ended with it")
 	}
 	if a := f.Facts.AppFacts; a != nil && a.Wait != nil && *a.Wait < 0 || corpusNegativeDuration(f.Summary) {
 		bad = append(bad, "a negative wait: a request measured against an end that came before it")

@@ -298,8 +298,17 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 	gaveUp := quiet > wait || !f.Replaced.IsZero() || !c.RST.IsZero() || s.Packets > 0
 	if !gaveUp {
 		j.verdict = SYNUnanswered
-		j.summary = sum.s(", never answered; the capture ended ").d(quiet).
-			s(" after the last one, while the client could still retry").String()
+		last := " the last one"
+		if c.SYNs == 1 {
+			last = " it"
+		}
+		sum = sum.s(", never answered; the capture ended")
+		if quiet == 0 { // a pcap keeps no end time: the file's last packet was this SYN
+			sum = sum.s(" with")
+		} else {
+			sum = sum.s(" ").d(quiet).s(" after")
+		}
+		j.summary = sum.s(last).s(", while the client could still retry").String()
 		return j
 	}
 	j.verdict = SYNGiveUp
