@@ -338,7 +338,13 @@ func unansweredHTTP(info *app.Info, c, s *flows.Side) []app.Exchange {
 // inFlightNote adds to an open flow's summary the request it still waited on.
 func inFlightNote(j judgement, since, end time.Time) judgement {
 	if j.verdict == Open {
-		j.summary = text([]byte(j.summary)).s("; a request sent ").d(end.Sub(since)).s(" before the capture ended had no answer yet").String()
+		sum := text([]byte(j.summary)).s("; a request sent ")
+		if age := end.Sub(since); age > 0 {
+			sum = sum.d(age).s(" before the capture ended")
+		} else {
+			sum = sum.s("in the capture's last packet")
+		}
+		j.summary = sum.s(" had no answer yet").String()
 	}
 	return j
 }

@@ -794,7 +794,7 @@ func corpusUnsupported(f *analyzer.Flow) []string {
 	if strings.Contains(f.Summary, " once over ") || strings.Contains(f.Summary, "sent once, never answered; the capture ended") && strings.Contains(f.Summary, "the last one") {
 		bad = append(bad, "a single SYN said to span a time, or called the last one")
 	}
-	if strings.Contains(f.Summary, "ended 0 µs after") {
+	if strings.Contains(f.Summary, "ended 0 µs after") || strings.Contains(f.Summary, " 0 µs before") {
 		bad = append(bad, "the capture said to end 0 µs after a packet: it ended with it")
 	}
 	if a := f.Facts.AppFacts; a != nil && a.Wait != nil && *a.Wait < 0 || corpusNegativeDuration(f.Summary) {

@@ -210,8 +210,13 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 	}
 	// Every connection open when the capture ends gets this one.
 	var buf [128]byte
-	j := judgement{verdict: Open, summary: text(buf[:0]).s("established and active at capture end (last packet ").
-		d(end.Sub(f.Last.Time())).s(" before it)").String()}
+	sum := text(buf[:0]).s("established and active at capture end (")
+	if quiet := end.Sub(f.Last.Time()); quiet > 0 {
+		sum = sum.s("last packet ").d(quiet).s(" before it)")
+	} else {
+		sum = sum.s("its last packet was the capture's last)")
+	}
+	j := judgement{verdict: Open, summary: sum.String()}
 	j.evidence = append(j.evidence, ev.at(f.Last, "last packet"))
 	return j
 }
