@@ -93,7 +93,7 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 	}
 	r.Severity = SeverityOf(r.Verdict)
 	if f.Midstream {
-		r.Summary += " [capture started mid-connection; client inferred from the ports]"
+		r.Summary += " [capture started mid-connection; client inferred from " + f.ClientInferredBy() + "]"
 	}
 	if f.Evicted {
 		r.Summary += fmt.Sprintf(" [judged early, as of %s: dropped from the table when --max-flows was reached]", clock(f.End()))

@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -228,11 +229,21 @@ func TestOneWayTransferIsACleanClose(t *testing.T) {
 func TestMidstream(t *testing.T) {
 	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", "midstream.pcap"))
 	f := flowByClient(t, r, "10.77.0.1:56472")
-	if !f.Midstream {
-		t.Errorf("midstream false")
+	if !f.Midstream || !strings.HasSuffix(f.Summary, "[capture started mid-connection; client inferred from the ports]") {
+		t.Errorf("midstream %v, summary %q", f.Midstream, f.Summary)
 	}
 	if r.Flows[1].Midstream {
 		t.Errorf("the refused connect has its SYN: not midstream")
+	}
+	// zeek-tcp-missing-syn.pcap (the public corpus) starts with the server's SYN-ACK
+	// (tshark: frame 1, flags 0x012, from 125.190.109.199:80): the client is its receiver,
+	// whatever the ports.
+	path := filepath.Join("..", "..", "shared", "captures", "public", "zeek-tcp-missing-syn.pcap")
+	if _, err := os.Stat(path); err == nil {
+		r := analyzeFiles(t, DefaultConfig(), path)
+		if f := r.Flows[0]; !f.Midstream || !strings.HasSuffix(f.Summary, "client inferred from the SYN-ACK]") {
+			t.Errorf("%s: midstream %v, summary %q", path, f.Midstream, f.Summary)
+		}
 	}
 }
 

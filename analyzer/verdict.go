@@ -202,9 +202,6 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		} else {
 			sum = sum.s("no keepalive seen")
 		}
-		if f.Midstream {
-			sum = sum.s(" (captured mid-connection)")
-		}
 		j.summary = sum.String()
 		return j
 	}

@@ -205,6 +205,21 @@ func inferClient(seg *Segment) (client, server netip.AddrPort) {
 	return seg.Src, seg.Dst
 }
 
+// ClientInferredBy says how inferClient named a midstream flow's client: "the SYN-ACK"
+// (it was the first packet), "the ports", or "the first sender"; "" for a flow whose
+// SYN was captured.
+func (f *Flow) ClientInferredBy() string {
+	switch s := &f.Sides[FromServer]; {
+	case !f.Midstream:
+		return ""
+	case s.SYNs > 0 && s.FirstSYN.Frame == f.First.Frame && s.FirstSYN.File == f.First.File:
+		return "the SYN-ACK"
+	case portClass(f.Client.Port()) > portClass(f.Server.Port()):
+		return "the ports"
+	}
+	return "the first sender"
+}
+
 func (t *Table) newFlow(k tupleKey, client, server netip.AddrPort, midstream bool, seg *Segment) *Flow {
 	t.nextID++
 	var f *Flow
