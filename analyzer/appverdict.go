@@ -159,12 +159,17 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		sum = sum.s("its SSH banner ").q(info.SSH.ClientBanner)
 	case info.TLS != nil && info.TLS.SNI != "":
 		sum = sum.s("a TLS ClientHello for ").s(info.TLS.SNI)
-	case proto != "":
+	case info.Protocol != "":
 		sum = sum.s(protocolName(proto)).s(" data")
 	default:
 		sum = sum.s("data")
 	}
-	sum = sum.s(" (").n(c.PayloadBytes).s(" bytes) and ")
+	sum = sum.s(" (").n(c.PayloadBytes).s(" bytes")
+	if info.Protocol == "" && proto != "" {
+		// Bytes no parser recognised: the port is all that names the protocol.
+		sum = sum.s("; ").s(protocolName(proto)).s(" by the port only")
+	}
+	sum = sum.s(") and ")
 	if greetedOnly {
 		sum = sum.s("after the server's ").s(protocolName(proto)).s(" greeting, nothing more came back")
 	} else if info.ServerSpeaksFirst {

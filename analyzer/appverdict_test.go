@@ -350,3 +350,19 @@ func TestRequestClosedInItsOwnSegmentIsNoTimeout(t *testing.T) {
 		t.Errorf("client_timeout over a request closed in its own segment: %s", f.Summary)
 	}
 }
+
+// TestPortOnlyProtocolIsSaidSo: suricata-verify-tcp-split-handshake-01-4whs.pcap (the
+// public corpus) sends 4 bytes to port 80 that are no HTTP (tshark: frame 5, payload
+// "EVIL", hex 4556494c), never answered: the summary may not call them HTTP data; the
+// port is all that hints at HTTP.
+func TestPortOnlyProtocolIsSaidSo(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "captures", "public", "suricata-verify-tcp-split-handshake-01-4whs.pcap")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("public corpus not present")
+	}
+	r := analyzeFiles(t, DefaultConfig(), path)
+	f := flowByClient(t, r, "1.1.1.1:12345")
+	if f.Verdict != RequestUnanswered || !strings.HasPrefix(f.Summary, "the client sent data (4 bytes; HTTP by the port only) and no byte ever came back") {
+		t.Errorf("%s: %s", f.Verdict, f.Summary)
+	}
+}
