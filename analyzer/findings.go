@@ -113,6 +113,23 @@ func statsOf(d []time.Duration) durationStats {
 	return durationStats{n: len(s), min: s[0], p50: q(0.5), p90: q(0.9), max: s[len(s)-1]}
 }
 
+// pick and pickDur keep the elements at indexes in.
+func pick(fl []*record, in []int) []*record {
+	out := make([]*record, len(in))
+	for i, j := range in {
+		out[i] = fl[j]
+	}
+	return out
+}
+
+func pickDur(d []time.Duration, in []int) []time.Duration {
+	out := make([]time.Duration, len(in))
+	for i, j := range in {
+		out[i] = d[j]
+	}
+	return out
+}
+
 func ids(fl []*record) []int {
 	out := make([]int, len(fl))
 	for i, f := range fl {
@@ -250,11 +267,36 @@ func (fc *findCtx) countByServer(fl []*record, ok func(*record) bool) (keys []ui
 func clock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
 
 func tightSpread(st durationStats, cfg FindingConfig) bool {
-	limit := time.Duration(cfg.TimeoutSpread * float64(st.p50))
-	if limit < cfg.TimeoutSpreadMin {
-		limit = cfg.TimeoutSpreadMin
+	return st.max-st.min <= spreadLimit(st, cfg)
+}
+
+// spreadLimit is the widest spread (max − min) a timeout's silences may show.
+func spreadLimit(st durationStats, cfg FindingConfig) time.Duration {
+	return max(time.Duration(cfg.TimeoutSpread*float64(st.p50)), cfg.TimeoutSpreadMin)
+}
+
+// timeoutCluster picks, out of d, the durations that sit within the timeout spread
+// around their median (at most half the limit either side), when they are at least
+// cfg.MinFlows and more than half of d: a configured timeout, seen through a few
+// silences measured otherwise (a last segment or a FIN the capture only has as a
+// retransmission, a connection closed for another reason). It returns their indexes
+// in d, or nil.
+func timeoutCluster(d []time.Duration, cfg FindingConfig) []int {
+	if len(d) == 0 {
+		return nil
 	}
-	return st.max-st.min <= limit
+	st := statsOf(d)
+	half := spreadLimit(st, cfg) / 2
+	var in []int
+	for i, v := range d {
+		if v >= st.p50-half && v <= st.p50+half {
+			in = append(in, i)
+		}
+	}
+	if len(in) < cfg.MinFlows || 2*len(in) <= len(d) {
+		return nil
+	}
+	return in
 }
 
 // closeKindName is how a record's closeKind is written.
@@ -294,17 +336,35 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 			continue
 		}
 		var idles []time.Duration
-		answered := 0
 		for _, f := range g {
 			idles = append(idles, f.closeIdleData)
+		}
+		in := timeoutCluster(idles, fcfg)
+		if in == nil {
+			continue // closes after varied silences: chance, not a timeout
+		}
+		others := len(g) - len(in)
+		var lo, hi time.Duration // the others' silences
+		if others > 0 {
+			inCluster := make([]bool, len(g))
+			for _, i := range in {
+				inCluster[i] = true
+			}
+			lo, hi = time.Duration(math.MaxInt64), time.Duration(math.MinInt64)
+			for i, v := range idles {
+				if !inCluster[i] {
+					lo, hi = min(lo, v), max(hi, v)
+				}
+			}
+			g, idles = pick(g, in), pickDur(idles, in)
+		}
+		answered := 0
+		for _, f := range g {
 			if f.has(flagCloseAnswered) {
 				answered++
 			}
 		}
 		st := statsOf(idles)
-		if !tightSpread(st, fcfg) {
-			continue // closes after varied silences: chance, not a timeout
-		}
 		server, kind := fc.rs.servers[k.srv].String(), closeKindName(k.kind)
 		by := flows.Direction(k.by)
 		who := fmt.Sprintf("server %s closes connections", server)
@@ -314,6 +374,14 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 		spread := (st.max - st.min) / 2
 		sum := fmt.Sprintf("%s (%s) after %s idle (%d flows, spread ±%s): an idle timeout",
 			who, kind, dur(st.p50), len(g), dur(spread))
+		switch {
+		case others == 1:
+			sum = fmt.Sprintf("%s (%s) after %s idle (%d of %d flows, spread ±%s; the other after %s): an idle timeout",
+				who, kind, dur(st.p50), len(g), len(g)+others, dur(spread), dur(lo))
+		case others > 1:
+			sum = fmt.Sprintf("%s (%s) after %s idle (%d of %d flows, spread ±%s; the other %d after silences from %s to %s): an idle timeout",
+				who, kind, dur(st.p50), len(g), len(g)+others, dur(spread), others, dur(lo), dur(hi))
+		}
 		next := fmt.Sprintf("the %s's idle timeout (a load balancer, proxy or server setting such as wait_timeout) is %s: keep the other side's idle connections shorter than that (pool max-idle-time)",
 			by, dur(st.p50))
 		sev := SevInfo
@@ -588,8 +656,10 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 		if len(g) == 1 {
 			sum = fmt.Sprintf("1 %s to %s never answered; the client gave up after %s", strings.TrimSuffix(what, "s"), server, dur(st.p50))
 		}
-		if len(g) >= cfg.Findings.MinFlows && tightSpread(st, cfg.Findings) {
+		if in := timeoutCluster(waits, cfg.Findings); len(in) == len(g) {
 			sum += fmt.Sprintf(": the client's timeout is %s", dur(st.p50))
+		} else if in != nil {
+			sum += fmt.Sprintf(": the client's timeout is %s (%d of them)", dur(statsOf(pickDur(waits, in)).p50), len(in))
 		}
 		next := "the server accepted the connections and read the requests but its application never answered: look for handlers blocked on a resource (a DB pool, a lock, a downstream call)"
 		switch {

@@ -21,12 +21,25 @@ command -v go >/dev/null || { echo "needs go" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-out="$here/s2_idle_timeout.pcap"
+out="$here/${S2_OUT:-s2_idle_timeout.pcap}"
 
 (cd "$repo" && go build -o /tmp/tmt4-s2lb ./testdata/scenarios/cmd/s2lb &&
 	go build -o /tmp/tmt4-s2client ./testdata/scenarios/cmd/s2client)
 
 tm_pair tmt4-s2
+if [ "${S2_LOSE_FINS:-0}" -gt 0 ]; then
+	# s2_fin_lost.sh: the LB's first S2_LOSE_FINS FINs are lost on the way (an nftables
+	# quota on its egress: 52 bytes a FIN-ACK with timestamps), before the capture point.
+	tm_require nft
+	ip netns exec tmt4-s2-s nft -f - <<NFT
+table inet tmt4 {
+	chain output {
+		type filter hook output priority 0; policy accept;
+		tcp sport 3306 tcp flags & fin == fin quota until $((52 * S2_LOSE_FINS)) bytes drop
+	}
+}
+NFT
+fi
 
 lblog=$(mktemp)
 ip netns exec tmt4-s2-s /tmp/tmt4-s2lb -addr 10.77.0.2:3306 -backend 127.0.0.1:13306 -idle 3s 2>"$lblog" &
