@@ -266,10 +266,6 @@ func (fc *findCtx) countByServer(fl []*record, ok func(*record) bool) (keys []ui
 
 func clock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
 
-func tightSpread(st durationStats, cfg FindingConfig) bool {
-	return st.max-st.min <= spreadLimit(st, cfg)
-}
-
 // spreadLimit is the widest spread (max − min) a timeout's silences may show.
 func spreadLimit(st durationStats, cfg FindingConfig) time.Duration {
 	return max(time.Duration(cfg.TimeoutSpread*float64(st.p50)), cfg.TimeoutSpreadMin)
