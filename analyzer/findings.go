@@ -31,7 +31,8 @@ type FindingConfig struct {
 	MinFlows int
 	// TimeoutSpread is the widest spread (max − min) of idle times, as a share of their
 	// median, that still reads as one configured timeout rather than chance; at least
-	// TimeoutSpreadMin absolute.
+	// TimeoutSpreadMin absolute. A timeout needs more than half of the closes (and at
+	// least MinFlows) within it, centred on the median (timeoutCluster).
 	TimeoutSpread    float64
 	TimeoutSpreadMin time.Duration
 }
