@@ -178,6 +178,10 @@ func TestAnalyzeUsageErrors(t *testing.T) {
 		{"host bad prefix", []string{"analyze", "--host", "10.0.0.0/40", demo}, "10.0.0.0/40"},
 		{"stdin twice", []string{"analyze", "-", "-"}, "stdin"},
 		{"retrans-giveup zero", []string{"analyze", "--retrans-giveup", "0", demo}, "--retrans-giveup"},
+		{"min-flows zero", []string{"analyze", "--min-flows", "0", demo}, "--min-flows"},
+		{"timeout-spread over 1", []string{"analyze", "--timeout-spread", "2", demo}, "--timeout-spread"},
+		{"timeout-spread negative", []string{"analyze", "--timeout-spread=-0.1", demo}, "--timeout-spread"},
+		{"timeout-spread not a number", []string{"analyze", "--timeout-spread", "abc", demo}, "--timeout-spread"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := execute(t, tc.args...)
@@ -191,6 +195,25 @@ func TestAnalyzeUsageErrors(t *testing.T) {
 				t.Errorf("error %q does not mention %q", line, tc.want)
 			}
 		})
+	}
+}
+
+// TestAnalyzeFindingThresholds: the flags reach the findings. s2_idle_timeout.pcap's 20
+// leaked connections close after 3.0 s of silence (testdata/scenarios/EXPECTED.md), and
+// the health check right after its answer: idle_timeout needs --min-flows 20 or fewer.
+func TestAnalyzeFindingThresholds(t *testing.T) {
+	s2 := filepath.Join("..", "..", "testdata", "scenarios", "s2_idle_timeout.pcap")
+	for _, tc := range []struct {
+		min  string
+		want bool
+	}{{"20", true}, {"21", false}} {
+		code, out, errOut := execute(t, "analyze", "--format", "json", "--min-flows", tc.min, s2)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if got := strings.Contains(out, `"kind": "idle_timeout"`); got != tc.want {
+			t.Errorf("--min-flows %s: idle_timeout found %v, want %v", tc.min, got, tc.want)
+		}
 	}
 }
 
