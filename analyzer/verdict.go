@@ -381,8 +381,12 @@ func plural(n int, what string) string { return text(nil).plural(n, what).String
 // limit) or closed it unread.
 func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) (judgement, bool) {
 	if f.Midstream || f.Established.IsZero() || c.FirstData.IsZero() || !s.FirstData.IsZero() ||
-		s.RST.IsZero() || !s.FIN.IsZero() || !s.RST.Time().After(c.FirstData.Time()) {
-		return judgement{}, false // the RST must answer data, from a server that sent none
+		s.RST.IsZero() || !s.FIN.IsZero() || !s.RST.Time().After(c.FirstData.Time()) ||
+		s.RST.Time().Before(f.Established.Time()) {
+		// The RST must answer data, from a server that sent none, on a connection the
+		// handshake had completed (client data sent before it, a split or reordered
+		// handshake, does not make the RST a reset of an established connection).
+		return judgement{}, false
 	}
 	if !c.DataAfterAck.IsZero() && c.DataAfterAck.Time().Before(s.RST.Time()) {
 		// The client kept sending after the server acknowledged its first data: the
