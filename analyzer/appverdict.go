@@ -2,7 +2,6 @@ package analyzer
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/tcpmortem/tcpmortem/analyzer/app"
@@ -280,26 +279,26 @@ func gaveUpAfter(t text, f *flows.Flow, wait time.Duration, how string) text {
 	if wait == 0 {
 		t = t.s("the client's ").s(how).s(" came with the request, in the same segment (no wait the capture shows)")
 		if how == "FIN" {
-			t = t.s(strings.TrimPrefix(gaveUpClause(f, how), "closed (FIN)"))
+			t = t.s("; ").s(afterClientFIN(f))
 		}
 		return t
 	}
-	return t.s("the client gave up after ").d(wait).s(" and ").s(gaveUpClause(f, how))
+	t = t.s("the client gave up after ").d(wait).s(" and ")
+	if how == "RST" {
+		return t.s("reset the connection (RST)")
+	}
+	return t.s("closed (FIN); ").s(afterClientFIN(f))
 }
 
-// gaveUpClause says how the client ended its wait and how the connection stands after.
-func gaveUpClause(f *flows.Flow, how string) string {
-	if how == "RST" {
-		return "reset the connection (RST)"
-	}
-	s := f.Side(flows.FromServer)
+// afterClientFIN says how the connection stood after the client's FIN.
+func afterClientFIN(f *flows.Flow) string {
 	switch {
-	case !s.FIN.IsZero():
-		return "closed (FIN); the server closed too"
+	case !f.Side(flows.FromServer).FIN.IsZero():
+		return "the server closed too"
 	case !f.RST.Packet.IsZero():
-		return sideText(f.RST.From, "closed (FIN); later an RST from the client ended it", "closed (FIN); later an RST from the server ended it")
+		return sideText(f.RST.From, "later an RST from the client ended it", "later an RST from the server ended it")
 	}
-	return "closed (FIN); the server never closed its side (CLOSE_WAIT): the application is not answering and not closing"
+	return "the server never closed its side (CLOSE_WAIT): the application is not answering and not closing"
 }
 
 // unansweredHTTP lists the requests that got no response byte. A request the parser

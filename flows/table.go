@@ -199,11 +199,14 @@ func inferClient(seg *Segment) (client, server netip.AddrPort) {
 	if seg.Has(FlagSYN | FlagACK) {
 		return seg.Dst, seg.Src
 	}
-	if portClass(seg.Dst.Port()) > portClass(seg.Src.Port()) {
+	if portsSayClient(seg.Dst.Port(), seg.Src.Port()) {
 		return seg.Dst, seg.Src
 	}
 	return seg.Src, seg.Dst
 }
+
+// portsSayClient reports whether port a looks more like a client's than port b.
+func portsSayClient(a, b uint16) bool { return portClass(a) > portClass(b) }
 
 // ClientInferredBy says how inferClient named a midstream flow's client: "the SYN-ACK"
 // (it was the first packet), "the ports", or "the first sender"; "" for a flow whose
@@ -214,7 +217,7 @@ func (f *Flow) ClientInferredBy() string {
 		return ""
 	case s.SYNs > 0 && s.FirstSYN.Frame == f.First.Frame && s.FirstSYN.File == f.First.File:
 		return "the SYN-ACK"
-	case portClass(f.Client.Port()) > portClass(f.Server.Port()):
+	case portsSayClient(f.Client.Port(), f.Server.Port()):
 		return "the ports"
 	}
 	return "the first sender"
