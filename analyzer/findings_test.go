@@ -182,6 +182,25 @@ func TestCloseWaitShorterThanIdleIsNoLeak(t *testing.T) {
 	}
 }
 
+// TestLostFINIsNoLeak: a FIN the capture lost, which the peer acknowledged, closed its
+// side. fin_lost_by_capture.pcap (testdata/tcp EXPECTED.md 22) has four connections that
+// closed both ways with one FIN missing from the capture, and one whose client never
+// closed after the server's lost FIN (ss showed 41450 in CLOSE-WAIT): one connection left
+// in CLOSE_WAIT, by the client host, and none by the servers that closed. Before the
+// lost FINs were read, the findings blamed servers 9041 and 9042 for CLOSE_WAIT.
+func TestLostFINIsNoLeak(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "fin_lost_by_capture.pcap"))
+	var leaks []Finding
+	for _, f := range r.Findings {
+		if f.Kind == KindCloseWaitLeak {
+			leaks = append(leaks, f)
+		}
+	}
+	if len(leaks) != 1 || leaks[0].Endpoint != "10.77.0.1" || !slices.Equal(leaks[0].Flows, []int{5}) {
+		t.Errorf("close_wait_leak findings %+v: want one, of host 10.77.0.1, flow 5", leaks)
+	}
+}
+
 // TestFindingsOfOneFlowSpeakOfOne: a finding over a single flow reads as one.
 // suricata-verify-bug-6733-syn-only.pcap is one SYN to port 25 and nothing else (tshark:
 // 1 frame); rst_on_first_data.pcap one connection reset on its request (frame 7 of

@@ -92,6 +92,12 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		r.Evidence = []Evidence{}
 	}
 	r.Severity = SeverityOf(r.Verdict)
+	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
+		if s := f.Side(d); s.FINUnseen {
+			r.Summary += fmt.Sprintf(" [the capture lost the %s's FIN: the %s's ACK of it (frame %d) stands in for it, times included]",
+				d, d.Other(), s.FIN.Frame)
+		}
+	}
 	if f.Midstream {
 		r.Summary += " [capture started mid-connection; client inferred from " + f.ClientInferredBy() + "]"
 	}

@@ -171,10 +171,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	}
 	// Closing: the side that sent the first FIN closes actively, the other passively.
 	if !firstFIN.IsZero() && (!estC.IsZero() || !estS.IsZero()) {
-		active := flows.FromClient
-		if firstFIN == s.FIN && s.FIN != c.FIN {
-			active = flows.FromServer
-		}
+		active := f.FirstFIN()
 		passive := active.Other()
 		a, p := f.Side(active), f.Side(passive)
 		// The active closer: FIN_WAIT_1 until its FIN is ACKed, FIN_WAIT_2 until the
@@ -221,7 +218,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		case closer == rst && !rst.IsZero() && (firstFIN.IsZero() || rst.Time().Before(firstFIN.Time())):
 			t.closeBy, t.closeKind, t.closeAt = int(f.RST.From), closeRST, rst
 			t.closeIdle = f.RST.SinceActive
-		case closer == c.FIN:
+		case f.FirstFIN() == flows.FromClient:
 			t.closeBy, t.closeKind, t.closeAt, t.closeIdle = int(flows.FromClient), closeFIN, c.FIN, c.FINIdle
 			t.closeAnswered = !s.FIN.IsZero()
 		default:

@@ -138,19 +138,26 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 	}
 	// Both FINs before any RST: a clean close, whatever trails it.
 	if !c.FIN.IsZero() && !s.FIN.IsZero() && (f.RST.Packet.IsZero() || (f.RST.BeforeFIN[0] && f.RST.BeforeFIN[1])) {
-		first, firstSide := flows.FromClient, c
-		if s.FIN.Time().Before(c.FIN.Time()) || (s.FIN.Time().Equal(c.FIN.Time()) && s.FIN.Frame < c.FIN.Frame) {
-			first, firstSide = flows.FromServer, s
-		}
+		first := f.FirstFIN()
+		firstSide := f.Side(first)
 		// Most flows of a capture end here: built without fmt (see text).
 		other := first.Other()
 		j := judgement{verdict: CleanClose, facts: Facts{ClosedFirst: first.String()}}
-		j.evidence = append(j.evidence, ev.at(firstSide.FIN, sideText(first, "client FIN (closes first)", "server FIN (closes first)")),
-			ev.at(f.Side(other).FIN, sideText(other, "client FIN", "server FIN")))
+		j.evidence = append(j.evidence, finEvidence(ev, firstSide, first, true), finEvidence(ev, f.Side(other), other, false))
 		var buf [192]byte
 		sum := text(buf[:0]).s("clean close after ").d(f.Duration()).s(": the ").s(first.String()).
-			s(" closed first, the ").s(other.String()).s(" answered with its FIN ").
-			d(f.Side(other).FIN.Time().Sub(firstSide.FIN.Time())).s(" later")
+			s(" closed first, the ").s(other.String()).s(" answered with its FIN")
+		// A FIN the capture lost stands at its peer's ACK: sent then at the latest.
+		switch gap := f.Side(other).FIN.Time().Sub(firstSide.FIN.Time()); {
+		case f.Side(other).FINUnseen:
+			sum = sum.s(" within ").d(gap)
+		case firstSide.FINUnseen && gap == 0:
+			sum = sum.s(", which ACKed it")
+		case firstSide.FINUnseen:
+			sum = sum.s(" ").d(gap).s(" or more later")
+		default:
+			sum = sum.s(" ").d(gap).s(" later")
+		}
 		if !f.RST.Packet.IsZero() {
 			j.facts.TrailingRST = f.RST.From.String()
 			sum = sum.s("; a trailing RST from the ").s(f.RST.From.String()).s(" followed")
@@ -499,12 +506,15 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 		FINAcked: pbool(!closer.FINAcked.IsZero()),
 	}}
 	// A CLOSE_WAIT leak makes thousands of these: built without fmt (see text).
-	j.evidence = append(make([]Evidence, 0, 2), ev.at(closer.FIN, sideText(d, "client FIN", "server FIN")))
+	j.evidence = append(make([]Evidence, 0, 2), finEvidence(ev, closer, d, false))
 	var buf [320]byte
 	sum := text(buf[:0]).s(d.String()).s(" ").addr(sideAddr(f, d)).s(" closed after ").d(closer.FINIdle).s(" idle; ")
-	if closer.FINAcked.IsZero() {
+	switch {
+	case closer.FINUnseen:
+		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN, which the capture lost")
+	case closer.FINAcked.IsZero():
 		sum = sum.s("the FIN was never ACKed")
-	} else {
+	default:
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
 		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")
 	}
@@ -516,6 +526,22 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 	j.summary = sum.s(", but the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT for ").d(end.Sub(since)).
 		s(" until capture end): the ").s(stuck.String()).s(" application never closed its socket").String()
 	return j
+}
+
+// finEvidence names side s's FIN (sent by d; first: it closed first) as evidence. A FIN
+// the capture lost is named by the peer's ACK of it, which stands in for it.
+func finEvidence(ev *evidenceNamer, s *flows.Side, d flows.Direction, first bool) Evidence {
+	switch {
+	case s.FINUnseen && first:
+		return ev.at(s.FIN, sideText(d, "client FIN (closes first; not in the capture: the server's ACK of it)",
+			"server FIN (closes first; not in the capture: the client's ACK of it)"))
+	case s.FINUnseen:
+		return ev.at(s.FIN, sideText(d, "client FIN (not in the capture: the server's ACK of it)",
+			"server FIN (not in the capture: the client's ACK of it)"))
+	case first:
+		return ev.at(s.FIN, sideText(d, "client FIN (closes first)", "server FIN (closes first)"))
+	}
+	return ev.at(s.FIN, sideText(d, "client FIN", "server FIN"))
 }
 
 func sideAddr(f *flows.Flow, d flows.Direction) netip.AddrPort {
@@ -561,8 +587,8 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 				RSTFrom: r.From.String(), RSTHasACK: pbool(rs.RSTHasAck), FINAcked: pbool(!closer.FINAcked.IsZero()),
 			}}
 			// Built without fmt, as finUnanswered's are.
-			j.evidence = append(make([]Evidence, 0, 3), ev.at(closer.FIN, sideText(d, "client FIN", "server FIN")))
-			if !closer.FINAcked.IsZero() {
+			j.evidence = append(make([]Evidence, 0, 3), finEvidence(ev, closer, d, false))
+			if !closer.FINAcked.IsZero() && !closer.FINUnseen {
 				j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
 			}
 			j.evidence = append(j.evidence, rstEv)

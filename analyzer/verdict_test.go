@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,28 @@ func zeroWindowSaid(t *testing.T, f *Flow) {
 	}
 }
 
-// analyzeFiles runs the whole pipeline on captures, as the command line does.
+// lostFINSaid checks a fin_lost_by_capture.pcap flow: lost's FIN is named by the
+// peer's ACK of it at frame ack, first closed first, and the summary says so.
+func lostFINSaid(lost, first string, ack int, says string) func(*testing.T, *Flow) {
+	return func(t *testing.T, f *Flow) {
+		if f.Facts.ClosedFirst != first {
+			t.Errorf("closed first %q, want %q", f.Facts.ClosedFirst, first)
+		}
+		hasEvidence(t, f, ack)
+		peer := map[string]string{"client": "server", "server": "client"}[lost]
+		for _, want := range []string{says, "[the capture lost the " + lost + "'s FIN: the " + peer + "'s ACK of it (frame " +
+			strconv.Itoa(ack) + ") stands in for it"} {
+			if !strings.Contains(f.Summary, want) {
+				t.Errorf("summary %q\nwant %q", f.Summary, want)
+			}
+		}
+		if f.Analysis.Client.FINs+f.Analysis.Server.FINs != 1 {
+			t.Errorf("FINs counted %d + %d: want the one captured", f.Analysis.Client.FINs, f.Analysis.Server.FINs)
+		}
+	}
+}
+
+// analyzeFiles runs the whole pipeline// analyzeFiles runs the whole pipeline on captures, as the command line does.
 func analyzeFiles(t *testing.T, cfg Config, paths ...string) *Result {
 	t.Helper()
 	return analyzeWith(t, Options{Config: cfg}, paths...)
@@ -249,6 +271,47 @@ var tcpCases = []verdictCase{
 		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
 		why:   "as above after the server's 6-byte greeting (frame 4): the server did send, so no server_silent; its window 0 from frame 230",
 		check: zeroWindowSaid,
+	},
+	{
+		name: "clean_close_server_fin_lost_client_first", file: "fin_lost_by_capture.pcap", client: "10.77.0.1:41410",
+		verdict: CleanClose, close: CleanClose, zeek: "S2",
+		why:   "the client's FIN (frame 8, Seq=6 Ack=6) came before anything of the server's close; the server's FIN is not in the capture, but the client's ACK (frame 9) acknowledges 7, one past the server's last byte (Seq 6): the sequence number of a FIN, and the server sends nothing after it. Both sides closed: not a server in CLOSE_WAIT",
+		check: lostFINSaid("server", "client", 9, "the server answered with its FIN within 319 µs"),
+	},
+	{
+		name: "clean_close_server_fin_lost_server_first", file: "fin_lost_by_capture.pcap", client: "10.77.0.1:41420",
+		verdict: CleanClose, close: CleanClose, zeek: "S2",
+		why:   "the server's FIN is not in the capture; the client's own FIN (frame 17) acknowledges it (Ack=7, one past the server's last byte): the server closed first, the client answered",
+		check: lostFINSaid("server", "server", 17, "the client answered with its FIN, which ACKed it"),
+	},
+	{
+		name: "clean_close_client_fin_lost_client_first", file: "fin_lost_by_capture.pcap", client: "10.77.0.1:41430",
+		verdict: CleanClose, close: CleanClose, zeek: "S3",
+		why:   "the client's FIN is not in the capture; the server's FIN (frame 26) acknowledges it (Ack=7, one past the client's last byte): the client closed first",
+		check: lostFINSaid("client", "client", 26, "the server answered with its FIN, which ACKed it"),
+	},
+	{
+		name: "clean_close_client_fin_lost_server_first", file: "fin_lost_by_capture.pcap", client: "10.77.0.1:41440",
+		verdict: CleanClose, close: CleanClose, zeek: "S3",
+		why:   "the server's FIN (frame 35, Ack=6) came first; the client's FIN is not in the capture, but the server's ACK (frame 36) acknowledges 7, one past the client's last byte",
+		check: lostFINSaid("client", "server", 36, "the client answered with its FIN within 438 µs"),
+	},
+	{
+		name: "fin_unanswered_server_fin_lost", file: "fin_lost_by_capture.pcap", client: "10.77.0.1:41450",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S1",
+		why: "the server closed after 2 s idle; its FIN is not in the capture, but the client's kernel ACKs it (frame 44, Ack=7, one past the server's last byte) and the client never sends FIN in the 4 s until the capture ends: the client sits in CLOSE_WAIT (ss showed it). Before the FIN's ACK was read as one, this flow read as idle and open",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.Side != "client" || f.Facts.FINAcked == nil || !*f.Facts.FINAcked {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			hasEvidence(t, f, 44)
+			for _, want := range []string{"the client's kernel ACKed the FIN, which the capture lost, but the client never sent FIN",
+				"[the capture lost the server's FIN: the client's ACK of it (frame 44) stands in for it"} {
+				if !strings.Contains(f.Summary, want) {
+					t.Errorf("summary %q\nwant %q", f.Summary, want)
+				}
+			}
+		},
 	},
 	{
 		name: "rst_on_first_data_unread_request", file: "rst_on_first_data.pcap", client: "10.77.0.1:41060",

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -736,8 +737,30 @@ func TestDedupeKeepsAnAnswerIdenticalToAnEarlierSegment(t *testing.T) {
 // flowsOfFile rebuilds the flows of a testdata capture, as the analyzer's table would.
 func flowsOfFile(t *testing.T, rel string) []*Flow {
 	t.Helper()
-	b := badFile(t, rel)
-	src, err := OpenReader(filepath.Base(rel), bytes.NewReader(b), 0)
+	return flowsOf(t, filepath.Base(rel), badFile(t, rel))
+}
+
+// withoutFrames is pcap b (little-endian, as tcpdump writes) without the records of
+// these 1-based frames: capture loss made by hand.
+func withoutFrames(t *testing.T, b []byte, drop ...int) []byte {
+	t.Helper()
+	recs := pcapRecords(t, b)
+	out := append([]byte(nil), b[:24]...)
+	for i, o := range recs {
+		end := len(b)
+		if i+1 < len(recs) {
+			end = recs[i+1]
+		}
+		if !slices.Contains(drop, i+1) {
+			out = append(out, b[o:end]...)
+		}
+	}
+	return out
+}
+
+func flowsOf(t *testing.T, name string, b []byte) []*Flow {
+	t.Helper()
+	src, err := OpenReader(name, bytes.NewReader(b), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -782,5 +805,35 @@ func TestUnseenAndAckedData(t *testing.T) {
 		if f.Client.Port() == 41240 && f.Side(FromServer).AckedData(f.Side(FromClient)) {
 			t.Error("client B's request acknowledged")
 		}
+	}
+}
+
+// TestLostFINFromItsACK: http_close.pcap's first connection (testdata/app/EXPECTED.md;
+// tshark: frame 6 the 143-byte response, Seq=1; frame 9 the server's FIN, Seq=144 Ack=118;
+// frame 10 the client's ACK of it, Ack=145). Without frame 9 the client's ACK still
+// acknowledges one past the server's last byte: the server's FIN, lost by the capture,
+// which stands at that ACK. Without frames 6 and 9 the ACK is 144 past what the capture
+// holds of the server: lost bytes, and no telling whether a FIN came with them.
+func TestLostFINFromItsACK(t *testing.T) {
+	b := badFile(t, "app/http_close.pcap")
+	f := flowsOf(t, "no-fin.pcap", withoutFrames(t, b, 9))[0]
+	s := f.Side(FromServer)
+	if !s.FINUnseen || s.FINs != 0 || s.FIN.Frame != 9 || s.FINAcked != s.FIN || s.FINSeq != 1+143+s.ISN {
+		t.Errorf("server FIN %+v acked %+v seq %d unseen %v FINs %d: want the client's ACK (now frame 9)",
+			s.FIN, s.FINAcked, s.FINSeq-s.ISN, s.FINUnseen, s.FINs)
+	}
+	if n := f.UnseenBytes(FromServer); n != 0 {
+		t.Errorf("%d server bytes unseen, want 0 (the ACK covers the FIN, no byte)", n)
+	}
+	if c := f.Side(FromClient); c.FINUnseen || c.FIN.Frame != 8 {
+		t.Errorf("client FIN %+v unseen %v: want frame 8, captured", c.FIN, c.FINUnseen)
+	}
+	f = flowsOf(t, "no-answer.pcap", withoutFrames(t, b, 6, 9))[0]
+	if s := f.Side(FromServer); s.FINUnseen || !s.FIN.IsZero() {
+		t.Errorf("server FIN %+v unseen %v: want none inferred past lost bytes", s.FIN, s.FINUnseen)
+	}
+	f = flowsOf(t, "whole.pcap", b)[0]
+	if s := f.Side(FromServer); s.FINUnseen || s.FIN.Frame != 9 {
+		t.Errorf("server FIN %+v unseen %v: want frame 9, captured", s.FIN, s.FINUnseen)
 	}
 }

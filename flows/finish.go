@@ -60,7 +60,7 @@ func lastGap(s *Side, def time.Duration) time.Duration {
 func (t *Table) deadline(f *Flow) (int64, bool) {
 	c, s := &f.Sides[FromClient], &f.Sides[FromServer]
 	switch {
-	case f.closed, !c.FIN.IsZero() && !s.FIN.IsZero():
+	case f.closed, finSent(c, s) && finSent(s, c):
 		return f.Last.At + int64(t.Grace), true
 	case f.Established.IsZero() && !f.Midstream && c.SYNs > 0 && c.Packets == c.SYNs && s.SYNs == 0 && s.Packets == 0:
 		// A connect nobody answered: over once the client's next retry is overdue.
@@ -242,7 +242,7 @@ func (t *Table) finish(f *Flow, end int64, evicted bool) {
 			delete(t.tombOf, tb.key)
 		}
 	}
-	t.done(f)
+	t.handOver(f)
 }
 
 // tombLimit is how many tombstones the table keeps at most.

@@ -94,15 +94,24 @@ type Side struct {
 	DataAfterAck Mark
 	Last         Mark // last packet of any kind
 
-	FINs     int
-	FIN      Mark          // first FIN
-	FINSeq   uint32        // sequence number of the FIN
-	FINAcked Mark          // the peer's first ACK covering the FIN
+	FINs   int
+	FIN    Mark   // first FIN
+	FINSeq uint32 // sequence number of the FIN
+	// FINAcked is the peer's first ACK covering the FIN. While no FIN was captured it
+	// holds the peer's first acknowledgment of one sequence number past all this side
+	// was seen to send: a FIN the capture lost, if nothing of this side's comes after it
+	// (see settleLostFINs), and FINIdle the flow's silence then.
+	FINAcked Mark
 	FINIdle  time.Duration // how long the flow had been silent when the first FIN was sent
 
 	RSTs      int
 	RST       Mark // first RST
 	RSTHasAck bool // the first RST carried the ACK flag (an RST answering data on a dead socket often does not)
+	// FINUnseen says the FIN is not in the capture but the peer acknowledged it (see
+	// settleLostFINs): FIN and FINAcked are then both that acknowledgment, the time by
+	// which the FIN had been sent, and FINs stays 0 (it counts captured FINs). (Next to
+	// RSTHasAck, in padding the Side has anyway.)
+	FINUnseen bool
 
 	// Wireshark's tcp.analysis notions, counted.
 	Retransmissions   int
@@ -242,6 +251,64 @@ func (f *Flow) UnseenBytes(d Direction) int64 {
 	}
 	return max(acked-s.PayloadBytes, 0)
 }
+
+// settleLostFINs gives each side whose FIN the capture lost the FIN its peer
+// acknowledged, once the flow is over. Capture loss (tcpdump's "dropped by kernel") takes
+// any packet; when it takes a FIN, the peer's ACK still covers the FIN's sequence
+// number, one past everything the side sent (RFC 9293 3.4: a FIN occupies one). Without
+// it the flow reads as a side that never closed (CLOSE_WAIT, a leak) when both did.
+// Only an acknowledgment of exactly one past the side's last captured byte counts, and
+// only if that side sent nothing further (a FIN is its last sequence number): a gap of
+// more is lost data, which UnseenBytes counts.
+func (f *Flow) settleLostFINs() {
+	for d := range f.Sides {
+		s, p := &f.Sides[d], &f.Sides[1-d]
+		switch {
+		case !s.FIN.IsZero():
+		case lostFIN(s, p):
+			s.FIN, s.FINSeq, s.FINUnseen = s.FINAcked, s.NextSeq, true
+			if !p.FIN.IsZero() && p.FINAcked.IsZero() && p.FINs == 1 && !s.FIN.Time().Before(p.FIN.Time()) {
+				// The peer's FIN, which it never sent again, was acknowledged by
+				// nothing the capture holds: by the lost segment, as a FIN carries an ACK.
+				p.FINAcked = s.FIN
+			}
+		default: // no FIN, or the side went on past the acknowledgment
+			s.FINAcked, s.FINIdle = Mark{}, 0
+		}
+	}
+}
+
+// lostFIN reports whether side s, of which no FIN was captured, sent one that its peer
+// p acknowledged (as settleLostFINs finds it).
+func lostFIN(s, p *Side) bool {
+	return s.FIN.IsZero() && !s.FINAcked.IsZero() && p.HaveAck && p.MaxAck == s.NextSeq+1
+}
+
+// FirstFIN is the side whose FIN came first (NoDirection when neither sent one): by
+// time, then frame. A FIN the capture lost stands at its peer's ACK of it: when that ACK
+// is the peer's own FIN, the lost FIN came first.
+func (f *Flow) FirstFIN() Direction {
+	c, s := &f.Sides[FromClient], &f.Sides[FromServer]
+	switch {
+	case c.FIN.IsZero() && s.FIN.IsZero():
+		return NoDirection
+	case c.FIN.IsZero():
+		return FromServer
+	case s.FIN.IsZero():
+		return FromClient
+	case c.FIN == s.FIN:
+		if s.FINUnseen {
+			return FromServer
+		}
+		return FromClient
+	case s.FIN.Time().Before(c.FIN.Time()) || s.FIN.Time().Equal(c.FIN.Time()) && s.FIN.Frame < c.FIN.Frame:
+		return FromServer
+	}
+	return FromClient
+}
+
+// finSent reports whether side s has closed: a FIN captured, or one the capture lost.
+func finSent(s, p *Side) bool { return !s.FIN.IsZero() || lostFIN(s, p) }
 
 // Side returns the half of the flow sent by d.
 func (f *Flow) Side(d Direction) *Side { return &f.Sides[d] }

@@ -174,8 +174,14 @@ func (t *Table) Flush() {
 		t.lruRemove(f)
 		f.finished = true
 		f.EndAt = t.now
-		t.done(f)
+		t.handOver(f)
 	}
+}
+
+// handOver gives a finished flow to the table's owner.
+func (t *Table) handOver(f *Flow) {
+	f.settleLostFINs()
+	t.done(f)
 }
 
 // seqAfter reports whether sequence number a is after b, modulo 2^32 (RFC 1982).
@@ -283,7 +289,7 @@ func (t *Table) Add(seg *Segment) {
 		t.lruRemove(f)
 		f.finished = true
 		f.EndAt = at
-		t.done(f)
+		t.handOver(f)
 		f = nil
 	}
 	if f != nil && isSYN && f.Midstream && seg.Src == f.Client && f.Sides[FromClient].Packets == 0 {
@@ -418,7 +424,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		}
 		if f.RST.Packet.IsZero() {
 			f.RST = RSTContext{From: d, Packet: m, Gap: gap, SinceActive: f.sinceActive(seg.Time),
-				BeforeFIN: [2]bool{!f.Sides[0].FIN.IsZero(), !f.Sides[1].FIN.IsZero()}}
+				BeforeFIN: [2]bool{finSent(&f.Sides[0], &f.Sides[1]), finSent(&f.Sides[1], &f.Sides[0])}}
 			if f.Packets > 1 {
 				f.RST.Prev, f.RST.PrevFrom, f.RST.PrevData, f.RST.PrevGap = f.Last, f.lastFrom, f.lastHadData, f.lastGap
 			}
@@ -501,6 +507,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.PayloadBytes += newBytes
 		}
 		s.NextSeq = end
+		if s.FIN.IsZero() {
+			s.FINAcked = Mark{} // the side went on: what the peer acknowledged was no FIN
+		}
 	}
 	if d == FromClient && seg.PayloadLen > 0 && ack && !syn && f.Established.IsZero() && p.SYNs > 0 {
 		// Data acknowledging the server's SYN in any form (a split handshake, a SYN-ACK
@@ -528,6 +537,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.FIN = m
 			s.FINIdle = f.sinceActive(seg.Time)
 			s.FINSeq = seg.Seq + uint32(seg.PayloadLen)
+			s.FINAcked = Mark{} // no lost FIN after all: an ACK will come for this one
 		}
 		if s.FINs > 1 && notes&NoteRetransmission == 0 && !seqAfter(end, s.NextSeq) {
 			notes |= NoteRetransmission
@@ -558,6 +568,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			}
 			if !p.FIN.IsZero() && p.FINAcked.IsZero() && seqAfter(a, p.FINSeq) {
 				p.FINAcked = m
+			}
+			if p.FIN.IsZero() && p.FINAcked.IsZero() && p.Packets > 0 && p.HaveISN && a == p.NextSeq+1 {
+				p.FINAcked, p.FINIdle = m, f.sinceActive(seg.Time) // a FIN the capture lost? (settleLostFINs)
 			}
 			if d == FromClient && f.Established.IsZero() && !syn && (p.SYNs > 0 && a == p.ISN+1 || p.SYNs == 0 && s.SYNs > 0) {
 				// The client's ACK of the SYN-ACK; when only the client's half was
