@@ -695,9 +695,14 @@ func clockSpan(a, b time.Time) string {
 }
 
 // acceptFailures: connections reset on their first request at a listener that
-// served others: the kernel completed handshakes the process never took.
+// served others (the kernel completed handshakes the process never took), and
+// connections the listener's kernel never took at all (its SYN-ACK retransmitted after
+// the client's data: a full accept queue), whatever became of them: reset, or still
+// waiting at the capture's end.
 func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding {
-	keys, groups := fc.groupByServer(fl, func(f *record) bool { return f.Verdict() == RSTOnFirstData })
+	keys, groups := fc.groupByServer(fl, func(f *record) bool {
+		return f.Verdict() == RSTOnFirstData || f.has(flagListenOverflow)
+	})
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
@@ -708,10 +713,16 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 				served++
 			}
 		}
-		overflow := 0 // reset after the kernel dropped their handshake's last ACK
+		// overflow: the kernel dropped their handshake's last ACK; reset: reset on the
+		// first request (all that are not overflow, and overflow ones the listener
+		// reset once it had given up their handshake).
+		overflow, reset := 0, 0
 		for _, f := range g {
 			if f.has(flagListenOverflow) {
 				overflow++
+			}
+			if f.Verdict() == RSTOnFirstData {
+				reset++
 			}
 		}
 		sum := fmt.Sprintf("%s to %s completed the handshake and were reset on their first request (from %s to %s)",
@@ -719,6 +730,12 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 		if len(g) == 1 {
 			sum = fmt.Sprintf("1 connection to %s completed the handshake and was reset on its first request (at %s)",
 				server, clock(g[0].Start()))
+		}
+		if reset < len(g) && overflow < len(g) { // mixed: say the resets apart
+			sum = fmt.Sprintf("%s to %s completed the handshake and %s reset on %s first request, %s (%s)",
+				plural(reset, "connection"), server, wasWere(reset), itsTheir(reset),
+				plural(len(g)-reset, "other")+" never had "+itsTheir(len(g)-reset)+" request acknowledged",
+				clockSpan(g[0].Start(), g[len(g)-1].Start()))
 		}
 		if served > 0 {
 			sum += fmt.Sprintf(", while %d others were served", served)
@@ -733,8 +750,15 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 			// The server's SYN-ACKs after the client's data: its kernel held every one
 			// of them half-open, so accept() never had them to fail on, and the
 			// handshake completed on the client's side only.
-			sum = fmt.Sprintf("%s to %s, connected on the client's side, %s reset on %s first request (%s)",
-				plural(len(g), "connection"), server, wasWere(len(g)), itsTheir(len(g)), clockSpan(g[0].Start(), g[len(g)-1].Start()))
+			what := fmt.Sprintf("%s reset on %s first request", wasWere(len(g)), itsTheir(len(g)))
+			switch {
+			case reset == 0:
+				what = "never had " + itsTheir(len(g)) + " first request acknowledged"
+			case reset < len(g):
+				what = fmt.Sprintf("never had their first request acknowledged (%d of them reset on it)", reset)
+			}
+			sum = fmt.Sprintf("%s to %s, connected on the client's side, %s (%s)",
+				plural(len(g), "connection"), server, what, clockSpan(g[0].Start(), g[len(g)-1].Start()))
 			if served > 0 {
 				sum += fmt.Sprintf(", while %d others were served", served)
 			}
@@ -746,7 +770,7 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 		case served > 0:
 			sum += ": the listener's process is not taking them from its accept queue (accept failing), or its handler aborts them unanswered"
 		}
-		nums := map[string]float64{"reset": float64(len(g)), "served": float64(served)}
+		nums := map[string]float64{"reset": float64(reset), "served": float64(served)}
 		if overflow > 0 {
 			nums["listen_overflow"] = float64(overflow)
 		}

@@ -250,6 +250,18 @@ func TestAcceptFailureOfAFullAcceptQueue(t *testing.T) {
 		!strings.Contains(f.Next, "ListenOverflows") || f.Numbers["listen_overflow"] != 1 {
 		t.Errorf("accept_failure: %+v", f)
 	}
+	// accept_queue_full_waiting.pcap (EXPECTED.md 20b) is the same story captured for 4 s:
+	// B's request retransmitted (frames 7-15) and never acknowledged, the SYN-ACK
+	// retransmitted after it (9, 13), no RST yet when the capture ends. The finding
+	// stands for a client still waiting as for one reset.
+	r = analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "accept_queue_full_waiting.pcap"))
+	f = hasFinding(r, KindAcceptFailure, "10.77.0.2:9024")
+	if f == nil || !strings.HasPrefix(f.Summary, "1 connection to 10.77.0.2:9024, connected on the client's side, never had its first request acknowledged (at ") ||
+		!strings.Contains(f.Summary, "its accept queue was full and dropped the handshake's last ACK") ||
+		strings.Contains(f.Summary, "reset") || !slices.Equal(f.Flows, []int{1}) ||
+		f.Numbers["listen_overflow"] != 1 || f.Numbers["reset"] != 0 {
+		t.Errorf("accept_failure of a client still waiting: %+v", f)
+	}
 	// The connection rst_on_first_data.pcap resets was taken by its process: no sign.
 	r = analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "rst_on_first_data.pcap"))
 	if f := hasFinding(r, KindAcceptFailure, "10.77.0.2:9006"); f == nil || strings.Contains(f.Summary, "accept queue was full") {

@@ -261,6 +261,21 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "http_unanswered_in_a_full_accept_queue", file: "accept_queue_full_waiting.pcap", client: "10.77.0.1:41240",
+		verdict: HTTPUnanswered, close: Open, zeek: "S1",
+		why: "B's GET (frame 6) is retransmitted 4 times (7, 8, 11, 12, 15: tshark's 'TCP Retransmission') and never acknowledged (the server's segments all carry Ack=1); the server's SYN-ACK comes again after it (9, 13): its kernel never took B's handshake ACK, its accept queue full (ss: B in SYN-RECV, LISTEN Recv-Q 1). The capture ends 0.35 s after the last retransmission, under the 1 s idle threshold: the close shape is open",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNACKAfterData != 2 || !strings.Contains(f.Summary, "the server's kernel never took the connection: it retransmitted its SYN-ACK 2 times after the client's data") {
+				t.Errorf("synack_after_data %d, summary %q", f.Facts.SYNACKAfterData, f.Summary)
+			}
+		},
+	},
+	{
+		name: "idle_open_in_a_full_accept_queue", file: "accept_queue_full_waiting.pcap", client: "10.77.0.1:41250",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "A's handshake (frames 3-5) put it in the accept queue, which the process never reads; nothing more until the capture ends 3.9 s later",
+	},
+	{
 		name: "server_silent_with_a_zero_window", file: "zero_window_stall.pcap", client: "10.77.0.1:41310",
 		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
 		why:   "the server never reads: its window goes to 0 (frame 229, Ack=119281 Win=0) and stays there; the client's 5 probes (Seq=119280 Len=0: tshark's 'TCP Keep-Alive') each get the zero window back; no byte ever comes from the server. The probes are no keepalives of an idle client: the summary must say the server stopped reading, not that a client hangs without a timeout",

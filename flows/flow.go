@@ -267,9 +267,11 @@ func (f *Flow) settleLostFINs() {
 		case !s.FIN.IsZero():
 		case lostFIN(s, p):
 			s.FIN, s.FINSeq, s.FINUnseen = s.FINAcked, s.NextSeq, true
-			if !p.FIN.IsZero() && p.FINAcked.IsZero() && p.FINs == 1 && !s.FIN.Time().Before(p.FIN.Time()) {
-				// The peer's FIN, which it never sent again, was acknowledged by
+			if !p.FIN.IsZero() && p.FIN != s.FIN && p.FINAcked.IsZero() && p.FINs == 1 && !s.FIN.Time().Before(p.FIN.Time()) {
+				// The peer's FIN came first and, never sent again, was acknowledged by
 				// nothing the capture holds: by the lost segment, as a FIN carries an ACK.
+				// (When the peer's FIN is the ACK that stands in, the lost FIN came
+				// before it and acknowledged nothing of it.)
 				p.FINAcked = s.FIN
 			}
 		default: // no FIN, or the side went on past the acknowledgment

@@ -7,11 +7,13 @@
 # overflow) and goes on retransmitting its SYN-ACK (tcp_synack_retries=2); B answers
 # each with an ACK that is dropped too, and retransmits its request. Once the server gave
 # up the request, B's next retransmission reaches the bare listener: RST.
-# Capture on the server side.
+# Capture on the server side. AQ_NAME and AQ_SECS (default: accept_queue_full, 12) name
+# the capture and how long it runs after A connects (accept_queue_full_waiting.sh ends
+# it before the RST).
 #   client B 10.77.0.1:41240 -> server 10.77.0.2:9024 (the request never taken)
 #   client A 10.77.0.1:41250 -> server 10.77.0.2:9024 (queued, never accepted, idle)
 . "$(dirname "$0")/common.sh"
-tk_start accept_queue_full
+tk_start "${AQ_NAME:-accept_queue_full}"
 tk_sysctl "$TK_S" net.ipv4.tcp_synack_retries=2
 tk_nft "$TK_C" 'table inet tmt1 {
 	chain output {
@@ -25,7 +27,7 @@ tk_wait_listen 9024
 tk_bg "$TK_C" client 10.77.0.2 9024 41240 sleep:0.4 'send:GET /orders HTTP/1.1\r\nHost: 10.77.0.2:9024\r\n\r\n' recv hold
 sleep 0.2
 tk_bg "$TK_C" client 10.77.0.2 9024 41250 hold
-sleep 12
+sleep "${AQ_SECS:-12}"
 tk_ss "$TK_S"
 tk_ss "$TK_C"
 tk_done
