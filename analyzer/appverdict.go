@@ -197,7 +197,7 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		}
 		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(since.Time())), "server"
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time().Sub(since.Time())).s(" later").String()
+		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time().Sub(since.Time())).s(" later").s(endedText(f, m)).String()
 		return j
 	}
 	a.Wait = psecs(end.Sub(c.LastData.Time()))
@@ -269,6 +269,20 @@ func endedBy(f *flows.Flow) (flows.Mark, string) {
 		m, who = s.FIN, "the server's FIN"
 	}
 	return m, who
+}
+
+// endedText is what endedBy's end (m) adds to a summary: nothing, unless it is the
+// server's RST answering the client's data without the ACK flag. A kernel resets so
+// when the segment finds no connection (RFC 9293 3.10.7.1: the RST takes its sequence
+// number from the segment's ACK and carries none): the socket was closed, or the server
+// restarted; an application's abort on a live socket sends RST,ACK.
+func endedText(f *flows.Flow, m flows.Mark) string {
+	r := f.RST
+	if m != r.Packet || r.From != flows.FromServer || f.Side(flows.FromServer).RSTHasAck ||
+		r.PrevFrom != flows.FromClient || !r.PrevData || r.Prev.IsZero() {
+		return ""
+	}
+	return ": its RST carried no ACK, as a kernel answers data for a connection it no longer has (a socket closed, or a server restarted)"
 }
 
 // gaveUpAfter says how long the client waited before its FIN or RST (how), and how the
@@ -409,7 +423,7 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	} else if s := f.Side(flows.FromServer); !s.FIN.IsZero() || !f.RST.Packet.IsZero() {
 		m, who := endedBy(f)
 		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(reqEnd)), "server"
-		sum = sum.s(who).s(" ended the connection ").d(m.Time().Sub(reqEnd)).s(" later")
+		sum = sum.s(who).s(" ended the connection ").d(m.Time().Sub(reqEnd)).s(" later").s(endedText(f, m))
 	} else {
 		a.Wait, a.GaveUpBy = psecs(end.Sub(reqEnd)), "capture end"
 		sum = sum.s("still waiting ").d(end.Sub(reqEnd)).s(" later when the capture ended")

@@ -42,6 +42,20 @@ func lostFINSaid(lost, first string, ack int, says string) func(*testing.T, *Flo
 	}
 }
 
+// rstAnsweredGET checks an http_to_dead_socket.pcap flow: GET /b in frame req never
+// answered, after GET /a was; bare says the RST had no ACK (a kernel without the socket).
+func rstAnsweredGET(req int, bare bool) func(*testing.T, *Flow) {
+	return func(t *testing.T, f *Flow) {
+		if f.Facts.AppFacts == nil || f.Facts.AppFacts.Path != "/b" || f.Facts.AppFacts.RequestFrame != req {
+			t.Errorf("app facts %+v", f.Facts.AppFacts)
+		}
+		said := strings.Contains(f.Summary, "its RST carried no ACK, as a kernel answers data for a connection it no longer has")
+		if said != bare || !strings.Contains(f.Summary, "1 earlier request on this connection was answered") {
+			t.Errorf("summary %q: says the RST had no ACK %v, want %v", f.Summary, said, bare)
+		}
+	}
+}
+
 // analyzeFiles runs the whole pipeline// analyzeFiles runs the whole pipeline on captures, as the command line does.
 func analyzeFiles(t *testing.T, cfg Config, paths ...string) *Result {
 	t.Helper()
@@ -274,6 +288,18 @@ var tcpCases = []verdictCase{
 		name: "idle_open_in_a_full_accept_queue", file: "accept_queue_full_waiting.pcap", client: "10.77.0.1:41250",
 		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
 		why: "A's handshake (frames 3-5) put it in the accept queue, which the process never reads; nothing more until the capture ends 3.9 s later",
+	},
+	{
+		name: "http_unanswered_by_a_kernel_without_the_connection", file: "http_to_dead_socket.pcap", client: "10.77.0.1:41460",
+		verdict: HTTPUnanswered, close: Reset, zeek: "RSTR",
+		why:   "GET /a (frame 4) is answered 200 (frame 6); GET /b (frame 8) gets only an RST 45 µs later (frame 9) whose flags are RST alone, Seq=41 the GET's Ack: what a kernel with no socket for the segment sends (the server's socket was aborted, its own RST dropped). 0.80 s after the last packet, under the 1 s idle threshold: reset, not rst_after_idle",
+		check: rstAnsweredGET(8, true),
+	},
+	{
+		name: "http_unanswered_by_a_live_abort", file: "http_to_dead_socket.pcap", client: "10.77.0.1:41470",
+		verdict: HTTPUnanswered, close: Reset, zeek: "RSTR",
+		why:   "as above, but the server's socket is alive, reads GET /b (frame 17) and aborts: RST,ACK (frame 18, Ack=83): no word of a kernel without the connection",
+		check: rstAnsweredGET(17, false),
 	},
 	{
 		name: "server_silent_with_a_zero_window", file: "zero_window_stall.pcap", client: "10.77.0.1:41310",
