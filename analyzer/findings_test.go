@@ -199,6 +199,13 @@ func TestLostFINIsNoLeak(t *testing.T) {
 	if len(leaks) != 1 || leaks[0].Endpoint != "10.77.0.1" || !slices.Equal(leaks[0].Flows, []int{5}) {
 		t.Errorf("close_wait_leak findings %+v: want one, of host 10.77.0.1, flow 5", leaks)
 	}
+	// Read with another input, the ACK that stands in for the lost FIN is named with its
+	// file: frame numbers count per input.
+	lost := filepath.Join("..", "testdata", "tcp", "fin_lost_by_capture.pcap")
+	r = analyzeFiles(t, DefaultConfig(), lost, filepath.Join("..", "testdata", "tcp", "refused.pcap"))
+	if f := flowByClient(t, r, "10.77.0.1:41410"); !strings.Contains(f.Summary, "the client's ACK of it (frame 9 of "+lost+")") {
+		t.Errorf("two inputs: summary %q", f.Summary)
+	}
 }
 
 // TestFindingsOfOneFlowSpeakOfOne: a finding over a single flow reads as one.

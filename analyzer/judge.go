@@ -94,8 +94,12 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 	r.Severity = SeverityOf(r.Verdict)
 	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
 		if s := f.Side(d); s.FINUnseen {
-			r.Summary += fmt.Sprintf(" [the capture lost the %s's FIN: the %s's ACK of it (frame %d) stands in for it, times included]",
-				d, d.Other(), s.FIN.Frame)
+			at := fmt.Sprintf("frame %d", s.FIN.Frame)
+			if len(ev.files) > 1 && s.FIN.File < len(ev.files) { // frames count per input
+				at += " of " + ev.files[s.FIN.File]
+			}
+			r.Summary += fmt.Sprintf(" [the capture lost the %s's FIN: the %s's ACK of it (%s) stands in for it, times included]",
+				d, d.Other(), at)
 		}
 	}
 	if f.Midstream {
