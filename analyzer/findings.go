@@ -410,6 +410,27 @@ func stuckSide(f *record) string {
 	return ""
 }
 
+// closeWaitOf is how long side sat in CLOSE_WAIT in flow f (a stuckSide flow): from the
+// peer's FIN to the RST that ended it (finToRST, -1 when no RST did), else its CLOSE_WAIT
+// span to the capture's end. It returns the side's socket states, read into buf.
+func (fc *findCtx) closeWaitOf(f *record, side flows.Direction, buf []span) (stuck, finToRST time.Duration, _ []span) {
+	buf = fc.rs.spansOf(f, side, buf)
+	closeWait := stateIndex("CLOSE_WAIT")
+	for _, sp := range buf {
+		if sp.state == closeWait {
+			stuck += time.Duration(sp.to - sp.from)
+		}
+	}
+	finToRST = -1
+	if f.Close() == FINUnansweredThenRST {
+		if d := fc.rs.optOf(f).finToRST; !math.IsNaN(d) {
+			finToRST = time.Duration(d * float64(time.Second))
+			stuck = finToRST
+		}
+	}
+	return stuck, finToRST, buf
+}
+
 // closeWaitLeaks: a side left connections in CLOSE_WAIT; over time their number
 // rises when the application leaks them. A CLOSE_WAIT shorter than idle (--idle), until
 // an RST or the capture's end, is no sign of one: an application in the middle of
@@ -442,20 +463,12 @@ func (fc *findCtx) closeWaitLeaks(fl []*record, idle time.Duration) []Finding {
 			if role == "client" {
 				side = flows.FromClient
 			}
-			buf = fc.rs.spansOf(f, side, buf[:0])
-			var stuck time.Duration
 			n := len(spans)
+			var stuck, finToRST time.Duration
+			stuck, finToRST, buf = fc.closeWaitOf(f, side, buf[:0])
 			for _, sp := range buf {
 				if sp.state == closeWait {
 					spans = append(spans, sp)
-					stuck += time.Duration(sp.to - sp.from)
-				}
-			}
-			finToRST := time.Duration(-1)
-			if f.Close() == FINUnansweredThenRST {
-				if d := fc.rs.optOf(f).finToRST; !math.IsNaN(d) {
-					finToRST = time.Duration(d * float64(time.Second))
-					stuck = finToRST
 				}
 			}
 			if stuck < idle {
@@ -636,11 +649,18 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 		g := groups[k]
 		server := fc.rs.servers[k].String()
 		var waits []time.Duration
+		var buf []span
+		// The server never closed: it sat in CLOSE_WAIT after the client's FIN for at
+		// least --idle, as closeWaitLeaks counts it. A late response the client's RST
+		// answered at once is an application that did return.
 		serverNeverClosed := 0
 		for _, f := range g {
 			waits = append(waits, time.Duration(fc.rs.optOf(f).wait*float64(time.Second)))
-			if c := f.Close(); c == FINUnanswered || c == FINUnansweredThenRST {
-				serverNeverClosed++
+			if stuckSide(f) == "server" {
+				var stuck time.Duration
+				if stuck, _, buf = fc.closeWaitOf(f, flows.FromServer, buf[:0]); stuck >= cfg.Idle {
+					serverNeverClosed++
+				}
 			}
 		}
 		st := statsOf(waits)

@@ -208,6 +208,47 @@ func TestLostFINIsNoLeak(t *testing.T) {
 	}
 }
 
+// TestClientTimeoutSaysWhichServersNeverClosed: late_answer_after_close.pcap (testdata/tcp
+// EXPECTED.md 24). Both clients gave up with a FIN 0.2 s after their GET. Server 9048
+// answered 55 ms after that FIN (frame 8) and the client's RST (frame 9) ended its
+// CLOSE_WAIT: its application did return. Server 9049 never answered nor closed; the
+// capture ends 1.5 s after the FIN, ss showing it in CLOSE-WAIT. Only 9049's finding may
+// say the server never closed; with --idle 50 ms, 9048's 55 ms CLOSE_WAIT counts too.
+func TestClientTimeoutSaysWhichServersNeverClosed(t *testing.T) {
+	p := filepath.Join("..", "testdata", "tcp", "late_answer_after_close.pcap")
+	const never = "the server never closed it: the application is not returning and not closing"
+	for _, c := range []struct {
+		idle   time.Duration
+		server string
+		closed bool // never closed, said
+	}{
+		{time.Second, "10.77.0.2:9048", false},
+		{time.Second, "10.77.0.2:9049", true},
+		{50 * time.Millisecond, "10.77.0.2:9048", true},
+	} {
+		cfg := DefaultConfig()
+		cfg.Idle = c.idle
+		r := analyzeFiles(t, cfg, p)
+		f := hasFinding(r, KindClientTimeout, c.server)
+		if f == nil {
+			t.Errorf("--idle %v: no client_timeout for %s", c.idle, c.server)
+			continue
+		}
+		n := 0.0
+		if c.closed {
+			n = 1
+		}
+		if strings.Contains(f.Summary, never) != c.closed || f.Numbers["server_never_closed"] != n {
+			t.Errorf("--idle %v, %s: %q, server_never_closed %v: want never closed said %v", c.idle, c.server, f.Summary,
+				f.Numbers["server_never_closed"], c.closed)
+		}
+	}
+	r := analyzeFiles(t, DefaultConfig(), p)
+	if hasFinding(r, KindCloseWaitLeak, "10.77.0.2:9048") != nil || hasFinding(r, KindCloseWaitLeak, "10.77.0.2:9049") == nil {
+		t.Errorf("close_wait_leak findings: %+v", r.Findings)
+	}
+}
+
 // TestFindingsOfOneFlowSpeakOfOne: a finding over a single flow reads as one.
 // suricata-verify-bug-6733-syn-only.pcap is one SYN to port 25 and nothing else (tshark:
 // 1 frame); rst_on_first_data.pcap one connection reset on its request (frame 7 of

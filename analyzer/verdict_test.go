@@ -302,6 +302,21 @@ var tcpCases = []verdictCase{
 		check: rstAnsweredGET(17, false),
 	},
 	{
+		name: "http_unanswered_late_answer_after_close", file: "late_answer_after_close.pcap", client: "10.77.0.1:41480",
+		verdict: HTTPUnanswered, close: FINUnansweredThenRST, zeek: "RSTO",
+		why: "GET /slow (frame 4); the client's FIN 200.7 ms later (frame 6) before any byte came back; the server's 500 (frame 8) comes 55 ms after that FIN and the client's kernel answers it with an RST (frame 9): the response came when the client was gone",
+		check: func(t *testing.T, f *Flow) {
+			if !strings.Contains(f.Summary, "a late response (500) came in frame 8") {
+				t.Errorf("summary %q", f.Summary)
+			}
+		},
+	},
+	{
+		name: "http_unanswered_server_in_close_wait", file: "late_answer_after_close.pcap", client: "10.77.0.1:41490",
+		verdict: HTTPUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "GET /slow (frame 13); the client's FIN 200.3 ms later (frame 15), which the server ACKs (frame 16); nothing more from the server in the 1.5 s until the capture ends (ss: CLOSE-WAIT)",
+	},
+	{
 		name: "server_silent_with_a_zero_window", file: "zero_window_stall.pcap", client: "10.77.0.1:41310",
 		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
 		why:   "the server never reads: its window goes to 0 (frame 229, Ack=119281 Win=0) and stays there; the client's 5 probes (Seq=119280 Len=0: tshark's 'TCP Keep-Alive') each get the zero window back; no byte ever comes from the server. The probes are no keepalives of an idle client: the summary must say the server stopped reading, not that a client hangs without a timeout",
