@@ -20,6 +20,9 @@ type AppFacts struct {
 	GaveUpBy       string   `json:"gave_up_by,omitempty"`
 	EarlierAnswers *int     `json:"earlier_answered,omitempty"` // requests answered before it on the same connection
 	Unanswered     int      `json:"unanswered,omitempty"`       // requests left without a response
+	// LateResponse is the frame of a response that came after the client had given up
+	// (its FIN or RST): the server did answer, later than the client waited.
+	LateResponse int `json:"late_response_frame,omitempty"`
 	BytesSent      int64    `json:"bytes_sent,omitempty"`
 	NoGreeting     bool     `json:"no_greeting,omitempty"` // a server-first protocol whose server never greeted
 	FirstComplete  *bool    `json:"first_request_complete,omitempty"`
@@ -438,6 +441,7 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 		sum = sum.s("; ").n(int64(len(un) - 1)).s(" more requests behind it went unanswered too")
 	}
 	if u.Answered() {
+		a.LateResponse = u.ResponseFrame
 		sum = sum.s("; a late response (").n(int64(u.Status)).s(") came in frame ").n(int64(u.ResponseFrame)).
 			s(", ").d(u.ResponseStart.Sub(reqEnd)).s(" after the request, when the client was gone")
 	}

@@ -653,9 +653,12 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 		// The server never closed: it sat in CLOSE_WAIT after the client's FIN for at
 		// least --idle, as closeWaitLeaks counts it. A late response the client's RST
 		// answered at once is an application that did return.
-		serverNeverClosed := 0
+		serverNeverClosed, late := 0, 0
 		for _, f := range g {
 			waits = append(waits, time.Duration(fc.rs.optOf(f).wait*float64(time.Second)))
+			if f.has(flagLateAnswer) {
+				late++
+			}
 			if stuckSide(f) == "server" {
 				var stuck time.Duration
 				if stuck, _, buf = fc.closeWaitOf(f, flows.FromServer, buf[:0]); stuck >= cfg.Idle {
@@ -679,6 +682,19 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 			sum += fmt.Sprintf(": the client's timeout is %s (%d of them)", dur(statsOf(pickDur(waits, in)).p50), len(in))
 		}
 		next := "the server accepted the connections and read the requests but its application never answered: look for handlers blocked on a resource (a DB pool, a lock, a downstream call)"
+		// Answers that came after the client gave up: most of them, and the server is
+		// slower than the client waits rather than hung.
+		switch {
+		case late == 1 && len(g) == 1:
+			sum += "; the server's answer came after the client had given up: it answers, slower than the client waits"
+		case 2*late > len(g):
+			sum += fmt.Sprintf("; the server's answer to %d of them came after the client had given up: it answers, slower than the client waits", late)
+		case late > 0:
+			sum += fmt.Sprintf("; %d of them got the server's answer after the client had given up", late)
+		}
+		if 2*late > len(g) {
+			next = "the server answers, but later than the client waits: compare the client's timeout with the server's response times (degradation_timeline's slow responses), and find what slows the handler (a pool, a lock, a downstream call) or raise the timeout"
+		}
 		switch {
 		case serverNeverClosed > 0 && len(g) == 1:
 			sum += "; the server never closed it: the application is not returning and not closing"
@@ -689,7 +705,7 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 			Frames: []Evidence{{Frame: int(fc.rs.optOf(g[0]).requestFrame), What: fmt.Sprintf("first unanswered request (flow %d)", g[0].id)}},
 			Next:   next,
 			Numbers: map[string]float64{"unanswered": float64(len(g)), "wait_p50_s": secs(st.p50), "wait_p90_s": secs(st.p90),
-				"wait_max_s": secs(st.max), "server_never_closed": float64(serverNeverClosed)}})
+				"wait_max_s": secs(st.max), "server_never_closed": float64(serverNeverClosed), "answered_late": float64(late)}})
 	}
 	return out
 }

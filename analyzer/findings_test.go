@@ -242,6 +242,14 @@ func TestClientTimeoutSaysWhichServersNeverClosed(t *testing.T) {
 			t.Errorf("--idle %v, %s: %q, server_never_closed %v: want never closed said %v", c.idle, c.server, f.Summary,
 				f.Numbers["server_never_closed"], c.closed)
 		}
+		// 9048's 500 (frame 8) came after the client's FIN: a server slower than its
+		// client waits, and the next step says so; 9049 never answered.
+		late := c.server == "10.77.0.2:9048"
+		said := strings.Contains(f.Summary, "the server's answer came after the client had given up: it answers, slower than the client waits")
+		if said != late || (f.Numbers["answered_late"] == 1) != late || strings.Contains(f.Next, "later than the client waits") != late {
+			t.Errorf("--idle %v, %s: %q (next %q), answered_late %v: want late %v", c.idle, c.server, f.Summary, f.Next,
+				f.Numbers["answered_late"], late)
+		}
 	}
 	r := analyzeFiles(t, DefaultConfig(), p)
 	if hasFinding(r, KindCloseWaitLeak, "10.77.0.2:9048") != nil || hasFinding(r, KindCloseWaitLeak, "10.77.0.2:9049") == nil {

@@ -93,6 +93,7 @@ const (
 	flagClientSYN                  // the client sent a SYN
 	flagApp                        // the verdict carries application facts
 	flagListenOverflow             // the server's kernel never took the client's data (Facts.SYNACKAfterData)
+	flagLateAnswer                 // the unanswered request's response came after the client gave up (AppFacts.LateResponse)
 )
 
 const (
@@ -252,7 +253,8 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		flag uint8
 	}{{t.keepSeen, flagKeepSeen}, {t.closeAnswered, flagCloseAnswered}, {t.nstates[flows.FromServer] > 0, flagServed},
 		{r.PayloadBytes.Server > 0, flagServerPayload}, {r.Analysis.Client.SYNs > 0, flagClientSYN},
-		{r.Facts.SYNACKAfterData > 0, flagListenOverflow}} {
+		{r.Facts.SYNACKAfterData > 0, flagListenOverflow},
+		{r.Facts.AppFacts != nil && r.Facts.AppFacts.LateResponse > 0, flagLateAnswer}} {
 		if b.on {
 			rec.flags |= b.flag
 		}

@@ -358,6 +358,7 @@ func (w *jsonWriter) facts(x *analyzer.Facts) {
 		w.optStr("gave_up_by", a.GaveUpBy)
 		w.optIntPtr("earlier_answered", a.EarlierAnswers)
 		w.optInt("unanswered", a.Unanswered)
+		w.optInt("late_response_frame", a.LateResponse)
 		w.optInt64("bytes_sent", a.BytesSent)
 		w.optBool("no_greeting", a.NoGreeting)
 		w.optBoolPtr("first_request_complete", a.FirstComplete)
