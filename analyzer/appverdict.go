@@ -22,10 +22,10 @@ type AppFacts struct {
 	Unanswered     int      `json:"unanswered,omitempty"`       // requests left without a response
 	// LateResponse is the frame of a response that came after the client had given up
 	// (its FIN or RST): the server did answer, later than the client waited.
-	LateResponse int `json:"late_response_frame,omitempty"`
-	BytesSent      int64    `json:"bytes_sent,omitempty"`
-	NoGreeting     bool     `json:"no_greeting,omitempty"` // a server-first protocol whose server never greeted
-	FirstComplete  *bool    `json:"first_request_complete,omitempty"`
+	LateResponse  int   `json:"late_response_frame,omitempty"`
+	BytesSent     int64 `json:"bytes_sent,omitempty"`
+	NoGreeting    bool  `json:"no_greeting,omitempty"` // a server-first protocol whose server never greeted
+	FirstComplete *bool `json:"first_request_complete,omitempty"`
 }
 
 // protocolName is how a protocol is named in a sentence.
