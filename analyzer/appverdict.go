@@ -111,7 +111,7 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		if since := requestEnd(&un[0]); inFlight(f, since, end, idle) {
 			return inFlightNote(j, since, end)
 		}
-		return httpUnanswered(j, f, info, un, end, ev)
+		return httpUnanswered(j, f, info, un, end, idle, ev)
 	}
 	if e := httpAfterFIN(info, s); e != nil {
 		late := ev.at(flows.Mark{File: e.RequestFile, Frame: e.RequestFrame}, "HTTP "+e.Method+" "+e.Path+", sent after the server's FIN")
@@ -184,7 +184,7 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 	if m, how := clientGaveUp(f, c.LastData.Time()); !m.IsZero() {
 		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(c.LastData.Time())), how
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = gaveUpAfter(sum.s("; "), f, m.Time().Sub(c.LastData.Time()), how).String()
+		j.summary = gaveUpAfter(sum.s("; "), f, m.Time().Sub(c.LastData.Time()), how, end, idle).String()
 		return j
 	}
 	if !f.RST.Packet.IsZero() || !s.FIN.IsZero() {
@@ -289,14 +289,15 @@ func endedText(f *flows.Flow, m flows.Mark) string {
 }
 
 // gaveUpAfter says how long the client waited before its FIN or RST (how), and how the
-// connection stands after. A FIN in the very segment that carried the request is no
-// wait the capture can show: a client that closed as soon as it wrote, or a request
-// whose first transmission the capture missed, sent again with the FIN.
-func gaveUpAfter(t text, f *flows.Flow, wait time.Duration, how string) text {
+// connection stands after (as of end, the end of observation). A FIN in the very
+// segment that carried the request is no wait the capture can show: a client that
+// closed as soon as it wrote, or a request whose first transmission the capture missed,
+// sent again with the FIN.
+func gaveUpAfter(t text, f *flows.Flow, wait time.Duration, how string, end time.Time, idle time.Duration) text {
 	if wait == 0 {
 		t = t.s("the client's ").s(how).s(" came with the request, in the same segment (no wait the capture shows)")
 		if how == "FIN" {
-			t = t.s("; ").s(afterClientFIN(f))
+			t = afterClientFIN(t.s("; "), f, end, idle)
 		}
 		return t
 	}
@@ -304,18 +305,23 @@ func gaveUpAfter(t text, f *flows.Flow, wait time.Duration, how string) text {
 	if how == "RST" {
 		return t.s("reset the connection (RST)")
 	}
-	return t.s("closed (FIN); ").s(afterClientFIN(f))
+	return afterClientFIN(t.s("closed (FIN); "), f, end, idle)
 }
 
-// afterClientFIN says how the connection stood after the client's FIN.
-func afterClientFIN(f *flows.Flow) string {
+// afterClientFIN says how the connection stood after the client's FIN. A server that
+// has sat in CLOSE_WAIT for less than idle when the capture ends may yet close: it is
+// not called one that never closes (as finUnanswered does not).
+func afterClientFIN(t text, f *flows.Flow, end time.Time, idle time.Duration) text {
 	switch {
 	case !f.Side(flows.FromServer).FIN.IsZero():
-		return "the server closed too"
+		return t.s("the server closed too")
 	case !f.RST.Packet.IsZero():
-		return sideText(f.RST.From, "later an RST from the client ended it", "later an RST from the server ended it")
+		return t.s(sideText(f.RST.From, "later an RST from the client ended it", "later an RST from the server ended it"))
 	}
-	return "the server never closed its side (CLOSE_WAIT): the application is not answering and not closing"
+	if since := end.Sub(f.Side(flows.FromClient).FIN.Time()); since < idle {
+		return t.s("the server had not closed its side when the capture ended ").d(since).s(" later (CLOSE_WAIT, for less than the idle threshold)")
+	}
+	return t.s("the server never closed its side (CLOSE_WAIT): the application is not answering and not closing")
 }
 
 // unansweredHTTP lists the requests that got no response byte. A request the parser
@@ -391,7 +397,7 @@ func inFlight(f *flows.Flow, since, end time.Time, idle time.Duration) bool {
 	return end.Sub(since) < idle
 }
 
-func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchange, end time.Time, ev *evidenceNamer) judgement {
+func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchange, end time.Time, idle time.Duration, ev *evidenceNamer) judgement {
 	u := un[0]
 	earlier := 0
 	for i := range info.HTTP {
@@ -422,7 +428,7 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	sum = sum.s(" never answered; ")
 	if m, how := clientGaveUp(f, reqEnd); !m.IsZero() {
 		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(reqEnd)), how
-		sum = gaveUpAfter(sum, f, m.Time().Sub(reqEnd), how)
+		sum = gaveUpAfter(sum, f, m.Time().Sub(reqEnd), how, end, idle)
 	} else if s := f.Side(flows.FromServer); !s.FIN.IsZero() || !f.RST.Packet.IsZero() {
 		m, who := endedBy(f)
 		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(reqEnd)), "server"
@@ -438,7 +444,7 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 		sum = sum.s("; ").n(int64(earlier)).s(" earlier requests on this connection were answered")
 	}
 	if len(un) > 1 {
-		sum = sum.s("; ").n(int64(len(un) - 1)).s(" more requests behind it went unanswered too")
+		sum = sum.s("; ").n(int64(len(un) - 1)).s(oneOrMore(len(un)-1, " more request behind it went unanswered too", " more requests behind it went unanswered too"))
 	}
 	if u.Answered() {
 		a.LateResponse = u.ResponseFrame

@@ -12,6 +12,27 @@ import (
 // (testdata/app/cmd); testdata/app/EXPECTED.md quotes the tshark lines behind each number.
 var appCases = []verdictCase{
 	{
+		name: "reset_by_a_client_abort_after_its_answer", file: "client_abort.pcap", client: "10.77.0.1:38428",
+		verdict: Reset, close: Reset, zeek: "RSTO",
+		why: "GET /ok (frame 4) answered 200 (frame 6) and ACKed (7); 100.4 ms later the client's RST,ACK (frame 8): its own abort (SO_LINGER 0), under the 1 s idle threshold",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.RSTFrom != "client" || len(f.HTTP) != 1 || f.HTTP[0].Status != 200 {
+				t.Errorf("rst from %q, exchanges %+v", f.Facts.RSTFrom, f.HTTP)
+			}
+		},
+	},
+	{
+		name: "http_unanswered_capture_ends_in_close_wait", file: "client_abort.pcap", client: "10.77.0.1:38432",
+		verdict: HTTPUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "POST /hang (frame 12) gets nothing; the client's FIN 1000.1 ms later (14), the server's ACK (15) 43.2 ms after it is the capture's last packet: a CLOSE_WAIT under the 1 s idle threshold, so the server is not said never to close",
+		check: func(t *testing.T, f *Flow) {
+			if !strings.Contains(f.Summary, "the server had not closed its side when the capture ended 43.2 ms later (CLOSE_WAIT, for less than the idle threshold)") ||
+				strings.Contains(f.Summary, "never closed") {
+				t.Errorf("summary %q", f.Summary)
+			}
+		},
+	},
+	{
 		name: "http_unanswered_keepalive_third_request", file: "http_keepalive.pcap", client: "10.77.0.1:48030",
 		verdict: HTTPUnanswered, close: FINUnanswered, zeek: "S2",
 		why: "GET /ok (frame 4) answered in frame 6, GET /slow (8) answered in 10 after 300.8 ms; POST /hang (frame 11) gets nothing, the client's FIN comes 1000.057 ms later and the server only ACKs it (CLOSE_WAIT)",
@@ -364,5 +385,27 @@ func TestPortOnlyProtocolIsSaidSo(t *testing.T) {
 	f := flowByClient(t, r, "1.1.1.1:12345")
 	if f.Verdict != RequestUnanswered || !strings.HasPrefix(f.Summary, "the client sent data (4 bytes; HTTP by the port only) and no byte ever came back") {
 		t.Errorf("%s: %s", f.Verdict, f.Summary)
+	}
+}
+
+// TestCloseWaitAfterTheClientGaveUp: http_keepalive.pcap's server ACKs the client's FIN
+// (frame 13) and the capture ends 42.8 ms later (frame 14, EXPECTED.md). Under --idle
+// that server may yet close, and the summary says only that it had not; with --idle 40ms
+// it has sat in CLOSE_WAIT long enough to be called one that never closes.
+func TestCloseWaitAfterTheClientGaveUp(t *testing.T) {
+	p := filepath.Join("..", "testdata", "app", "http_keepalive.pcap")
+	for _, c := range []struct {
+		idle time.Duration
+		says string
+	}{
+		{time.Second, "the server had not closed its side when the capture ended 42.8 ms later (CLOSE_WAIT, for less than the idle threshold)"},
+		{40 * time.Millisecond, "the server never closed its side (CLOSE_WAIT): the application is not answering and not closing"},
+	} {
+		cfg := DefaultConfig()
+		cfg.Idle = c.idle
+		f := flowByClient(t, analyzeFiles(t, cfg, p), "10.77.0.1:48030")
+		if !strings.Contains(f.Summary, c.says) {
+			t.Errorf("--idle %v: summary %q\nwant %q", c.idle, f.Summary, c.says)
+		}
 	}
 }

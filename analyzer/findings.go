@@ -969,7 +969,9 @@ func (fc *findCtx) slowdown(g iter.Seq[*record]) slowdown {
 }
 
 // degradation: for one server, the order in which things went wrong: responses
-// slowing, then requests unanswered, then resets or refusals.
+// slowing, then requests unanswered, then resets or refusals. Only the server's resets
+// count: a client that aborts (an RST of its own, its timeout or its user's cancel) says
+// nothing of the server.
 func (fc *findCtx) degradation(byServer *serverFlows) []Finding {
 	var out []Finding
 	for _, k := range byServer.keys {
@@ -984,7 +986,12 @@ func (fc *findCtx) degradation(byServer *serverFlows) []Finding {
 				if firstUnanswered == nil {
 					firstUnanswered = f
 				}
-			case RSTOnFirstData, Refused, Reset:
+			case Reset:
+				if f.side != sideServer {
+					continue
+				}
+				fallthrough
+			case RSTOnFirstData, Refused:
 				nResets++
 				if firstReset == nil {
 					firstReset = f

@@ -257,6 +257,23 @@ func TestClientTimeoutSaysWhichServersNeverClosed(t *testing.T) {
 	}
 }
 
+// TestDegradationLeavesClientAbortsOut: client_abort.pcap (testdata/app EXPECTED.md)
+// has, on one server, a connection the client itself aborted with an RST after its
+// answer (frame 8) and a request never answered (frame 12). The abort says nothing of the
+// server: one step alone (requests unanswered) is no order of degradation. In
+// s5_accept_failure.pcap the server's own resets (rst_on_first_data) and refusals still
+// make a step.
+func TestDegradationLeavesClientAbortsOut(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", "client_abort.pcap"))
+	if f := hasFinding(r, KindDegradationTimeline, "10.77.0.2:8080"); f != nil {
+		t.Errorf("degradation_timeline from a client's abort: %+v", f)
+	}
+	r = analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "scenarios", "s5_accept_failure.pcap"))
+	if f := hasFinding(r, KindDegradationTimeline, "10.77.0.2:8080"); f == nil || !strings.Contains(f.Summary, "then connections were reset or refused from") {
+		t.Errorf("s5's degradation: %+v", f)
+	}
+}
+
 // TestFindingsOfOneFlowSpeakOfOne: a finding over a single flow reads as one.
 // suricata-verify-bug-6733-syn-only.pcap is one SYN to port 25 and nothing else (tshark:
 // 1 frame); rst_on_first_data.pcap one connection reset on its request (frame 7 of

@@ -20,7 +20,7 @@ import (
 var base string
 
 func main() {
-	mode := flag.String("mode", "", "keepalive | close | pipelined | rst | bulk | many | inflight | stale | halfclose | corkclose")
+	mode := flag.String("mode", "", "keepalive | close | pipelined | rst | bulk | many | inflight | stale | halfclose | corkclose | abort")
 	flag.StringVar(&base, "base", "http://10.77.0.2:8080", "server base URL")
 	flag.Parse()
 	log.SetFlags(log.Lmicroseconds)
@@ -45,6 +45,8 @@ func main() {
 		halfClose()
 	case "corkclose":
 		corkClose()
+	case "abort":
+		abort()
 	default:
 		log.Fatalf("unknown -mode %q", *mode)
 	}
@@ -158,6 +160,32 @@ func rst() {
 	conn.(*net.TCPConn).SetLinger(0)
 	conn.Close()
 	log.Print("POST /hang: aborted with RST after 1 s")
+}
+
+// abort: GET /ok on a keep-alive connection, answered; 100 ms later the client aborts
+// that connection (SO_LINGER 0: RST), as a client does on its user's cancel: the
+// client's doing, nothing of the server's. Then POST /hang on a new connection, which
+// the client's 1 s timeout gives up (FIN).
+func abort() {
+	conn, err := net.Dial("tcp", hostport())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprint(conn, get("/ok"))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, _ := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	log.Printf("GET /ok: %s, %d body bytes", resp.Status, n)
+	time.Sleep(100 * time.Millisecond)
+	conn.(*net.TCPConn).SetLinger(0)
+	conn.Close()
+	log.Print("aborted the connection (RST)")
+	time.Sleep(100 * time.Millisecond)
+	c := &http.Client{Timeout: time.Second}
+	do(c, newReq("POST", "/hang", strings.NewReader(`{"order_id":4713,"qty":3}`)))
 }
 
 // inflight: GET /hang on one connection, which stays open and waiting; 400 ms later a
