@@ -318,7 +318,11 @@ func afterClientFIN(t text, f *flows.Flow, end time.Time, idle time.Duration) te
 	case !f.RST.Packet.IsZero():
 		return t.s(sideText(f.RST.From, "later an RST from the client ended it", "later an RST from the server ended it"))
 	}
-	if since := end.Sub(f.Side(flows.FromClient).FIN.Time()); since < idle {
+	since := end.Sub(f.Side(flows.FromClient).FIN.Time())
+	if f.Side(flows.FromClient).FINAcked.IsZero() {
+		return t.s("the server never ACKed the FIN in the ").d(since).s(" until the capture ended: it may never have received it")
+	}
+	if since < idle {
 		return t.s("the server had not closed its side when the capture ended ").d(since).s(" later (CLOSE_WAIT, for less than the idle threshold)")
 	}
 	return t.s("the server never closed its side (CLOSE_WAIT): the application is not answering and not closing")

@@ -402,7 +402,8 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 	return out
 }
 
-// stuckSide is the side a flow left in CLOSE_WAIT, or "".
+// stuckSide is the side a flow left in CLOSE_WAIT, or "". (A FIN never ACKed puts no
+// CLOSE_WAIT in the side's socket states, so closeWaitOf finds none: see buildTrace.)
 func stuckSide(f *record) string {
 	if c := f.Close(); c == FINUnanswered || c == FINUnansweredThenRST {
 		return f.sideName()

@@ -274,6 +274,27 @@ func TestDegradationLeavesClientAbortsOut(t *testing.T) {
 	}
 }
 
+// TestUnackedFINIsNoCloseWait: in fin_unacked.pcap (testdata/tcp EXPECTED.md 25) both
+// clients' FINs (frames 13, 14) are never ACKed before the capture ends: the packets do
+// not show that the servers received them, so no server is said to sit in CLOSE_WAIT,
+// neither by close_wait_leak nor in the timeline of socket states.
+func TestUnackedFINIsNoCloseWait(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "fin_unacked.pcap"))
+	for _, f := range r.Findings {
+		if f.Kind == KindCloseWaitLeak {
+			t.Errorf("close_wait_leak: %+v", f)
+		}
+	}
+	for _, s := range r.Timeline {
+		if len(s.States["CLOSE_WAIT"]) > 0 {
+			t.Errorf("%s %s: CLOSE_WAIT %v", s.Role, s.Endpoint, s.States["CLOSE_WAIT"])
+		}
+	}
+	if ct := hasFinding(r, KindClientTimeout, "10.77.0.2:9052"); ct == nil || ct.Numbers["server_never_closed"] != 0 {
+		t.Errorf("client_timeout: %+v", ct)
+	}
+}
+
 // TestFindingsOfOneFlowSpeakOfOne: a finding over a single flow reads as one.
 // suricata-verify-bug-6733-syn-only.pcap is one SYN to port 25 and nothing else (tshark:
 // 1 frame); rst_on_first_data.pcap one connection reset on its request (frame 7 of

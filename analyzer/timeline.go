@@ -201,7 +201,10 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		}
 		// The passive closer: CLOSE_WAIT from the peer's FIN until its own FIN, then
 		// LAST_ACK until that FIN is ACKed.
-		add(passive, stCloseWait, a.FIN.Time(), peerFIN)
+		if !a.FINAcked.IsZero() || !p.FIN.IsZero() || !f.RST.Packet.IsZero() {
+			// A FIN nothing acknowledged may never have arrived: no CLOSE_WAIT shows.
+			add(passive, stCloseWait, a.FIN.Time(), peerFIN)
+		}
 		if !p.FIN.IsZero() {
 			lastAck := end
 			if !p.FINAcked.IsZero() {

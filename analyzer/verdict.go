@@ -513,7 +513,11 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 	case closer.FINUnseen:
 		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN, which the capture lost")
 	case closer.FINAcked.IsZero():
-		sum = sum.s("the FIN was never ACKed")
+		// CLOSE_WAIT is the state of a side that received the FIN: without its ACK
+		// nothing shows that it did.
+		j.summary = sum.s("the FIN was never ACKed in the ").d(end.Sub(since)).s(" until the capture ended: the ").s(stuck.String()).
+			s(" may never have received it (a dead peer, a broken path) or the capture missed its ACK, so nothing shows it in CLOSE_WAIT").String()
+		return j
 	default:
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
 		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")

@@ -317,6 +317,31 @@ var tcpCases = []verdictCase{
 		why: "GET /slow (frame 13); the client's FIN 200.3 ms later (frame 15), which the server ACKs (frame 16); nothing more from the server in the 1.5 s until the capture ends (ss: CLOSE-WAIT)",
 	},
 	{
+		name: "http_unanswered_fin_never_acked", file: "fin_unacked.pcap", client: "10.77.0.1:41520",
+		verdict: HTTPUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "GET /report (frame 4) ACKed (5), never answered; the client's FIN 500.6 ms later (13) is never ACKed in the 1.7 s until the capture ends (the servers' answers are dropped): nothing shows the server received it, so the summary must not put it in CLOSE_WAIT",
+		check: func(t *testing.T, f *Flow) {
+			if !strings.Contains(f.Summary, "the server never ACKed the FIN in the 1.7 s until the capture ended: it may never have received it") ||
+				strings.Contains(f.Summary, "CLOSE_WAIT") {
+				t.Errorf("summary %q", f.Summary)
+			}
+		},
+	},
+	{
+		name: "fin_unanswered_fin_never_acked", file: "fin_unacked.pcap", client: "10.77.0.1:41510",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "ping/pong, then the client's FIN (frame 14) 500.4 ms later, never ACKed nor retransmitted (rto_min 3 s) in the 1.6 s until the capture ends: one side's FIN unanswered, but nothing shows the server received it",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.FINAcked == nil || *f.Facts.FINAcked || f.Facts.Side != "server" {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			if !strings.Contains(f.Summary, "the FIN was never ACKed in the 1.6 s until the capture ended: the server may never have received it") ||
+				strings.Contains(f.Summary, "never closed") {
+				t.Errorf("summary %q", f.Summary)
+			}
+		},
+	},
+	{
 		name: "server_silent_with_a_zero_window", file: "zero_window_stall.pcap", client: "10.77.0.1:41310",
 		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
 		why:   "the server never reads: its window goes to 0 (frame 229, Ack=119281 Win=0) and stays there; the client's 5 probes (Seq=119280 Len=0: tshark's 'TCP Keep-Alive') each get the zero window back; no byte ever comes from the server. The probes are no keepalives of an idle client: the summary must say the server stopped reading, not that a client hangs without a timeout",
