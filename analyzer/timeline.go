@@ -158,7 +158,13 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		}
 	}
 	// Established until the first FIN either way.
-	firstFIN := firstOf(c.FIN, s.FIN)
+	// The first FIN either way, and whose (flows.FirstFIN: a FIN the capture lost that
+	// its peer's own FIN acknowledged came before it).
+	first := f.FirstFIN()
+	var firstFIN flows.Mark
+	if first != flows.NoDirection {
+		firstFIN = f.Side(first).FIN
+	}
 	estEnd := end
 	if !firstFIN.IsZero() {
 		estEnd = firstFIN.Time()
@@ -171,7 +177,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	}
 	// Closing: the side that sent the first FIN closes actively, the other passively.
 	if !firstFIN.IsZero() && (!estC.IsZero() || !estS.IsZero()) {
-		active := f.FirstFIN()
+		active := first
 		passive := active.Other()
 		a, p := f.Side(active), f.Side(passive)
 		// The active closer: FIN_WAIT_1 until its FIN is ACKed, FIN_WAIT_2 until the
@@ -221,7 +227,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		case closer == rst && !rst.IsZero() && (firstFIN.IsZero() || rst.Time().Before(firstFIN.Time())):
 			t.closeBy, t.closeKind, t.closeAt = int(f.RST.From), closeRST, rst
 			t.closeIdle = f.RST.SinceActive
-		case f.FirstFIN() == flows.FromClient:
+		case first == flows.FromClient:
 			t.closeBy, t.closeKind, t.closeAt, t.closeIdle = int(flows.FromClient), closeFIN, c.FIN, c.FINIdle
 			t.closeAnswered = !s.FIN.IsZero()
 		default:
