@@ -124,7 +124,7 @@ type Side struct {
 	DupAcks           int
 	FirstRetrans      Mark
 	LastRetrans       Mark
-	RetransGap        time.Duration // gap between the last two retransmissions of the same data
+	RetransGap        time.Duration // gap between the last two resends of the oldest unacknowledged data
 	RetransRun        int           // retransmissions since the peer last acknowledged new data
 	FirstKeepAlive    Mark
 	LastKeepAlive     Mark
@@ -139,6 +139,17 @@ type Side struct {
 	ICMPFrom          netip.Addr // who sent the first ICMP error
 	lastDupAckValue   uint32
 	lastPureAckWindow uint16
+	// nextSeqAt is when NextSeq last advanced (Unix ns): Wireshark's nextseqtime, from
+	// which it tells an out-of-order segment from a retransmission. ackAt is when this
+	// side last sent an ACK, dupRun how many duplicate ACKs it has sent in a row: the
+	// peer's segment at the acknowledged point soon after two of them is a fast
+	// retransmission, not out of order (Wireshark's lastacktime and dupacknum).
+	nextSeqAt int64
+	ackAt     int64
+	dupRun    uint8
+	// headRetransAt is when the oldest unacknowledged data was last resent in this run
+	// of retransmissions (0 before its first): RetransGap is measured from it.
+	headRetransAt int64
 }
 
 // Flow is one TCP connection as rebuilt from the capture: the client sent the first SYN
@@ -330,6 +341,19 @@ func (f *Flow) OneSided() Direction {
 
 // sinceActive is the silence before t: since the last packet that was not a keepalive,
 // zero when t is the flow's first packet.
+// reorderWindow is how soon after a side's furthest segment another that is not new
+// counts as out of order rather than retransmitted: the flow's first round trip, from
+// the client's last SYN to the handshake's last ACK, as Wireshark takes it (its
+// ts_first_rtt), or 3 ms (its default) before the handshake is seen.
+func (f *Flow) reorderWindow() int64 {
+	if c := &f.Sides[FromClient]; !f.Established.IsZero() && c.SYNs > 0 {
+		if rtt := f.Established.At - c.LastSYN.At; rtt > 0 {
+			return rtt
+		}
+	}
+	return int64(3 * time.Millisecond)
+}
+
 func (f *Flow) sinceActive(t time.Time) time.Duration {
 	if f.LastActive.IsZero() {
 		return 0

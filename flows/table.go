@@ -2,6 +2,7 @@ package flows
 
 import (
 	"encoding/binary"
+	"math"
 	"net/netip"
 	"sort"
 	"time"
@@ -402,6 +403,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		if !syn {
 			s.NextSeq = seg.Seq
 		}
+		s.nextSeqAt = m.At
 	}
 
 	if !rst && (syn || seg.PayloadLen > 0) && !f.RST.Packet.IsZero() && f.RST.From == d {
@@ -434,7 +436,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		if s.SYNs == 0 && s.Packets > 1 {
 			// The side's first packet was no SYN (an injected or stray RST, say): its
 			// sequence numbers count from the SYN.
-			s.ISN, s.NextSeq = seg.Seq, seg.Seq+1
+			s.ISN, s.NextSeq, s.nextSeqAt = seg.Seq, seg.Seq+1, m.At
 		}
 		if s.SYNs == 0 {
 			s.FirstSYN = m
@@ -467,10 +469,14 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		s.LastKeepAlive = m
 		s.KeepAliveUnacked++
 	} else if seqLen > 0 && !syn && !rst {
-		if !seqAfter(end, s.NextSeq) {
-			// Nothing new: a retransmission, or out of order when it follows the
-			// side's previous packet closely (Wireshark's 3 ms default threshold).
-			if !s.Last.IsZero() && m.Sub(s.Last) < 3*time.Millisecond && seg.Seq != s.NextSeq-seqLen {
+		if seqAfter(s.NextSeq, seg.Seq) {
+			// It starts below what the side sent before (it may carry new bytes too):
+			// a retransmission, or out of order when it came within the flow's first
+			// round trip (3 ms before one is seen) of the segment that took the
+			// sequence space furthest, and does not end where that one did. Both are
+			// Wireshark's rules.
+			fast := p.dupRun >= 2 && p.MaxAck == seg.Seq && m.At-p.ackAt < int64(20*time.Millisecond)
+			if !fast && s.nextSeqAt != 0 && m.At-s.nextSeqAt < f.reorderWindow() && seg.Seq != s.NextSeq-seqLen {
 				notes |= NoteOutOfOrder
 				s.OutOfOrder++
 			} else {
@@ -481,12 +487,19 @@ func (t *Table) track(f *Flow, seg *Segment) {
 					s.FirstRetrans = m
 					key = true
 				}
-				prev := s.LastRetrans
-				if prev.IsZero() || s.RetransRun == 1 {
-					prev = s.LastData
-				}
-				if !prev.IsZero() {
-					s.RetransGap = m.Sub(prev)
+				// The back-off shows between resends of the oldest unacknowledged
+				// byte, which a timeout resends first; segments resent behind it in the
+				// same burst follow within microseconds and say nothing of it. (With
+				// no acknowledgment from the peer captured, every resend counts.)
+				if !p.HaveAck || seg.Seq == p.MaxAck {
+					prev := s.headRetransAt
+					if prev == 0 {
+						prev = s.LastData.At // the run's first: since the data went out
+					}
+					if prev != 0 {
+						s.RetransGap = time.Duration(m.At - prev)
+					}
+					s.headRetransAt = m.At
 				}
 				s.LastRetrans = m
 			}
@@ -506,7 +519,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			}
 			s.PayloadBytes += newBytes
 		}
-		s.NextSeq = end
+		s.NextSeq, s.nextSeqAt = end, m.At
 		if s.FIN.IsZero() {
 			s.FINAcked = Mark{} // the side went on: what the peer acknowledged was no FIN
 		}
@@ -562,7 +575,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			}
 			s.HaveAck = true
 			s.MaxAck = a
-			p.RetransRun = 0
+			p.RetransRun, p.headRetransAt = 0, 0
 			if !p.UnackedDataSince.IsZero() && !seqAfter(p.NextSeq, a) {
 				p.UnackedDataSince = Mark{}
 			}
@@ -583,10 +596,16 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			notes |= NoteDupAck
 			s.DupAcks++
 		}
+		s.ackAt = m.At
 		if pure {
 			s.lastDupAckValue = a
 			s.lastPureAckWindow = seg.Window
 		}
+	}
+	if notes&NoteDupAck == 0 {
+		s.dupRun = 0
+	} else if s.dupRun < math.MaxUint8 {
+		s.dupRun++
 	}
 
 	if !syn && !rst && !fin && seg.Window == 0 {
