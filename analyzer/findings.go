@@ -822,7 +822,9 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 	keys, groups := fc.groupByServer(fl, func(f *record) bool {
 		v := f.Verdict()
-		return !f.has(flagKeepSeen) && (v == IdleOpen || v == ServerSilent)
+		// A side still retransmitting is no silent half-open connection: its kernel
+		// knows the peer does not answer, and tcp_retries2 will end it.
+		return !f.has(flagKeepSeen) && !f.has(flagRetrying) && (v == IdleOpen || v == ServerSilent)
 	})
 	var out []Finding
 	for _, k := range keys {

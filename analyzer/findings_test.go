@@ -295,6 +295,28 @@ func TestUnackedFINIsNoCloseWait(t *testing.T) {
 	}
 }
 
+// TestRetransmittingSideIsNoCloseWaitNorHalfOpen: in mtu_blackhole.pcap (testdata/tcp
+// EXPECTED.md 26) every server resends its answer, never ACKed, up to its give-up or the
+// capture's end. 9050 and 9052 got the client's FIN while their data was unACKed
+// (frames 28 and 63, ACKed by 29 and 64): a FIN they sent would have waited behind
+// that data, so no server is said to leak CLOSE_WAIT (ss at the end: 9050's socket gone,
+// 9052's in LAST-ACK), and the socket timeline shows no CLOSE_WAIT past the moment the
+// data went unacknowledged (it went out before each FIN came: none at all). 9053, open
+// at the end with its server still resending, is no silent half-open connection.
+func TestRetransmittingSideIsNoCloseWaitNorHalfOpen(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "mtu_blackhole.pcap"))
+	for _, f := range r.Findings {
+		if f.Kind == KindCloseWaitLeak || f.Kind == KindHalfOpenSuspect {
+			t.Errorf("%s: %+v", f.Kind, f)
+		}
+	}
+	for _, s := range r.Timeline {
+		if len(s.States["CLOSE_WAIT"]) > 0 {
+			t.Errorf("%s %s: CLOSE_WAIT %v", s.Role, s.Endpoint, s.States["CLOSE_WAIT"])
+		}
+	}
+}
+
 // TestFindingsOfOneFlowSpeakOfOne: a finding over a single flow reads as one.
 // suricata-verify-bug-6733-syn-only.pcap is one SYN to port 25 and nothing else (tshark:
 // 1 frame); rst_on_first_data.pcap one connection reset on its request (frame 7 of

@@ -36,7 +36,7 @@ type record struct {
 	closeBy        int8  // the side whose FIN or RST closed first, -1 when none
 	closeKind      uint8 // closeNone, closeFIN, closeRST
 	gaveUpBy       uint8 // AppFacts.GaveUpBy: gaveUpOther, gaveUpFIN, gaveUpRST
-	flags          uint8
+	flags          uint16
 	opt            uint8 // which of optFacts the packed part holds
 
 	// Where the parts of the packed part after the first start (see pack), so that a
@@ -94,6 +94,7 @@ const (
 	flagApp                        // the verdict carries application facts
 	flagListenOverflow             // the server's kernel never took the client's data (Facts.SYNACKAfterData)
 	flagLateAnswer                 // the unanswered request's response came after the client gave up (AppFacts.LateResponse)
+	flagRetrying                   // a side still retransmitting unacknowledged data at the end (flowTrace.retrying)
 )
 
 const (
@@ -126,7 +127,7 @@ var verdictTable, verdictIndex = func() ([]Verdict, map[Verdict]uint8) {
 func (r *record) Verdict() Verdict { return verdictTable[r.verdict] }
 func (r *record) Close() Verdict   { return verdictTable[r.close] }
 func (r *record) Start() time.Time { return time.Unix(0, r.start).UTC() }
-func (r *record) has(flag uint8) bool {
+func (r *record) has(flag uint16) bool {
 	return r.flags&flag != 0
 }
 
@@ -250,8 +251,8 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 	}
 	for _, b := range []struct {
 		on   bool
-		flag uint8
-	}{{t.keepSeen, flagKeepSeen}, {t.closeAnswered, flagCloseAnswered}, {t.nstates[flows.FromServer] > 0, flagServed},
+		flag uint16
+	}{{t.keepSeen, flagKeepSeen}, {t.retrying, flagRetrying}, {t.closeAnswered, flagCloseAnswered}, {t.nstates[flows.FromServer] > 0, flagServed},
 		{r.PayloadBytes.Server > 0, flagServerPayload}, {r.Analysis.Client.SYNs > 0, flagClientSYN},
 		{r.Facts.SYNACKAfterData > 0, flagListenOverflow},
 		{r.Facts.AppFacts != nil && r.Facts.AppFacts.LateResponse > 0, flagLateAnswer}} {

@@ -83,6 +83,9 @@ type flowTrace struct {
 	// reset is when an RST or refusal hit the client's attempt (zero when none).
 	reset    time.Time
 	keepSeen bool
+	// retrying: a side was still retransmitting data its peer never acknowledged when
+	// the flow was judged (see retrying).
+	retrying bool
 }
 
 // timedWait is a response time and when its request was sent.
@@ -98,6 +101,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	*t = flowTrace{closeBy: -1, waits: t.waits[:0]}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	t.keepSeen = c.KeepAlives+s.KeepAlives > 0
+	t.retrying = retrying(c) || retrying(s)
 	rst := f.RST.Packet
 	if !rst.IsZero() {
 		t.reset = rst.Time()
@@ -209,7 +213,13 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		// LAST_ACK until that FIN is ACKed.
 		if !a.FINAcked.IsZero() || !p.FIN.IsZero() || !f.RST.Packet.IsZero() {
 			// A FIN nothing acknowledged may never have arrived: no CLOSE_WAIT shows.
-			add(passive, stCloseWait, a.FIN.Time(), peerFIN)
+			switch {
+			case !finHeldBack(p):
+				add(passive, stCloseWait, a.FIN.Time(), peerFIN)
+			case p.UnackedDataSince.Time().After(a.FIN.Time()):
+				// Whether it closed does not show once its data went unacknowledged.
+				add(passive, stCloseWait, a.FIN.Time(), p.UnackedDataSince.Time())
+			}
 		}
 		if !p.FIN.IsZero() {
 			lastAck := end

@@ -177,6 +177,12 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		if specific && closer.FINAcked.IsZero() && closer.RetransRun >= cfg.RetransGiveUp {
 			return retransmitGiveUp(f, d, end, ev, "")
 		}
+		// The other side's own data retransmitted until its kernel gave up: no FIN
+		// could follow it (a FIN waits behind unacknowledged data), and its socket
+		// is gone, not in CLOSE_WAIT.
+		if specific && gaveUpRetransmitting(f.Side(d.Other()), end, cfg) {
+			return retransmitGiveUp(f, d.Other(), end, ev, "")
+		}
 		return finUnanswered(f, d, end, cfg.Idle, ev)
 	}
 	// No FIN, no RST: still open at the end, or abandoned.
@@ -185,8 +191,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 			break
 		}
 		side := f.Side(d)
-		if side.RetransRun >= cfg.RetransGiveUp && !side.UnackedDataSince.IsZero() &&
-			end.Sub(side.LastRetrans.Time()) > flows.NextRetryWithin(side.RetransGap) {
+		if gaveUpRetransmitting(side, end, cfg) {
 			return retransmitGiveUp(f, d, end, ev, "")
 		}
 		if side.KeepAliveUnacked >= cfg.KeepAliveGiveUp && side.LastKeepAliveGap > 0 &&
@@ -203,6 +208,8 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		sum := text(buf[:0]).s("established, silent for ").d(silent).s(" at capture end; ")
 		if zw, ok := zeroWindow(sum, f); ok {
 			sum = zw
+		} else if rt, ok := stillRetrying(sum, f, end, ev, &j); ok {
+			sum = rt
 		} else if kaSeen {
 			sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(") and answered")
 			j.evidence = append(j.evidence, ev.at(firstOf(c.FirstKeepAlive, s.FirstKeepAlive), "first keepalive probe"))
@@ -224,6 +231,29 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 	j.evidence = append(j.evidence, ev.at(f.Last, "last packet"))
 	return j
 }
+
+// gaveUpRetransmitting says side retransmitted the same unacknowledged data at least
+// cfg.RetransGiveUp times and then fell silent for longer than its next retransmission
+// would have taken: its kernel gave up on the connection (tcp_retries2), which sends
+// nothing more, not even an RST.
+func gaveUpRetransmitting(side *flows.Side, end time.Time, cfg Config) bool {
+	return retrying(side) && side.RetransRun >= cfg.RetransGiveUp &&
+		end.Sub(side.LastRetrans.Time()) > flows.NextRetryWithin(side.RetransGap)
+}
+
+// retrying says side had retransmitted data its peer has not acknowledged since: at the
+// capture's end, its kernel was still trying (or, past its next retransmission's time,
+// had given up: see gaveUpRetransmitting).
+func retrying(side *flows.Side) bool {
+	return side.RetransRun > 0 && !side.UnackedDataSince.IsZero()
+}
+
+// finHeldBack says side sent no FIN while retransmitting its own data that the peer
+// never acknowledged: a FIN its application's close() queued would wait behind that
+// data (Linux sends it once the congestion window, one segment after a timeout, has
+// room), so the capture cannot show whether the side closed: no CLOSE_WAIT is read
+// from such a side past the moment its data went unacknowledged.
+func finHeldBack(side *flows.Side) bool { return side.FIN.IsZero() && retrying(side) }
 
 func firstOf(a, b flows.Mark) flows.Mark {
 	if a.IsZero() || (!b.IsZero() && b.Time().Before(a.Time())) {
@@ -441,6 +471,26 @@ func zeroWindow(t text, f *flows.Flow) (text, bool) {
 	return t, false
 }
 
+// stillRetrying appends to t, when a side was retransmitting data its peer never
+// acknowledged (retrying), how often and how long before the end, and names the
+// data and the last retransmission in j's evidence. Its next retransmission was not
+// yet due (else the verdict is retransmit_giveup): the silence is its back-off.
+func stillRetrying(t text, f *flows.Flow, end time.Time, ev *evidenceNamer, j *judgement) (text, bool) {
+	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
+		side := f.Side(d)
+		if !retrying(side) {
+			continue
+		}
+		j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, sideText(d, "client data never ACKed", "server data never ACKed")),
+			ev.at(side.LastRetrans, "last retransmission"))
+		t = t.s("the ").s(d.String()).s("'s data was never ACKed: it was retransmitted ").times(side.RetransRun).
+			s(", the last ").d(end.Sub(side.LastRetrans.Time())).
+			s(" before capture end (its kernel still retrying: the peer or the path is gone, or drops these segments)")
+		return t, true
+	}
+	return t, false
+}
+
 // synACKsAfterData counts the SYN-ACKs the server sent after the client's first data,
 // on a flow the server never sent payload on and never acknowledged a byte of: the
 // server's kernel did not take the handshake's last ACK (the client's data carries it
@@ -522,6 +572,14 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
 		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")
 	}
+	if ss := f.Side(stuck); finHeldBack(ss) {
+		j.evidence = append(j.evidence, ev.at(ss.UnackedDataSince, sideText(stuck, "client data never ACKed", "server data never ACKed")),
+			ev.at(ss.LastRetrans, "last retransmission"))
+		j.summary = sum.s("; the ").s(stuck.String()).s(" sent no FIN, but its own data was never ACKed: it was retransmitted ").
+			times(ss.RetransRun).s(", the last ").d(end.Sub(ss.LastRetrans.Time())).
+			s(" before capture end, and a FIN waits behind unacknowledged data, so whether its application closed does not show").String()
+		return j
+	}
 	if end.Sub(since) < idle {
 		j.summary = sum.s("; the ").s(stuck.String()).s(" had not sent its FIN when the capture ended ").d(end.Sub(since)).
 			s(" later (in CLOSE_WAIT, for less than the idle threshold: it may yet close)").String()
@@ -562,9 +620,43 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 	if then == "" {
 		then = fmt.Sprintf("then it gave up (nothing more in the %s until capture end)", dur(end.Sub(side.LastRetrans.Time())))
 	}
-	j.summary = fmt.Sprintf("the %s's data was retransmitted %s without being ACKed (last gap %s); %s: the peer or the path was gone",
-		d, timesWord(side.RetransRun), dur(side.RetransGap), then)
+	why := "the peer or the path was gone"
+	if m, what := peerAlive(f, d); what != "" {
+		j.evidence = append(j.evidence, ev.at(m, sideText(d.Other(), "client's last packet", "server's last packet")))
+		why = fmt.Sprintf("the %s was alive (it sent %s while they went on) but never acknowledged the data: the path lost those segments one way (a firewall or a route; an MTU black hole when the lost segments are the full-sized ones)",
+			d.Other(), what)
+	}
+	j.summary = fmt.Sprintf("the %s's data was retransmitted %s without being ACKed (last gap %s); %s: %s",
+		d, timesWord(side.RetransRun), dur(side.RetransGap), then, why)
 	return j
+}
+
+// peerAlive tells whether the peer of side d was alive while d's retransmissions went
+// unacknowledged: it sent something after one of them. (Anything it sent before may
+// be all it did before it died, or may have crossed the data on the wire.) It returns
+// the peer's last packet and what it sent.
+func peerAlive(f *flows.Flow, d flows.Direction) (flows.Mark, string) {
+	side, peer := f.Side(d), f.Side(d.Other())
+	since := side.UnackedDataSince // what went unacknowledged: its data, or else its FIN
+	if since.IsZero() {
+		since = side.FIN
+	}
+	// The first retransmission of it; when the side's first one ever came before (an
+	// earlier loss, repaired), only its last is known to be of this data.
+	ref := side.FirstRetrans
+	if since.IsZero() || ref.IsZero() || ref.Time().Before(since.Time()) {
+		ref = side.LastRetrans
+	}
+	if ref.IsZero() || !peer.Last.Time().After(ref.Time()) {
+		return flows.Mark{}, ""
+	}
+	switch at := ref.Time(); {
+	case !peer.FIN.IsZero() && peer.FIN.Time().After(at):
+		return peer.Last, "its FIN"
+	case !peer.LastData.IsZero() && peer.LastData.Time().After(at):
+		return peer.Last, "data"
+	}
+	return peer.Last, "ACKs of nothing new"
 }
 
 func keepAliveTimeout(f *flows.Flow, d flows.Direction, ev *evidenceNamer, then string) judgement {

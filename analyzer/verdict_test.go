@@ -340,6 +340,45 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "retransmit_giveup_peer_alive", file: "mtu_blackhole.pcap", client: "10.77.0.1:41500",
+		verdict: RetransmitGiveUp, close: FINUnanswered, zeek: "S2",
+		why: "the server's full-sized segments are resent 7 times (frames 10, 11, 12, 13, 26, 31, 33; tshark counts 7), never ACKed; the last gap 3.39 s (31 to 33), then nothing for 13.9 s, twice that back-off: its kernel gave up (ss: no socket). The client's FIN (28, ACKed by 29) came 2.0 s in, after the resends had begun: the client was alive, the path lost the segments. Its FIN left the server in CLOSE_WAIT only until the kernel dropped the socket: no 'never closed'",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.Side != "server" || f.Facts.Retransmissions != 7 {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "last retransmission gap", f.Facts.LastRetransGap, 3.392, 0.01)
+			summarySays(t, f, "the client was alive (it sent its FIN while they went on)", "never closed")
+			hasEvidence(t, f, 28)
+		},
+	},
+	{
+		name: "retransmit_giveup_peer_silent", file: "mtu_blackhole.pcap", client: "10.77.0.1:41510",
+		verdict: RetransmitGiveUp, close: IdleOpen, zeek: "S1",
+		why: "the server's segments are resent 7 times (23 to 34), never ACKed, last gap 3.46 s, then nothing for 12.6 s: given up. The client's last packet, a duplicate ACK (22), came before the first resend (23): nothing shows it alive while they went on",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "last retransmission gap", f.Facts.LastRetransGap, 3.456, 0.01)
+			summarySays(t, f, "the peer or the path was gone", "alive")
+		},
+	},
+	{
+		name: "fin_unanswered_fin_held_back", file: "mtu_blackhole.pcap", client: "10.77.0.1:41520",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "the client's FIN (63) is ACKed (64); the server sends no FIN, but its data is still unACKed and being resent: 6 times, the last (65) 1.9 s before the capture's end, within its back-off. A FIN waits behind unACKed data (ss: LAST-ACK, Send-Q 3002: the application had closed): the summary must not say it never closed",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "it was retransmitted 6 times, the last 1.9 s before capture end, and a FIN waits behind unacknowledged data", "never closed")
+			hasEvidence(t, f, 40)
+		},
+	},
+	{
+		name: "idle_open_still_retrying", file: "mtu_blackhole.pcap", client: "10.77.0.1:41530",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "the server's data resent 6 times, the last (66) 1.9 s before the capture's end, within its back-off; no FIN, no RST: open, silent for 1.9 s, and the silence is the server's back-off, not an idle connection",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "the server's data was never ACKed: it was retransmitted 6 times", "no keepalive")
+		},
+	},
+	{
 		name: "server_silent_with_a_zero_window", file: "zero_window_stall.pcap", client: "10.77.0.1:41310",
 		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
 		why:   "the server never reads: its window goes to 0 (frame 229, Ack=119281 Win=0) and stays there; the client's 5 probes (Seq=119280 Len=0: tshark's 'TCP Keep-Alive') each get the zero window back; no byte ever comes from the server. The probes are no keepalives of an idle client: the summary must say the server stopped reading, not that a client hangs without a timeout",
