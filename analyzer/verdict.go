@@ -621,7 +621,14 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 		then = fmt.Sprintf("then it gave up (nothing more in the %s until capture end)", dur(end.Sub(side.LastRetrans.Time())))
 	}
 	why := "the peer or the path was gone"
-	if m, what := peerAlive(f, d); what != "" {
+	if since := unackedSince(side); side.ICMPErrors > 0 && !since.IsZero() && !side.ICMP.Time().Before(since.Time()) {
+		// ICMP errors about these segments: a router or the host said why.
+		what := icmpText(side.ICMPType, side.ICMPCode, side.ICMPv6)
+		j.facts.ICMP, j.facts.ICMPFrom = what, side.ICMPFrom.String()
+		j.evidence = append(j.evidence, ev.at(side.ICMP, "ICMP "+what))
+		why = fmt.Sprintf("%s came back, the first %s from %s %s after the data: the path or the host refused it",
+			plural(side.ICMPErrors, "ICMP error"), what, side.ICMPFrom, dur(side.ICMP.Time().Sub(since.Time())))
+	} else if m, what := peerAlive(f, d); what != "" {
 		j.evidence = append(j.evidence, ev.at(m, sideText(d.Other(), "client's last packet", "server's last packet")))
 		why = fmt.Sprintf("the %s was alive (it sent %s while they went on) but never acknowledged the data: the path lost those segments one way (a firewall or a route; an MTU black hole when the lost segments are the full-sized ones)",
 			d.Other(), what)
@@ -631,16 +638,22 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 	return j
 }
 
+// unackedSince is when what side's retransmissions resent first went out: its first
+// unacknowledged data, or else its FIN.
+func unackedSince(side *flows.Side) flows.Mark {
+	if side.UnackedDataSince.IsZero() {
+		return side.FIN
+	}
+	return side.UnackedDataSince
+}
+
 // peerAlive tells whether the peer of side d was alive while d's retransmissions went
 // unacknowledged: it sent something after one of them. (Anything it sent before may
 // be all it did before it died, or may have crossed the data on the wire.) It returns
 // the peer's last packet and what it sent.
 func peerAlive(f *flows.Flow, d flows.Direction) (flows.Mark, string) {
 	side, peer := f.Side(d), f.Side(d.Other())
-	since := side.UnackedDataSince // what went unacknowledged: its data, or else its FIN
-	if since.IsZero() {
-		since = side.FIN
-	}
+	since := unackedSince(side)
 	// The first retransmission of it; when the side's first one ever came before (an
 	// earlier loss, repaired), only its last is known to be of this data.
 	ref := side.FirstRetrans

@@ -379,6 +379,30 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "retransmit_giveup_icmp_host_unreachable", file: "icmp_unreachable_established.pcap", client: "10.77.0.1:41600",
+		verdict: RetransmitGiveUp, close: IdleOpen, zeek: "S1",
+		why: "'ping again' (frame 17) is never ACKed, resent 13 times (21 to 51; tshark counts 13), each of 12 answered by ICMP host unreachable from 10.77.0.2 (the first, 18, 93 µs after the data); the last gap 0.832 s and 5.3 s of silence to the capture's end: given up (the read failed with EHOSTUNREACH). The ICMP errors say why: no 'the peer or the path was gone'",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.ICMP != "host unreachable" || f.Facts.ICMPFrom != "10.77.0.2" || f.Facts.Retransmissions != 13 {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			summarySays(t, f, "12 ICMP errors came back, the first host unreachable from 10.77.0.2", "was gone")
+			hasEvidence(t, f, 18)
+		},
+	},
+	{
+		name: "retransmit_giveup_icmpv6_prohibited", file: "icmp_unreachable_established.pcap", client: "[fd77::1]:41610",
+		verdict: RetransmitGiveUp, close: IdleOpen, zeek: "S1",
+		why: "the same over IPv6: 'ping again' (frame 15) resent 5 times (19, 23, 31, 38, 43), 6 ICMPv6 administratively prohibited from fd77::2 (the first, 16), 8.0 s of silence after the last resend (the read failed with EACCES)",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.ICMP != "administratively prohibited" || f.Facts.ICMPFrom != "fd77::2" || f.Facts.Retransmissions != 5 {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			summarySays(t, f, "6 ICMP errors came back, the first administratively prohibited from fd77::2", "was gone")
+			hasEvidence(t, f, 16)
+		},
+	},
+	{
 		name: "server_silent_with_a_zero_window", file: "zero_window_stall.pcap", client: "10.77.0.1:41310",
 		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
 		why:   "the server never reads: its window goes to 0 (frame 229, Ack=119281 Win=0) and stays there; the client's 5 probes (Seq=119280 Len=0: tshark's 'TCP Keep-Alive') each get the zero window back; no byte ever comes from the server. The probes are no keepalives of an idle client: the summary must say the server stopped reading, not that a client hangs without a timeout",

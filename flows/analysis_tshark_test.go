@@ -25,7 +25,7 @@ func TestRetransmissionsMatchTshark(t *testing.T) {
 		t.Skip("tshark not installed")
 	}
 	for _, rel := range []string{
-		"tcp/mtu_blackhole.pcap", "tcp/retransmit_giveup.pcap", "link/icmp_frag.pcap",
+		"tcp/mtu_blackhole.pcap", "tcp/retransmit_giveup.pcap", "tcp/icmp_unreachable_established.pcap", "link/icmp_frag.pcap",
 		"../../shared/captures/public/zeek-http-206_example_b.pcap",
 		"../../shared/captures/public/zeek-tcp-retransmit-fast009.pcap",
 	} {
