@@ -143,10 +143,11 @@ type Side struct {
 	// which it tells an out-of-order segment from a retransmission. ackAt is when this
 	// side last sent an ACK, dupRun how many duplicate ACKs it has sent in a row: the
 	// peer's segment at the acknowledged point soon after two of them is a fast
-	// retransmission, not out of order (Wireshark's lastacktime and dupacknum).
+	// retransmission, not out of order (Wireshark's lastacktime and dupacknum). (dupRun
+	// first: it fits in the padding after lastPureAckWindow.)
+	dupRun    uint8
 	nextSeqAt int64
 	ackAt     int64
-	dupRun    uint8
 	// headRetransAt is when the oldest unacknowledged data was last resent in this run
 	// of retransmissions (0 before its first): RetransGap is measured from it.
 	headRetransAt int64
