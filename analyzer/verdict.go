@@ -472,23 +472,29 @@ func zeroWindow(t text, f *flows.Flow) (text, bool) {
 }
 
 // stillRetrying appends to t, when a side was retransmitting data its peer never
-// acknowledged (retrying), how often and how long before the end, and names the
-// data and the last retransmission in j's evidence. Its next retransmission was not
-// yet due (else the verdict is retransmit_giveup): the silence is its back-off.
+// acknowledged (retrying), how often and how long before the end (resends), and names
+// the data and the last retransmission in j's evidence. Its next retransmission was
+// not yet due (else the verdict is retransmit_giveup): the silence is its back-off.
 func stillRetrying(t text, f *flows.Flow, end time.Time, ev *evidenceNamer, j *judgement) (text, bool) {
 	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
-		side := f.Side(d)
-		if !retrying(side) {
-			continue
+		if side := f.Side(d); retrying(side) {
+			t = resends(t.s("the ").s(d.String()).s("'s data was never ACKed: "), f, d, end, ev, j).
+				s(" (its kernel still retrying: the peer or the path is gone, or drops these segments)")
+			return t, true
 		}
-		j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, sideText(d, "client data never ACKed", "server data never ACKed")),
-			ev.at(side.LastRetrans, "last retransmission"))
-		t = t.s("the ").s(d.String()).s("'s data was never ACKed: it was retransmitted ").times(side.RetransRun).
-			s(", the last ").d(end.Sub(side.LastRetrans.Time())).
-			s(" before capture end (its kernel still retrying: the peer or the path is gone, or drops these segments)")
-		return t, true
 	}
 	return t, false
+}
+
+// resends appends "it was retransmitted N times, the last X before capture end" of
+// side d's unacknowledged data, and names the data and its last retransmission in j's
+// evidence.
+func resends(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer, j *judgement) text {
+	side := f.Side(d)
+	j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, sideText(d, "client data never ACKed", "server data never ACKed")),
+		ev.at(side.LastRetrans, "last retransmission"))
+	return t.s("it was retransmitted ").times(side.RetransRun).s(", the last ").d(end.Sub(side.LastRetrans.Time())).
+		s(" before capture end")
 }
 
 // synACKsAfterData counts the SYN-ACKs the server sent after the client's first data,
@@ -572,12 +578,9 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
 		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")
 	}
-	if ss := f.Side(stuck); finHeldBack(ss) {
-		j.evidence = append(j.evidence, ev.at(ss.UnackedDataSince, sideText(stuck, "client data never ACKed", "server data never ACKed")),
-			ev.at(ss.LastRetrans, "last retransmission"))
-		j.summary = sum.s("; the ").s(stuck.String()).s(" sent no FIN, but its own data was never ACKed: it was retransmitted ").
-			times(ss.RetransRun).s(", the last ").d(end.Sub(ss.LastRetrans.Time())).
-			s(" before capture end, and a FIN waits behind unacknowledged data, so whether its application closed does not show").String()
+	if finHeldBack(f.Side(stuck)) {
+		sum = resends(sum.s("; the ").s(stuck.String()).s(" sent no FIN, but its own data was never ACKed: "), f, stuck, end, ev, &j)
+		j.summary = sum.s(", and a FIN waits behind unacknowledged data, so whether its application closed does not show").String()
 		return j
 	}
 	if end.Sub(since) < idle {
