@@ -749,12 +749,12 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 	if idle >= cfg.Idle {
 		// An idle-connection reaper makes thousands of these: built without fmt (see text).
 		j := judgement{verdict: RSTAfterIdle, facts: facts}
-		var buf [256]byte
+		var buf [320]byte
 		sum := text(buf[:0]).s("after ").d(idle).s(" idle the ")
 		if answeredData {
 			j.evidence = append(j.evidence, ev.at(r.Prev, sideText(r.PrevFrom, "client sends after the silence", "server sends after the silence")), rstEv)
 			sum = sum.s(r.PrevFrom.String()).s(" sent data and the ").s(r.From.String()).s(" answered with RST ").d(r.Gap).
-				s(" later: the ").s(r.From.String()).s(" no longer had the connection (a dead peer, or a socket closed without telling)")
+				s(" later: the ").s(r.From.String()).s(" no longer had the connection (a dead peer, or a socket closed without telling), or a firewall or NAT on the way answered for it (one that forgot the connection, or rejects it)")
 		} else {
 			j.evidence = append(j.evidence, rstEv)
 			sum = sum.s(r.From.String()).s(" reset the connection: an abort (SO_LINGER 0 close, an idle-connection reaper, or a killed process)")
