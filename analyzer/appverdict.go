@@ -285,7 +285,7 @@ func endedText(f *flows.Flow, m flows.Mark) string {
 		r.PrevFrom != flows.FromClient || !r.PrevData || r.Prev.IsZero() {
 		return ""
 	}
-	return ": its RST carried no ACK, as a kernel answers data for a connection it no longer has (a socket closed, or a server restarted)"
+	return ": its RST carried no ACK, as a kernel answers data for a connection it no longer has (a socket closed, or a server restarted), or a firewall on the way answers for it"
 }
 
 // gaveUpAfter says how long the client waited before its FIN or RST (how), and how the
