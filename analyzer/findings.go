@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ const (
 	KindAcceptFailure       = "accept_failure"
 	KindHalfOpenSuspect     = "half_open_suspect"
 	KindDegradationTimeline = "degradation_timeline"
+	KindRetransmitFailures  = "retransmit_failures"
 	// KindFlowLimit says flows were evicted to stay within --max-flows.
 	KindFlowLimit = "flow_limit"
 )
@@ -56,6 +58,7 @@ func findings(rs *records, fl []*record, cfg Config) []Finding {
 	out = append(out, fc.clientTimeouts(fl, cfg)...)
 	out = append(out, fc.acceptFailures(fl, byServer)...)
 	out = append(out, fc.halfOpen(fl, byServer)...)
+	out = append(out, fc.retransmitFailures(fl, cfg.Findings)...)
 	out = append(out, fc.degradation(byServer)...)
 	for i := range out {
 		if len(out[i].Frames) == 0 {
@@ -868,6 +871,77 @@ func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 		out = append(out, Finding{Kind: KindHalfOpenSuspect, Severity: SevInfo, Endpoint: server, Summary: sum, Flows: ids(g),
 			Next:    "enable TCP keepalive on these sockets (SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT) and an application-level timeout on every read",
 			Numbers: map[string]float64{"flows": float64(len(g)), "silent_max_s": secs(st.max), "with_keepalive": float64(withKA)}})
+	}
+	return out
+}
+
+// resendFailed says a side of flow f resent data its peer never acknowledged, until it
+// gave up (retransmit_giveup) or up to the capture's end, its next resend not yet due
+// (the idle_open and fin_unanswered that say so): loss recovery that never recovered.
+func resendFailed(f *record) bool {
+	switch f.Verdict() {
+	case RetransmitGiveUp:
+		return true
+	case IdleOpen, FINUnanswered:
+		return f.has(flagRetrying)
+	}
+	return false
+}
+
+// retransmitFailures: connections to one host whose data was resent and never
+// acknowledged. Several at once point at the host or the path to it rather than at
+// one connection: a host gone, a firewall dropping one direction, or an MTU black hole
+// (full-sized segments lost while small ones pass), which the peers seen alive while
+// the resends went on single out.
+func (fc *findCtx) retransmitFailures(fl []*record, fcfg FindingConfig) []Finding {
+	keys, groups := groupBy(fl, func(f *record) (netip.Addr, bool) {
+		return fc.rs.server(f).addr().Unmap(), resendFailed(f)
+	})
+	var out []Finding
+	for _, host := range keys {
+		g := groups[host]
+		if len(g) < fcfg.MinFlows {
+			continue
+		}
+		gaveUp, alive, icmp := 0, 0, 0
+		for _, f := range g {
+			if f.Verdict() == RetransmitGiveUp {
+				gaveUp++
+			}
+			if f.has(flagPeerAlive) {
+				alive++
+			}
+			if f.has(flagICMPBack) {
+				icmp++
+			}
+		}
+		var parts []string
+		if gaveUp > 0 {
+			parts = append(parts, fmt.Sprintf("%d until the sender gave up", gaveUp))
+		}
+		if still := len(g) - gaveUp; still > 0 {
+			parts = append(parts, fmt.Sprintf("%d still resent at capture end", still))
+		}
+		sum := fmt.Sprintf("%s to host %s had data resent and never acknowledged: %s",
+			plural(len(g), "connection"), host, strings.Join(parts, ", "))
+		alivePart, icmpPart := fmt.Sprintf("in %d ", alive), fmt.Sprintf("in %d ", icmp)
+		if len(g) == 1 { // one connection (--min-flows 1): no counts
+			sum = fmt.Sprintf("1 connection to host %s had data resent and never acknowledged, %s",
+				host, strings.TrimPrefix(parts[0], "1 "))
+			alivePart, icmpPart = "", ""
+		}
+		if alive > 0 {
+			sum += "; " + alivePart + "the other side was seen alive while the resends went on: the path lost those segments one way"
+		}
+		if icmp > 0 {
+			sum += "; " + icmpPart + "ICMP errors came back about them"
+		}
+		out = append(out, Finding{Kind: KindRetransmitFailures, Severity: SevWarn, Endpoint: host.String(), Summary: sum, Flows: ids(g),
+			Next: "the path to the host, and the host: an MTU black hole (full-sized segments lost while small ones pass, ICMP " +
+				"'fragmentation needed' filtered: lower the MTU or clamp the MSS), a firewall or conntrack dropping one direction, " +
+				"a route or host gone; where ICMP errors came back, they name who refused",
+			Numbers: map[string]float64{"flows": float64(len(g)), "given_up": float64(gaveUp), "still_resending": float64(len(g) - gaveUp),
+				"peer_alive": float64(alive), "icmp": float64(icmp)}})
 	}
 	return out
 }

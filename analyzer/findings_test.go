@@ -317,6 +317,43 @@ func TestRetransmittingSideIsNoCloseWaitNorHalfOpen(t *testing.T) {
 	}
 }
 
+// TestRetransmitFailures: mtu_blackhole.pcap's four connections to 10.77.0.2 (testdata/tcp
+// EXPECTED.md 26) all had the server's answer resent and never ACKed: 9050 and 9051 until
+// the server's kernel gave up (13.9 s and 12.6 s of silence after the last resend,
+// twice the back-off), 9052 and 9053 still within the back-off at the end; in 9050 the
+// client's FIN (frame 28) came after the resends began. One host, four connections:
+// the host or the path to it. In icmp_unreachable_established.pcap (27) the two given-up
+// connections go to two hosts (10.77.0.2 and fd77::2): one each, under --min-flows 3.
+func TestRetransmitFailures(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "mtu_blackhole.pcap"))
+	f := hasFinding(r, KindRetransmitFailures, "10.77.0.2")
+	if f == nil {
+		t.Fatalf("no retransmit_failures: %+v", r.Findings)
+	}
+	want := map[string]float64{"flows": 4, "given_up": 2, "still_resending": 2, "peer_alive": 1, "icmp": 0}
+	for k, v := range want {
+		if f.Numbers[k] != v {
+			t.Errorf("%s = %v, want %v (%+v)", k, f.Numbers[k], v, f.Numbers)
+		}
+	}
+	if !strings.Contains(f.Summary, "in 1 the other side was seen alive while the resends went on: the path lost those segments one way") {
+		t.Errorf("summary %q", f.Summary)
+	}
+	r = analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "icmp_unreachable_established.pcap"))
+	for _, f := range r.Findings {
+		if f.Kind == KindRetransmitFailures {
+			t.Errorf("one connection a host: %+v", f)
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.Findings.MinFlows = 1
+	r = analyzeFiles(t, cfg, filepath.Join("..", "testdata", "tcp", "icmp_unreachable_established.pcap"))
+	if f := hasFinding(r, KindRetransmitFailures, "10.77.0.2"); f == nil || f.Numbers["icmp"] != 1 ||
+		f.Summary != "1 connection to host 10.77.0.2 had data resent and never acknowledged, until the sender gave up; ICMP errors came back about them" {
+		t.Errorf("--min-flows 1: %+v", f)
+	}
+}
+
 // TestFindingsOfOneFlowSpeakOfOne: a finding over a single flow reads as one.
 // suricata-verify-bug-6733-syn-only.pcap is one SYN to port 25 and nothing else (tshark:
 // 1 frame); rst_on_first_data.pcap one connection reset on its request (frame 7 of

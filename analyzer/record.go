@@ -95,6 +95,8 @@ const (
 	flagListenOverflow             // the server's kernel never took the client's data (Facts.SYNACKAfterData)
 	flagLateAnswer                 // the unanswered request's response came after the client gave up (AppFacts.LateResponse)
 	flagRetrying                   // a side still retransmitting unacknowledged data at the end (flowTrace.retrying)
+	flagPeerAlive                  // the retransmitting side's peer sent after a resend (Facts.PeerAlive)
+	flagICMPBack                   // ICMP errors came back about the flow's segments (Facts.ICMP)
 )
 
 const (
@@ -255,7 +257,8 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 	}{{t.keepSeen, flagKeepSeen}, {t.retrying, flagRetrying}, {t.closeAnswered, flagCloseAnswered}, {t.nstates[flows.FromServer] > 0, flagServed},
 		{r.PayloadBytes.Server > 0, flagServerPayload}, {r.Analysis.Client.SYNs > 0, flagClientSYN},
 		{r.Facts.SYNACKAfterData > 0, flagListenOverflow},
-		{r.Facts.AppFacts != nil && r.Facts.AppFacts.LateResponse > 0, flagLateAnswer}} {
+		{r.Facts.AppFacts != nil && r.Facts.AppFacts.LateResponse > 0, flagLateAnswer},
+		{r.Facts.PeerAlive, flagPeerAlive}, {r.Facts.ICMP != "", flagICMPBack}} {
 		if b.on {
 			rec.flags |= b.flag
 		}

@@ -150,12 +150,15 @@ type Facts struct {
 	FirstDataBytes  int      `json:"first_data_bytes,omitempty"` // bytes the client sent before the RST
 	Retransmissions int      `json:"retransmissions,omitempty"`  // of the data the verdict is about
 	LastRetransGap  *float64 `json:"last_retrans_gap_s,omitempty"`
-	KeepAlives      int      `json:"keepalive_probes,omitempty"`
-	KeepAliveEvery  *float64 `json:"keepalive_interval_s,omitempty"`
-	KeepAliveSeen   *bool    `json:"keepalive_seen,omitempty"`
-	Silent          *float64 `json:"silent_s,omitempty"` // idle_open: silence until capture end
-	TrailingRST     string   `json:"trailing_rst_from,omitempty"`
-	NotCaptured     string   `json:"not_captured,omitempty"` // one_sided: the side none of whose packets are in the capture
+	// PeerAlive: the peer of the retransmitting side sent something after a resend, so
+	// it was there while its data went unacknowledged: the path lost the segments.
+	PeerAlive      bool     `json:"peer_alive,omitempty"`
+	KeepAlives     int      `json:"keepalive_probes,omitempty"`
+	KeepAliveEvery *float64 `json:"keepalive_interval_s,omitempty"`
+	KeepAliveSeen  *bool    `json:"keepalive_seen,omitempty"`
+	Silent         *float64 `json:"silent_s,omitempty"` // idle_open: silence until capture end
+	TrailingRST    string   `json:"trailing_rst_from,omitempty"`
+	NotCaptured    string   `json:"not_captured,omitempty"` // one_sided: the side none of whose packets are in the capture
 	// The application-level facts, when an application verdict applies.
 	*AppFacts
 }

@@ -632,6 +632,7 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 		why = fmt.Sprintf("%s came back, the first %s from %s %s after the data: the path or the host refused it",
 			plural(side.ICMPErrors, "ICMP error"), what, side.ICMPFrom, dur(side.ICMP.Time().Sub(since.Time())))
 	} else if m, what := peerAlive(f, d); what != "" {
+		j.facts.PeerAlive = true
 		j.evidence = append(j.evidence, ev.at(m, sideText(d.Other(), "client's last packet", "server's last packet")))
 		why = fmt.Sprintf("the %s was alive (it sent %s while they went on) but never acknowledged the data: the path lost those segments one way (a firewall or a route; an MTU black hole when the lost segments are the full-sized ones)",
 			d.Other(), what)

@@ -341,6 +341,7 @@ func (w *jsonWriter) facts(x *analyzer.Facts) {
 	w.optInt("first_data_bytes", x.FirstDataBytes)
 	w.optInt("retransmissions", x.Retransmissions)
 	w.optFloatPtr("last_retrans_gap_s", x.LastRetransGap)
+	w.optBool("peer_alive", x.PeerAlive)
 	w.optInt("keepalive_probes", x.KeepAlives)
 	w.optFloatPtr("keepalive_interval_s", x.KeepAliveEvery)
 	w.optBoolPtr("keepalive_seen", x.KeepAliveSeen)
