@@ -52,8 +52,10 @@ func protocolName(p string) string {
 }
 
 // clientGaveUp finds when and how the client ended its wait after t: its FIN or RST.
+// When the server's FIN or RST came first (after t), the server ended the wait and the
+// client only followed: it returns nothing.
 func clientGaveUp(f *flows.Flow, after time.Time) (flows.Mark, string) {
-	c := f.Side(flows.FromClient)
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	var m flows.Mark
 	how := ""
 	if !c.FIN.IsZero() && !c.FIN.Time().Before(after) {
@@ -61,6 +63,11 @@ func clientGaveUp(f *flows.Flow, after time.Time) (flows.Mark, string) {
 	}
 	if !c.RST.IsZero() && !c.RST.Time().Before(after) && (m.IsZero() || c.RST.Time().Before(m.Time())) {
 		m, how = c.RST, "RST"
+	}
+	for _, e := range []flows.Mark{s.FIN, s.RST} {
+		if !m.IsZero() && !e.IsZero() && !e.Time().Before(after) && e.Time().Before(m.Time()) {
+			return flows.Mark{}, ""
+		}
 	}
 	return m, how
 }
@@ -452,7 +459,13 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	}
 	if u.Answered() {
 		a.LateResponse = u.ResponseFrame
-		sum = sum.s("; a late response (").n(int64(u.Status)).s(") came in frame ").n(int64(u.ResponseFrame)).
+		sum = sum.s("; a late response (")
+		if u.Status == 0 {
+			sum = sum.s("HTTP/0.9, no status line")
+		} else {
+			sum = sum.n(int64(u.Status))
+		}
+		sum = sum.s(") came in frame ").n(int64(u.ResponseFrame)).
 			s(", ").d(u.ResponseStart.Sub(reqEnd)).s(" after the request, when the client was gone")
 	}
 	j.summary = sum.String()

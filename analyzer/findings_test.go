@@ -421,3 +421,44 @@ func TestAcceptFailureOfAFullAcceptQueue(t *testing.T) {
 		t.Errorf("accept_failure of a taken connection: %+v", f)
 	}
 }
+
+// TestClientTimeoutLeavesOutServerCloses: in http_server_closes_unanswered.pcap
+// (testdata/tcp EXPECTED.md 28) the server's FIN ends 9082's wait 1.7 ms after the
+// request, before the client's FIN: no client timed anything out there. 9083's client
+// gives up after 300.8 ms: its finding stands.
+func TestClientTimeoutLeavesOutServerCloses(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "http_server_closes_unanswered.pcap"))
+	if f := hasFinding(r, KindClientTimeout, "10.77.0.2:9082"); f != nil {
+		t.Errorf("client_timeout for the server's own close: %+v", f)
+	}
+	if f := hasFinding(r, KindClientTimeout, "10.77.0.2:9083"); f == nil || !strings.Contains(f.Summary, "the client gave up after 300.8 ms") {
+		t.Errorf("9083: %+v", f)
+	}
+}
+
+// TestHTTP09SimpleResponse: a request line without a version is an HTTP/0.9
+// Simple-Request (RFC 1945 4.1), answered by the body alone, no status line, until the
+// server closes (6). zeek-mixed-vlan-mpls.pcap (public) flow 3: "GET /\r\n\r\n" (frame 37,
+// 9 bytes); the server sends 3429 bytes of HTML from frame 39 ("<!DOCTYPE HTML PUBLIC",
+// tshark shows "Continuation") and its FIN (42): answered, a clean close, not an
+// unanswered request. open_active.pcap: "GET /big\n" (frame 4), then the server streams
+// bytes with no newline from frame 6: answered from that first byte.
+func TestHTTP09SimpleResponse(t *testing.T) {
+	pub := filepath.Join("..", "..", "shared", "captures", "public", "zeek-mixed-vlan-mpls.pcap")
+	if _, err := os.Stat(pub); err == nil {
+		r := analyzeFiles(t, DefaultConfig(), pub)
+		f := flowByClient(t, r, "10.20.80.1:50343")
+		if f.Verdict != CleanClose || len(f.HTTP) != 1 {
+			t.Fatalf("verdict %s, %d exchanges: %s", f.Verdict, len(f.HTTP), f.Summary)
+		}
+		e := f.HTTP[0]
+		if e.Proto != "HTTP/0.9" || e.Status != 0 || !e.Answered() || e.ResponseFrame != 39 || !e.Complete {
+			t.Errorf("exchange %+v", e)
+		}
+	}
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "open_active.pcap"))
+	f := flowByClient(t, r, "10.77.0.1:41190")
+	if len(f.HTTP) != 1 || f.HTTP[0].Proto != "HTTP/0.9" || f.HTTP[0].ResponseFrame != 6 || f.Verdict != Open {
+		t.Errorf("%s: %+v", f.Verdict, f.HTTP)
+	}
+}

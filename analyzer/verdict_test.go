@@ -403,6 +403,29 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "http_unanswered_server_closed_first", file: "http_server_closes_unanswered.pcap", client: "10.77.0.1:41820",
+		verdict: HTTPUnanswered, close: CleanClose, zeek: "SF",
+		why: "GET /report (frame 4) gets no byte; the server's FIN (6) comes 1.7 ms after it, before the client's (7): the server ended the wait (its application closed the socket unanswered), the client only followed its EOF. No 'the client gave up'",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.AppFacts == nil || f.Facts.GaveUpBy != "server" {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "wait", f.Facts.Wait, 0.0017, 0.0005)
+			summarySays(t, f, "the server's FIN ended the connection 1.7 ms later", "gave up")
+		},
+	},
+	{
+		name: "http_unanswered_client_gave_up_first", file: "http_server_closes_unanswered.pcap", client: "10.77.0.1:41830",
+		verdict: HTTPUnanswered, close: CleanClose, zeek: "SF",
+		why: "GET /report (frame 12); the client's FIN (14) comes 300.8 ms after it, the server's (16) 700 ms later: the client's timeout ended the wait",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.AppFacts == nil || f.Facts.GaveUpBy != "FIN" {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			summarySays(t, f, "the client gave up after 300.8 ms and closed (FIN); the server closed too", "")
+		},
+	},
+	{
 		name: "server_silent_with_a_zero_window", file: "zero_window_stall.pcap", client: "10.77.0.1:41310",
 		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
 		why:   "the server never reads: its window goes to 0 (frame 229, Ack=119281 Win=0) and stays there; the client's 5 probes (Seq=119280 Len=0: tshark's 'TCP Keep-Alive') each get the zero window back; no byte ever comes from the server. The probes are no keepalives of an idle client: the summary must say the server stopped reading, not that a client hangs without a timeout",

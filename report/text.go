@@ -266,9 +266,12 @@ func textApp(w *errWriter, f *analyzer.Flow, p palette) {
 			continue
 		}
 		req := strings.TrimSpace(e.Method + " " + e.Path)
-		if e.Answered() {
+		switch {
+		case e.Answered() && e.Status == 0: // an HTTP/0.9 answer: the body alone
+			w.printf("    %-40s → body, no status line (HTTP/0.9) after %s  (frames %d → %d)\n", clip(req, 40), humanDur(e.Wait), e.RequestFrame, e.ResponseFrame)
+		case e.Answered():
 			w.printf("    %-40s → %d after %s  (frames %d → %d)\n", clip(req, 40), e.Status, humanDur(e.Wait), e.RequestFrame, e.ResponseFrame)
-		} else {
+		default:
 			w.printf("    %-40s → %s  (frame %d)\n", clip(req, 40), p.sev[analyzer.SevError].Sprint("no response"), e.RequestFrame)
 		}
 	}

@@ -151,6 +151,13 @@ func (h *httpDir) data(b []byte, n int, m stream.Meta) {
 	}
 	h.chunkBase = h.hs.st.half[h.d].Offset()
 	h.chunkPos = 0
+	if h.state == hStart && h.d == flows.FromServer && !h.inLine && len(b) > 0 && b[0] != '\r' && b[0] != '\n' &&
+		!bytes.HasPrefix([]byte("HTTP/"), b[:min(len(b), 5)]) {
+		// Not a status line: the answer to an HTTP/0.9 request starts with its first
+		// byte, whether or not a line ends in it.
+		h.msgM, h.msgBytes = m, 0
+		h.simpleResponse()
+	}
 	for n > 0 {
 		switch h.state {
 		case hBody, hChunkData:
@@ -435,6 +442,11 @@ func (h *httpDir) requestLine(line []byte, truncated bool) {
 	e.Method = methodString(method)
 	e.Path = string(target)
 	e.Proto = protoString(proto)
+	if proto == nil && !truncated && e.Method == "GET" {
+		// No version: an HTTP/0.9 Simple-Request (RFC 1945 4.1), answered with the
+		// body alone (see statusLine).
+		e.Proto = "HTTP/0.9"
+	}
 	e.RequestFrame, e.RequestFile, e.RequestStart = h.msgM.Frame, h.msgM.File, h.msgM.Time
 	e.Oversize = truncated
 	h.cl, h.chunked, h.teOther = -1, false, false
@@ -444,6 +456,9 @@ func (h *httpDir) requestLine(line []byte, truncated bool) {
 // statusLine starts a response: HTTP/x.y SP code [SP reason].
 func (h *httpDir) statusLine(line []byte) {
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/")) || line[8] != ' ' {
+		if !bytes.HasPrefix(line, []byte("HTTP/")) && h.simpleResponse() {
+			return
+		}
 		h.bad()
 		return
 	}
@@ -482,6 +497,34 @@ func (h *httpDir) statusLine(line []byte) {
 		e.Wait = e.ResponseStart.Sub(e.RequestEnd)
 	}
 	hs.st.info.HTTPAnswered++
+}
+
+// simpleResponse takes what the server sends to an HTTP/0.9 Simple-Request as its
+// Simple-Response (RFC 1945 6): the body alone, no status line, until the server closes.
+// The exchange is answered, with no status (0).
+func (h *httpDir) simpleResponse() bool {
+	hs := h.hs
+	if hs.nextResp >= hs.base+len(hs.st.info.HTTP) {
+		return false // no request waits
+	}
+	e := hs.exchange(hs.nextResp)
+	if e == nil || e.Proto != "HTTP/0.9" {
+		return false
+	}
+	h.ex = hs.nextResp
+	hs.nextResp++
+	h.status, h.interim = 0, false
+	e.ResponseFrame, e.ResponseFile, e.ResponseStart = h.msgM.Frame, h.msgM.File, h.msgM.Time
+	sent := e.RequestEnd // a Simple-Request is its line alone: its packet, when no end was seen
+	if sent.IsZero() {
+		sent = e.RequestStart
+	}
+	if e.ResponseStart.After(sent) {
+		e.Wait = e.ResponseStart.Sub(sent)
+	}
+	hs.st.info.HTTPAnswered++
+	h.state = hClose
+	return true
 }
 
 var (
