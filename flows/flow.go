@@ -70,9 +70,9 @@ type Side struct {
 
 	ISN     uint32 // first sequence number seen (the SYN's, or the first packet's midstream)
 	HaveISN bool
+	HaveAck bool   // MaxAck is set (beside HaveISN, in its padding)
 	NextSeq uint32 // highest sequence number sent plus its length
 	MaxAck  uint32 // highest acknowledgment number sent
-	HaveAck bool
 	// AckAdvances counts the times this side acknowledged new bytes from its peer: proof
 	// that the peer sent them, captured or not.
 	AckAdvances int
@@ -140,14 +140,14 @@ type Side struct {
 	lastDupAckValue   uint32
 	lastPureAckWindow uint16
 	// nextSeqAt is when NextSeq last advanced (Unix ns): Wireshark's nextseqtime, from
-	// which it tells an out-of-order segment from a retransmission. ackAt is when this
-	// side last sent an ACK, dupRun how many duplicate ACKs it has sent in a row: the
-	// peer's segment at the acknowledged point soon after two of them is a fast
-	// retransmission, not out of order (Wireshark's lastacktime and dupacknum). (dupRun
-	// first: it fits in the padding after lastPureAckWindow.)
+	// which it tells an out-of-order segment from a retransmission. dupRun is how many
+	// duplicate ACKs this side has sent in a row: the peer's segment at the acknowledged
+	// point within 20 ms of the last of two is a fast retransmission, not out of order
+	// (Wireshark's dupacknum; its lastacktime is this side's Last, as every packet but
+	// a SYN and a bare RST carries an ACK). (dupRun first: it fits in the padding after
+	// lastPureAckWindow.)
 	dupRun    uint8
 	nextSeqAt int64
-	ackAt     int64
 	// headRetransAt is when the oldest unacknowledged data was last resent in this run
 	// of retransmissions (0 before its first): RetransGap is measured from it.
 	headRetransAt int64

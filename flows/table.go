@@ -475,7 +475,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			// round trip (3 ms before one is seen) of the segment that took the
 			// sequence space furthest, and does not end where that one did. Both are
 			// Wireshark's rules.
-			fast := p.dupRun >= 2 && p.MaxAck == seg.Seq && m.At-p.ackAt < int64(20*time.Millisecond)
+			fast := p.dupRun >= 2 && p.MaxAck == seg.Seq && m.At-p.Last.At < int64(20*time.Millisecond)
 			if !fast && s.nextSeqAt != 0 && m.At-s.nextSeqAt < f.reorderWindow() && seg.Seq != s.NextSeq-seqLen {
 				notes |= NoteOutOfOrder
 				s.OutOfOrder++
@@ -596,7 +596,6 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			notes |= NoteDupAck
 			s.DupAcks++
 		}
-		s.ackAt = m.At
 		if pure {
 			s.lastDupAckValue = a
 			s.lastPureAckWindow = seg.Window
