@@ -667,6 +667,11 @@ func peerAlive(f *flows.Flow, d flows.Direction) (flows.Mark, string) {
 	if ref.IsZero() || !peer.Last.Time().After(ref.Time()) {
 		return flows.Mark{}, ""
 	}
+	if !peer.RST.IsZero() && peer.RST.Time().After(ref.Time()) {
+		// The peer reset: the resends reached it, or whatever answers in its name (a
+		// kernel without the connection); the summary says who reset.
+		return flows.Mark{}, ""
+	}
 	switch at := ref.Time(); {
 	case !peer.FIN.IsZero() && peer.FIN.Time().After(at):
 		return peer.Last, "its FIN"

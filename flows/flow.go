@@ -340,8 +340,6 @@ func (f *Flow) OneSided() Direction {
 	return NoDirection
 }
 
-// sinceActive is the silence before t: since the last packet that was not a keepalive,
-// zero when t is the flow's first packet.
 // reorderWindow is how soon after a side's furthest segment another that is not new
 // counts as out of order rather than retransmitted: the flow's first round trip, from
 // the client's last SYN to the handshake's last ACK, as Wireshark takes it (its
@@ -355,6 +353,8 @@ func (f *Flow) reorderWindow() int64 {
 	return int64(3 * time.Millisecond)
 }
 
+// sinceActive is the silence before t: since the last packet that was not a keepalive,
+// zero when t is the flow's first packet.
 func (f *Flow) sinceActive(t time.Time) time.Duration {
 	if f.LastActive.IsZero() {
 		return 0
