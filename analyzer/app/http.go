@@ -155,8 +155,9 @@ func (h *httpDir) data(b []byte, n int, m stream.Meta) {
 		!bytes.HasPrefix([]byte("HTTP/"), b[:min(len(b), 5)]) {
 		// Not a status line: the answer to an HTTP/0.9 request starts with its first
 		// byte, whether or not a line ends in it.
-		h.msgM, h.msgBytes = m, 0
-		h.simpleResponse()
+		if h.simpleResponse(m) {
+			h.msgBytes = 0 // the loop counts this chunk's bytes into the body
+		}
 	}
 	for n > 0 {
 		switch h.state {
@@ -456,7 +457,7 @@ func (h *httpDir) requestLine(line []byte, truncated bool) {
 // statusLine starts a response: HTTP/x.y SP code [SP reason].
 func (h *httpDir) statusLine(line []byte) {
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/")) || line[8] != ' ' {
-		if !bytes.HasPrefix(line, []byte("HTTP/")) && h.simpleResponse() {
+		if !bytes.HasPrefix(line, []byte("HTTP/")) && h.simpleResponse(h.msgM) {
 			return
 		}
 		h.bad()
@@ -501,8 +502,9 @@ func (h *httpDir) statusLine(line []byte) {
 
 // simpleResponse takes what the server sends to an HTTP/0.9 Simple-Request as its
 // Simple-Response (RFC 1945 6): the body alone, no status line, until the server closes.
-// The exchange is answered, with no status (0).
-func (h *httpDir) simpleResponse() bool {
+// The exchange is answered, with no status (0), from the packet m; false when no
+// HTTP/0.9 request waits for an answer.
+func (h *httpDir) simpleResponse(m stream.Meta) bool {
 	hs := h.hs
 	if hs.nextResp >= hs.base+len(hs.st.info.HTTP) {
 		return false // no request waits
@@ -511,6 +513,7 @@ func (h *httpDir) simpleResponse() bool {
 	if e == nil || e.Proto != "HTTP/0.9" {
 		return false
 	}
+	h.msgM = m
 	h.ex = hs.nextResp
 	hs.nextResp++
 	h.status, h.interim = 0, false
