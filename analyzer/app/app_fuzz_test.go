@@ -161,8 +161,12 @@ func checkInfo(t *testing.T, info *Info, frames int) {
 		if e.RequestBytes < 0 || e.ResponseBytes < 0 {
 			t.Fatalf("exchange %+v", e)
 		}
-		if e.Complete && e.Status == 0 {
+		if e.Complete && e.Status == 0 && e.Proto != "HTTP/0.9" {
+			// Only an HTTP/0.9 Simple-Response (the body alone) has none.
 			t.Fatalf("complete response without a status: %+v", e)
+		}
+		if e.Proto == "HTTP/0.9" && (e.Method != "GET" || e.Path == "") {
+			t.Fatalf("HTTP/0.9 exchange: %+v", e)
 		}
 	}
 	if s := info.SSH; s != nil && (len(s.ClientBanner) > 255 || len(s.ServerBanner) > 255) {

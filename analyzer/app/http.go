@@ -443,7 +443,7 @@ func (h *httpDir) requestLine(line []byte, truncated bool) {
 	e.Method = methodString(method)
 	e.Path = string(target)
 	e.Proto = protoString(proto)
-	if proto == nil && !truncated && e.Method == "GET" {
+	if proto == nil && !truncated && e.Method == "GET" && len(target) > 0 {
 		// No version: an HTTP/0.9 Simple-Request (RFC 1945 4.1), answered with the
 		// body alone (see statusLine).
 		e.Proto = "HTTP/0.9"
