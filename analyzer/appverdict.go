@@ -120,6 +120,9 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		}
 		return httpUnanswered(j, f, info, un, end, idle, ev)
 	}
+	if j.verdict == RetransmitGiveUp {
+		return unackedExchange(j, f, info)
+	}
 	if e := httpAfterFIN(info, s); e != nil {
 		late := ev.at(flows.Mark{File: e.RequestFile, Frame: e.RequestFrame}, "HTTP "+e.Method+" "+e.Path+", sent after the server's FIN")
 		return afterServerFIN(j, f, "HTTP "+e.Method+" "+e.Path, e.RequestStart, late)
@@ -384,6 +387,47 @@ func inFlightNote(j judgement, since, end time.Time) judgement {
 		}
 		j.summary = sum.s(" had no answer yet").String()
 	}
+	return j
+}
+
+// unackedExchange names, in a retransmit_giveup's summary, the HTTP message the resent
+// data belonged to: the last one the retransmitting side had begun before its last
+// resend, the server's answer (the report's HTTP line shows it as given; the summary
+// says it was never acknowledged in full) or the client's request.
+func unackedExchange(j judgement, f *flows.Flow, info *app.Info) judgement {
+	d := flows.FromServer
+	if j.facts.Side == "client" {
+		d = flows.FromClient
+	}
+	last := f.Side(d).LastRetrans
+	if last.IsZero() {
+		return j
+	}
+	var found *app.Exchange
+	for i := range info.HTTP {
+		e := &info.HTTP[i]
+		switch {
+		case e.Method == "":
+		case d == flows.FromServer && e.Answered() && !e.ResponseStart.After(last.Time()),
+			d == flows.FromClient && !e.RequestStart.IsZero() && !e.RequestStart.After(last.Time()):
+			found = e
+		}
+	}
+	if found == nil {
+		return j
+	}
+	sum := text([]byte(j.summary))
+	if d == flows.FromServer {
+		sum = sum.s("; the resent data was (part of) the answer to ").s(found.Method).s(" ").s(found.Path).s(" (")
+		if found.Status != 0 {
+			sum = sum.n(int64(found.Status)).s(", ")
+		}
+		sum = sum.s("from frame ").n(int64(found.ResponseFrame)).s("), which the client never acknowledged in full")
+	} else {
+		sum = sum.s("; the resent data was (part of) the request ").s(found.Method).s(" ").s(found.Path).
+			s(" (from frame ").n(int64(found.RequestFrame)).s("), which the server never acknowledged in full")
+	}
+	j.summary = sum.String()
 	return j
 }
 

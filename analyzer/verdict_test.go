@@ -350,6 +350,9 @@ var tcpCases = []verdictCase{
 			near(t, "last retransmission gap", f.Facts.LastRetransGap, 3.392, 0.01)
 			summarySays(t, f, "the client was alive (it sent its FIN while they went on)", "never closed")
 			hasEvidence(t, f, 28)
+			// The HTTP line shows GET /big answered 200 (frame 6): the summary says that
+			// answer is what was resent and never acknowledged.
+			summarySays(t, f, "the resent data was (part of) the answer to GET /big (200, from frame 6), which the client never acknowledged in full", "")
 		},
 	},
 	{
