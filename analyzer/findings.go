@@ -915,20 +915,23 @@ func (fc *findCtx) retransmitFailures(fl []*record, fcfg FindingConfig) []Findin
 				icmp++
 			}
 		}
-		var parts []string
-		if gaveUp > 0 {
-			parts = append(parts, fmt.Sprintf("%d until the sender gave up", gaveUp))
-		}
-		if still := len(g) - gaveUp; still > 0 {
-			parts = append(parts, fmt.Sprintf("%d still resent at capture end", still))
-		}
-		sum := fmt.Sprintf("%s to host %s had data resent and never acknowledged: %s",
-			plural(len(g), "connection"), host, strings.Join(parts, ", "))
-		alivePart, icmpPart := fmt.Sprintf("in %d ", alive), fmt.Sprintf("in %d ", icmp)
+		var sum, alivePart, icmpPart string
 		if len(g) == 1 { // one connection (--min-flows 1): no counts
-			sum = fmt.Sprintf("1 connection to host %s had data resent and never acknowledged, %s",
-				host, strings.TrimPrefix(parts[0], "1 "))
-			alivePart, icmpPart = "", ""
+			how := "still resent at capture end"
+			if gaveUp == 1 {
+				how = "until the sender gave up"
+			}
+			sum = fmt.Sprintf("1 connection to host %s had data resent and never acknowledged, %s", host, how)
+		} else {
+			var parts []string
+			if gaveUp > 0 {
+				parts = append(parts, fmt.Sprintf("%d until the sender gave up", gaveUp))
+			}
+			if still := len(g) - gaveUp; still > 0 {
+				parts = append(parts, fmt.Sprintf("%d still resent at capture end", still))
+			}
+			sum = fmt.Sprintf("%d connections to host %s had data resent and never acknowledged: %s", len(g), host, strings.Join(parts, ", "))
+			alivePart, icmpPart = fmt.Sprintf("in %d ", alive), fmt.Sprintf("in %d ", icmp)
 		}
 		if alive > 0 {
 			sum += "; " + alivePart + "the other side was seen alive while the resends went on: the path lost those segments one way"
