@@ -756,10 +756,14 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 		// overflow: the kernel dropped their handshake's last ACK; reset: reset on the
 		// first request (all that are not overflow, and overflow ones the listener
 		// reset once it had given up their handshake).
-		overflow, reset := 0, 0
+		// unacked: reset by the kernel with the request unacknowledged (resetUnacked), on
+		// a connection it had never held half-open (not overflow).
+		overflow, reset, unacked := 0, 0, 0
 		for _, f := range g {
 			if f.has(flagListenOverflow) {
 				overflow++
+			} else if f.has(flagResetUnacked) {
+				unacked++
 			}
 			if f.Verdict() == RSTOnFirstData {
 				reset++
@@ -804,15 +808,33 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 			}
 			sum += ": the listener's kernel never took " + itThem(len(g)) + " (its SYN-ACK retransmitted after the client's data): its accept queue was full and dropped the handshake's last ACK"
 			next = "the accept queue overflowing: ss -lnt (Recv-Q against Send-Q, the backlog), nstat -az TcpExtListenOverflows TcpExtListenDrops; raise the listen() backlog (capped by net.core.somaxconn) or make the process accept faster"
+		case unacked == len(g):
+			// No socket ever had them: a socket, even one never accepted, acknowledges
+			// the request it queues, and its abort carries an ACK.
+			sum = fmt.Sprintf("%s to %s, connected on the client's side, %s reset on %s first request, which the server never acknowledged (%s)",
+				plural(len(g), "connection"), server, wasWere(len(g)), itsTheir(len(g)), clockSpan(g[0].Start(), g[len(g)-1].Start()))
+			if served > 0 {
+				sum += fmt.Sprintf(", while %d others were served", served)
+			}
+			sum += ": the listener's kernel had no connection for " + itThem(len(g)) + " (an RST without ACK), as when its accept queue is full and net.ipv4.tcp_abort_on_overflow=1 resets the handshake's last ACK, or the listener had gone"
+			next = "the accept queue overflowing: ss -lnt (Recv-Q against Send-Q, the backlog), nstat -az TcpExtListenOverflows TcpExtListenDrops, sysctl net.ipv4.tcp_abort_on_overflow; raise the listen() backlog (capped by net.core.somaxconn) or make the process accept faster; else whether the listener restarted, or a firewall resets"
 		case overflow > 0:
 			sum += fmt.Sprintf(": the listener's kernel never took %d of them (its SYN-ACK retransmitted after the client's data: a full accept queue); the others its process never took from the queue (accept failing), or its handler aborted them unanswered", overflow)
 			next = "the accept queue overflowing (ss -lnt: Recv-Q against the backlog; nstat TcpExtListenOverflows) and " + next
 		case served > 0:
 			sum += ": the listener's process is not taking them from its accept queue (accept failing), or its handler aborts them unanswered"
 		}
+		if unacked > 0 && unacked < len(g) {
+			sum += fmt.Sprintf("; %d of them reset with the request unacknowledged (an RST without ACK: the kernel had no connection for %s, as with a full accept queue and net.ipv4.tcp_abort_on_overflow=1)",
+				unacked, itThem(unacked))
+			next = "the accept queue overflowing (ss -lnt: Recv-Q against the backlog; nstat TcpExtListenOverflows; tcp_abort_on_overflow=1 resets) and " + next
+		}
 		nums := map[string]float64{"reset": float64(reset), "served": float64(served)}
 		if overflow > 0 {
 			nums["listen_overflow"] = float64(overflow)
+		}
+		if unacked > 0 {
+			nums["reset_unacked"] = float64(unacked)
 		}
 		out = append(out, Finding{Kind: KindAcceptFailure, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
 			Next: next, Numbers: nums})

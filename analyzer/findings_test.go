@@ -422,6 +422,48 @@ func TestAcceptFailureOfAFullAcceptQueue(t *testing.T) {
 	}
 }
 
+// TestAcceptFailureOfAnAbortingAcceptQueue reads testdata/tcp/accept_queue_abort.pcap
+// (EXPECTED.md 29): as accept_queue_full, but with net.ipv4.tcp_abort_on_overflow=1 the
+// listener's kernel answers B's request (frame 6) at once with a bare RST (frame 7: no
+// ACK flag, Seq the request's Ack), having acknowledged nothing: no socket held the
+// request, so the finding must not send the reader after accept() and the fd limit, but
+// to the accept queue and tcp_abort_on_overflow. A socket that held the request, even
+// unaccepted, acknowledges it, and its abort carries an ACK: rst_on_first_data.pcap
+// (ACK frame 5, then RST,ACK) and s5_accept_failure.pcap (the listener closed with the
+// requests queued and acknowledged: RST,ACK) keep the accept() advice.
+func TestAcceptFailureOfAnAbortingAcceptQueue(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "accept_queue_abort.pcap"))
+	f := hasFinding(r, KindAcceptFailure, "10.77.0.2:9026")
+	if f == nil || !strings.HasPrefix(f.Summary, "1 connection to 10.77.0.2:9026, connected on the client's side, was reset on its first request, which the server never acknowledged (at ") ||
+		!strings.Contains(f.Summary, "had no connection for it (an RST without ACK)") ||
+		strings.Contains(f.Summary, "accept failing") || strings.Contains(f.Next, "EMFILE") ||
+		!strings.Contains(f.Next, "tcp_abort_on_overflow") || !slices.Equal(f.Flows, []int{1}) ||
+		f.Numbers["reset_unacked"] != 1 || f.Numbers["listen_overflow"] != 0 {
+		t.Errorf("accept_failure: %+v", f)
+	}
+	for _, name := range []string{"tcp/rst_on_first_data.pcap", "scenarios/s5_accept_failure.pcap"} {
+		r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", filepath.FromSlash(name)))
+		n := 0
+		for _, fl := range r.Flows {
+			if fl.Verdict != RSTOnFirstData {
+				continue
+			}
+			n++
+			if fl.Facts.DataAcked == nil || !*fl.Facts.DataAcked || strings.Contains(fl.Summary, "nor acknowledged") {
+				t.Errorf("%s flow %d: data_acked %v, summary %q", name, fl.ID, fl.Facts.DataAcked, fl.Summary)
+			}
+		}
+		for _, f := range r.Findings {
+			if f.Kind == KindAcceptFailure && (f.Numbers["reset_unacked"] != 0 || !strings.Contains(f.Next, "EMFILE")) {
+				t.Errorf("%s: accept_failure %+v", name, f)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no rst_on_first_data flow", name)
+		}
+	}
+}
+
 // TestClientTimeoutLeavesOutServerCloses: in http_server_closes_unanswered.pcap
 // (testdata/tcp EXPECTED.md 28) the server's FIN ends 9082's wait 1.7 ms after the
 // request, before the client's FIN: no client timed anything out there. 9083's client

@@ -97,6 +97,7 @@ const (
 	flagRetrying                   // a side still retransmitting unacknowledged data at the end (flowTrace.retrying)
 	flagPeerAlive                  // the retransmitting side's peer sent after a resend (Facts.PeerAlive)
 	flagICMPBack                   // ICMP errors came back about the flow's segments (Facts.ICMP)
+	flagResetUnacked               // the server's RST on the first data carried no ACK and acknowledged none of it (resetUnacked)
 )
 
 const (
@@ -258,7 +259,8 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		{r.PayloadBytes.Server > 0, flagServerPayload}, {r.Analysis.Client.SYNs > 0, flagClientSYN},
 		{r.Facts.SYNACKAfterData > 0, flagListenOverflow},
 		{r.Facts.AppFacts != nil && r.Facts.AppFacts.LateResponse > 0, flagLateAnswer},
-		{r.Facts.PeerAlive, flagPeerAlive}, {r.Facts.ICMP != "", flagICMPBack}} {
+		{r.Facts.PeerAlive, flagPeerAlive}, {r.Facts.ICMP != "", flagICMPBack},
+		{r.Verdict == RSTOnFirstData && isFalse(r.Facts.DataAcked) && isFalse(r.Facts.RSTHasACK), flagResetUnacked}} {
 		if b.on {
 			rec.flags |= b.flag
 		}

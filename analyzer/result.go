@@ -148,7 +148,11 @@ type Facts struct {
 	HandshakeToRST  *float64 `json:"handshake_to_rst_s,omitempty"`
 	DataToRST       *float64 `json:"data_to_rst_s,omitempty"`    // from the client's first data to the RST
 	FirstDataBytes  int      `json:"first_data_bytes,omitempty"` // bytes the client sent before the RST
-	Retransmissions int      `json:"retransmissions,omitempty"`  // of the data the verdict is about
+	// DataAcked (rst_on_first_data): whether the server acknowledged any of the
+	// client's data before its RST. An RST without ACK that never acknowledged the data
+	// is what a kernel sends for a segment no connection takes.
+	DataAcked       *bool    `json:"data_acked,omitempty"`
+	Retransmissions int      `json:"retransmissions,omitempty"` // of the data the verdict is about
 	LastRetransGap  *float64 `json:"last_retrans_gap_s,omitempty"`
 	// PeerAlive: the peer of the retransmitting side sent something after a resend, so
 	// it was there while its data went unacknowledged: the path lost the segments.

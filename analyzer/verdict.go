@@ -25,7 +25,10 @@ func psecs(d time.Duration) *float64 {
 	return &v
 }
 func pbool(b bool) *bool { return &b }
-func pint(i int) *int    { return &i }
+
+// isFalse: a fact that is there, and false.
+func isFalse(b *bool) bool { return b != nil && !*b }
+func pint(i int) *int      { return &i }
 
 // dur prints a duration for a person: 0.3 ms, 40.1 ms, 1.0 s, 212.4 s.
 func dur(d time.Duration) string {
@@ -437,16 +440,39 @@ func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) 
 		RSTFrom: "server", RSTHasACK: pbool(s.RSTHasAck),
 		HandshakeToRST: psecs(s.RST.Time().Sub(f.Established.Time())),
 		DataToRST:      psecs(s.RST.Time().Sub(c.FirstData.Time())),
-		FirstDataBytes: int(c.PayloadBytes),
+		FirstDataBytes: int(c.PayloadBytes), DataAcked: pbool(s.AckedData(c)),
 	}}
 	j.evidence = append(j.evidence, ev.at(f.Established, "handshake completed"),
 		ev.at(c.FirstData, "client's first data"), ev.at(s.RST, "RST from the server"))
-	var buf [256]byte
-	j.summary = text(buf[:0]).s("handshake completed, the client sent ").n(c.PayloadBytes).
+	var buf [320]byte
+	t := text(buf[:0]).s("handshake completed, the client sent ").n(c.PayloadBytes).
 		s(" bytes and the server answered with RST ").d(s.RST.Time().Sub(c.FirstData.Time())).
-		s(" later, never having sent a byte (").d(s.RST.Time().Sub(f.Established.Time())).
-		s(" after the handshake): the listener's process never took the connection, or closed it unread").String()
+		s(" later, never having sent a byte")
+	// A socket that had the connection, even one its process never accepted,
+	// acknowledges the data it queued, and its abort sends RST,ACK: a bare RST that
+	// acknowledged nothing is the kernel's answer to a segment no connection takes
+	// (RFC 9293 3.10.7.1: the RST for a segment with ACK takes its sequence number from
+	// that ACK and carries none).
+	unacked := resetUnacked(f)
+	if unacked {
+		t = t.s(" nor acknowledged one")
+	}
+	t = t.s(" (").d(s.RST.Time().Sub(f.Established.Time())).s(" after the handshake)")
+	if unacked {
+		t = t.s(": no connection on the server held the data, as when the listener's accept queue is full and net.ipv4.tcp_abort_on_overflow=1 resets the handshake's last ACK, or the listener had gone, or a firewall resets")
+	} else {
+		t = t.s(": the listener's process never took the connection, or closed it unread")
+	}
+	j.summary = t.String()
 	return j, true
+}
+
+// resetUnacked: on a flow whose first data the server reset (rst_on_first_data), the
+// RST carried no ACK and the server never acknowledged the data: its kernel had no
+// connection for it.
+func resetUnacked(f *flows.Flow) bool {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	return !s.RST.IsZero() && !s.RSTHasAck && !s.AckedData(c)
 }
 
 // zeroWindow appends to t, when one side advertised a zero window in its last segment,

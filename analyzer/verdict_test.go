@@ -293,6 +293,20 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "rst_on_first_data_from_an_aborting_accept_queue", file: "accept_queue_abort.pcap", client: "10.77.0.1:41260",
+		verdict: RSTOnFirstData, close: Reset, zeek: "RSTR",
+		why: "B's handshake ACK was dropped (frames 1-2 only), A filled the accept queue (frames 3-5); B's GET (frame 6, which carries the ACK) reached a full queue, and with tcp_abort_on_overflow=1 the server's kernel answered it 27 µs later with a bare RST (frame 7: RST alone, Seq=1 the GET's Ack), having acknowledged nothing and sent nothing (nstat: TcpExtListenOverflows 1). No SYN-ACK after the data: no listen-overflow drop, a reset",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.DataAcked == nil || *f.Facts.DataAcked || f.Facts.RSTHasACK == nil || *f.Facts.RSTHasACK ||
+				f.Facts.SYNACKAfterData != 0 ||
+				!strings.Contains(f.Summary, "never having sent a byte nor acknowledged one") ||
+				!strings.Contains(f.Summary, "tcp_abort_on_overflow=1") {
+				t.Errorf("data_acked %v, rst_has_ack %v, synack_after_data %d, summary %q",
+					f.Facts.DataAcked, f.Facts.RSTHasACK, f.Facts.SYNACKAfterData, f.Summary)
+			}
+		},
+	},
+	{
 		name: "idle_open_in_a_full_accept_queue", file: "accept_queue_full_waiting.pcap", client: "10.77.0.1:41250",
 		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
 		why: "A's handshake (frames 3-5) put it in the accept queue, which the process never reads; nothing more until the capture ends 3.9 s later",

@@ -339,6 +339,7 @@ func (w *jsonWriter) facts(x *analyzer.Facts) {
 	w.optFloatPtr("handshake_to_rst_s", x.HandshakeToRST)
 	w.optFloatPtr("data_to_rst_s", x.DataToRST)
 	w.optInt("first_data_bytes", x.FirstDataBytes)
+	w.optBoolPtr("data_acked", x.DataAcked)
 	w.optInt("retransmissions", x.Retransmissions)
 	w.optFloatPtr("last_retrans_gap_s", x.LastRetransGap)
 	w.optBool("peer_alive", x.PeerAlive)
