@@ -160,9 +160,12 @@ type Facts struct {
 	KeepAlives     int      `json:"keepalive_probes,omitempty"`
 	KeepAliveEvery *float64 `json:"keepalive_interval_s,omitempty"`
 	KeepAliveSeen  *bool    `json:"keepalive_seen,omitempty"`
-	Silent         *float64 `json:"silent_s,omitempty"` // idle_open: silence until capture end
-	TrailingRST    string   `json:"trailing_rst_from,omitempty"`
-	NotCaptured    string   `json:"not_captured,omitempty"` // one_sided: the side none of whose packets are in the capture
+	// KeepAliveAnswersLost: probes answered in the capture whose answers never
+	// reached the prober (its TCP timestamps show it): lost past the capture point.
+	KeepAliveAnswersLost int      `json:"keepalive_answers_lost,omitempty"`
+	Silent               *float64 `json:"silent_s,omitempty"` // idle_open: silence until capture end
+	TrailingRST          string   `json:"trailing_rst_from,omitempty"`
+	NotCaptured          string   `json:"not_captured,omitempty"` // one_sided: the side none of whose packets are in the capture
 	// The application-level facts, when an application verdict applies.
 	*AppFacts
 }

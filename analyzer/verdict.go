@@ -216,6 +216,15 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		} else if kaSeen {
 			sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(") and answered")
 			j.evidence = append(j.evidence, ev.at(firstOf(c.FirstKeepAlive, s.FirstKeepAlive), "first keepalive probe"))
+			for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
+				if n := f.Side(d).KeepAliveAnswersLost; n > 0 {
+					j.facts.KeepAliveAnswersLost = int(n)
+					sum = sum.s(" in the capture, but the last ").plural(int(n), "answer").s(" to the ").s(d.String()).
+						s(" never reached it (its next probe still echoed an older timestamp): lost between the capture point and the ").
+						s(d.String()).s(", whose keepalive will time out")
+					break
+				}
+			}
 		} else {
 			sum = sum.s("no keepalive seen")
 		}
@@ -716,6 +725,24 @@ func keepAliveTimeout(f *flows.Flow, d flows.Direction, ev *evidenceNamer, then 
 	return j
 }
 
+// keepAliveAnswersLost: side d probed, its peer's kernel answered every probe in the
+// capture, and d reset the connection as a prober whose probes went unanswered does:
+// its probes and its RST echo a timestamp older than the answers' (Side.
+// KeepAliveAnswersLost), so the answers never reached it. Linux resets only once
+// tcp_keepalive_probes probes in a row went unanswered; an answer it receives starts
+// the count again.
+func keepAliveAnswersLost(f *flows.Flow, d flows.Direction, ev *evidenceNamer) judgement {
+	side, peer := f.Side(d), f.Side(d.Other())
+	n := int(side.KeepAliveAnswersLost)
+	j := judgement{verdict: KeepAliveTimeout, facts: Facts{Side: d.String(), KeepAlives: n,
+		KeepAliveEvery: psecs(side.LastKeepAliveGap), KeepAliveAnswersLost: n}}
+	j.evidence = append(j.evidence, ev.at(side.LastKeepAlive, "last keepalive probe"),
+		ev.at(peer.Last, sideText(d.Other(), "client's last answer (never reached the server)", "server's last answer (never reached the client)")))
+	j.summary = fmt.Sprintf("the %s's last %d keepalive probes (every %s) were each answered by the %s in the capture, but the answers never reached the %s (its later probes and its RST still echo an older timestamp), so it reset the connection as a keepalive timeout: the answers were lost between the capture point and the %s (a firewall on its host, a one-way path)",
+		d, n, dur(side.LastKeepAliveGap), d.Other(), d, d)
+	return j
+}
+
 func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, specific bool) judgement {
 	r := f.RST
 	rs := f.Side(r.From)
@@ -759,6 +786,12 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 		}
 		if side.KeepAliveUnacked >= cfg.KeepAliveGiveUp && r.From == d {
 			j := keepAliveTimeout(f, d, ev, "reset the connection")
+			j.evidence = append(j.evidence, rstEv)
+			j.facts.RSTFrom = r.From.String()
+			return j
+		}
+		if int(side.KeepAliveAnswersLost) >= cfg.KeepAliveGiveUp && r.From == d {
+			j := keepAliveAnswersLost(f, d, ev)
 			j.evidence = append(j.evidence, rstEv)
 			j.facts.RSTFrom = r.From.String()
 			return j

@@ -617,6 +617,28 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "keepalive_timeout_with_the_answers_lost_past_the_capture", file: "keepalive_answers_lost.pcap", client: "10.77.0.1:41280",
+		verdict: KeepAliveTimeout, close: RSTAfterIdle, zeek: "RSTO",
+		why: "probes 15, 17, 21 (Seq = snd_una−1, 1.02 s apart) are each answered by the server's kernel (16, 18, 22: tshark's 'Keep-Alive ACK'), but the client's input drops them past the capture point: its probes and its RST,ACK (frame 25, 1.02 s after the 3rd probe, TCP_KEEPCNT=3; the read fails with ETIMEDOUT) echo TSecr=997903010, the pong's TSval, never an answer's (997904024 ...). A received answer would have started the count again and no RST would have come",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.Side != "client" || f.Facts.KeepAlives != 3 || f.Facts.KeepAliveAnswersLost != 3 || f.Facts.RSTFrom != "client" ||
+				!strings.Contains(f.Summary, "the answers never reached the client") {
+				t.Errorf("facts %+v, summary %q", f.Facts, f.Summary)
+			}
+			near(t, "interval", f.Facts.KeepAliveEvery, 1.024, gapTol)
+		},
+	},
+	{
+		name: "idle_open_still_probing_with_the_answers_lost", file: "keepalive_answers_lost.pcap", client: "10.77.0.1:41290",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "after the pong (frame 14) the client probes 2 s later (19), then every 1.02 s (23, 26, 28, 30): the interval of unanswered probes (TCP_KEEPINTVL=1), though each is answered in the capture (20, 24, 27, 29, 31): every probe echoes TSecr=2342454495 (the pong's), so the last 4 answers never reached the client (its 5th, frame 31, has no later probe to tell). Still probing, and silent since frame 14, when the capture ends: idle_open",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.KeepAliveAnswersLost != 4 || !strings.Contains(f.Summary, "the last 4 answers to the client never reached it") {
+				t.Errorf("facts %+v, summary %q", f.Facts, f.Summary)
+			}
+		},
+	},
+	{
 		name: "clean_close_client_first", file: "clean_close_client_first.pcap", client: "10.77.0.1:41150",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
 		why: "frame 8 client FIN, frame 9 server FIN,ACK, frame 10 the last ACK",
@@ -668,6 +690,11 @@ var tcpCases = []verdictCase{
 			}
 			if f.Analysis.Client.KeepAlives != 3 || f.Analysis.Server.KeepAliveACKs != 3 {
 				t.Errorf("analysis %+v", f.Analysis)
+			}
+			// The answers reached the client: probes 10 and 12 echo the TSval of answers
+			// 9 and 11 (1323109138, 1323110162).
+			if f.Facts.KeepAliveAnswersLost != 0 || strings.Contains(f.Summary, "never reached") {
+				t.Errorf("answers lost %d, summary %q", f.Facts.KeepAliveAnswersLost, f.Summary)
 			}
 		},
 	},

@@ -527,6 +527,8 @@ func (d *Decoder) fromTCPLayer() bool {
 			s.WScale = int8(min(o.OptionData[0], 14)) // RFC 7323: larger means 14
 		case o.OptionType == layers.TCPOptionKindTimestamps && len(o.OptionData) == 8:
 			s.TSval = binary.BigEndian.Uint32(o.OptionData)
+			s.TSecr = binary.BigEndian.Uint32(o.OptionData[4:])
+			s.HasTS = true
 		}
 	}
 	s.PayloadLen = d.ipEnd - start - hdr

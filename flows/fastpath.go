@@ -148,7 +148,7 @@ func (d *Decoder) fastTCP(b []byte, tcp, end int, src, dst netip.Addr, ipid uint
 	// (data of 1 byte, SYN only) and the last timestamps option (8 bytes) count.
 	// Anything gopacket would treat specially (MPTCP's allocations, a length it
 	// stops at) or that Linux does not send is left to it.
-	wscale, tsval := int8(-1), uint32(0)
+	wscale, tsval, tsecr, hasTS := int8(-1), uint32(0), uint32(0), false
 	syn := t[13]&0x02 != 0
 opts:
 	for o := t[20:hdr]; len(o) > 0; {
@@ -167,7 +167,7 @@ opts:
 			case o[0] == byte(layers.TCPOptionKindWindowScale) && n == 3 && syn:
 				wscale = int8(min(o[2], 14)) // RFC 7323: larger means 14
 			case o[0] == byte(layers.TCPOptionKindTimestamps) && n == 10:
-				tsval = binary.BigEndian.Uint32(o[2:6])
+				tsval, tsecr, hasTS = binary.BigEndian.Uint32(o[2:6]), binary.BigEndian.Uint32(o[6:10]), true
 			}
 			o = o[n:]
 		default:
@@ -183,7 +183,7 @@ opts:
 	s.Ack = binary.BigEndian.Uint32(t[8:12])
 	s.Window = binary.BigEndian.Uint16(t[14:16])
 	s.IPID, s.Checksum = ipid, binary.BigEndian.Uint16(t[16:18])
-	s.WScale, s.TSval = wscale, tsval
+	s.WScale, s.TSval, s.TSecr, s.HasTS = wscale, tsval, tsecr, hasTS
 	s.PayloadLen = end - tcp - hdr
 	s.Payload = t[hdr:]
 	d.tcpN++

@@ -97,6 +97,11 @@ type Side struct {
 	FINs   int
 	FIN    Mark   // first FIN
 	FINSeq uint32 // sequence number of the FIN
+	// kaAnswerTSval is the TSval of the peer's last answer to this side's keepalive
+	// probe, while kaAnswerPending (below) says this side has not yet sent the probe or
+	// RST whose TSecr shows whether that answer reached it. (Here, in the padding
+	// after FINSeq.)
+	kaAnswerTSval uint32
 	// FINAcked is the peer's first ACK covering the FIN. While no FIN was captured it
 	// holds the peer's first acknowledgment of one sequence number past all this side
 	// was seen to send: a FIN the capture lost, if nothing of this side's comes after it
@@ -112,6 +117,12 @@ type Side struct {
 	// which the FIN had been sent, and FINs stays 0 (it counts captured FINs). (Next to
 	// RSTHasAck, in padding the Side has anyway.)
 	FINUnseen bool
+	// KeepAliveAnswersLost counts, of this side's last keepalive probes, those whose
+	// peer's answer is in the capture but never reached this side: its next probe or
+	// its RST still echoed an older timestamp (RFC 7323 TSecr). The answers were lost
+	// between the capture point and this side. (Saturates; in the same padding.)
+	KeepAliveAnswersLost uint8
+	kaAnswerPending      bool
 
 	// Wireshark's tcp.analysis notions, counted.
 	Retransmissions   int

@@ -57,15 +57,20 @@ type Segment struct {
 	// header's checksum as captured (0 when the snaplen cut it; on the sending host
 	// with checksum offload only the pseudo-header's sum) and TSval the TCP timestamp
 	// option's value (0 without one): with the rest they tell a packet captured twice
-	// from a retransmission (see Dedupe).
+	// from a retransmission (see Dedupe). TSecr is the option's echo of the peer's
+	// TSval and HasTS says the option was there: what a side echoes is the latest
+	// timestamp it received, so it tells whether a peer's packet in the capture ever
+	// reached it.
 	IPID     uint16
 	Checksum uint16
 	TSval    uint32
+	TSecr    uint32
 
 	// ICMPType and ICMPCode are set for KindICMPError (ICMPv4 or ICMPv6 numbering,
 	// as ICMPv6 says).
 	ICMPType, ICMPCode uint8
 	ICMPv6             bool
+	HasTS              bool // (here, in the padding before ICMPFrom)
 	// ICMPFrom is the address that sent the ICMP error (the host or a router).
 	ICMPFrom netip.Addr
 }

@@ -419,6 +419,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 
 	switch {
 	case rst:
+		s.keepAliveAnswerReached(seg)
 		s.RSTs++
 		if s.RST.IsZero() {
 			s.RST = m
@@ -459,6 +460,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		seg.Seq == s.NextSeq-1 && (f.HandshakeDone() || f.Midstream)
 	if keepAlive {
 		notes |= NoteKeepAlive
+		s.keepAliveAnswerReached(seg)
 		s.KeepAlives++
 		if s.FirstKeepAlive.IsZero() {
 			s.FirstKeepAlive = m
@@ -469,6 +471,8 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		s.LastKeepAlive = m
 		s.KeepAliveUnacked++
 	} else if seqLen > 0 && !syn && !rst {
+		// Data or a FIN: the side is past probing.
+		s.KeepAliveAnswersLost, s.kaAnswerPending = 0, false
 		if seqAfter(s.NextSeq, seg.Seq) {
 			// It starts below what the side sent before (it may carry new bytes too):
 			// a retransmission, or out of order when it came within the flow's first
@@ -562,6 +566,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		if ack && seg.PayloadLen == 0 && !syn && !fin {
 			notes |= NoteKeepAliveACK
 			s.KeepAliveACKs++
+			if seg.HasTS {
+				p.kaAnswerTSval, p.kaAnswerPending = seg.TSval, true
+			}
 		}
 		p.KeepAliveUnacked = 0
 	}
@@ -668,4 +675,24 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	if t.App != nil && seg.PayloadLen > 0 {
 		t.App.Segment(f, d, seg, step)
 	}
+}
+
+// keepAliveAnswerReached looks, at a side's keepalive probe or RST, at whether the
+// peer's answer to its previous probe (captured) reached it: a side echoes in TSecr the
+// latest TSval it received (RFC 7323 4.3; the answer, an ACK at the side's next
+// sequence number, is one it must take), so an echo older than the answer's TSval
+// means the answer never arrived. Then the side probes as if unanswered, and gives up
+// as a keepalive timeout, while the capture shows every probe answered.
+func (s *Side) keepAliveAnswerReached(seg *Segment) {
+	if !s.kaAnswerPending || !seg.HasTS {
+		return
+	}
+	s.kaAnswerPending = false
+	if int32(seg.TSecr-s.kaAnswerTSval) < 0 {
+		if s.KeepAliveAnswersLost < math.MaxUint8 {
+			s.KeepAliveAnswersLost++
+		}
+		return
+	}
+	s.KeepAliveAnswersLost = 0
 }

@@ -346,6 +346,7 @@ func (w *jsonWriter) facts(x *analyzer.Facts) {
 	w.optInt("keepalive_probes", x.KeepAlives)
 	w.optFloatPtr("keepalive_interval_s", x.KeepAliveEvery)
 	w.optBoolPtr("keepalive_seen", x.KeepAliveSeen)
+	w.optInt("keepalive_answers_lost", x.KeepAliveAnswersLost)
 	w.optFloatPtr("silent_s", x.Silent)
 	w.optStr("trailing_rst_from", x.TrailingRST)
 	w.optStr("not_captured", x.NotCaptured)
