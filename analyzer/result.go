@@ -154,6 +154,9 @@ type Facts struct {
 	DataAcked       *bool    `json:"data_acked,omitempty"`
 	Retransmissions int      `json:"retransmissions,omitempty"` // of the data the verdict is about
 	LastRetransGap  *float64 `json:"last_retrans_gap_s,omitempty"`
+	// SpuriousRetransmissions (retransmit_giveup): of those, resends of data the peer
+	// had acknowledged in the capture: the acknowledgments never reached the sender.
+	SpuriousRetransmissions int `json:"spurious_retransmissions,omitempty"`
 	// PeerAlive: the peer of the retransmitting side sent something after a resend, so
 	// it was there while its data went unacknowledged: the path lost the segments.
 	PeerAlive      bool     `json:"peer_alive,omitempty"`

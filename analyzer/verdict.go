@@ -239,8 +239,13 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 	} else {
 		sum = sum.s("its last packet was the capture's last)")
 	}
-	j := judgement{verdict: Open, summary: sum.String()}
+	j := judgement{verdict: Open}
 	j.evidence = append(j.evidence, ev.at(f.Last, "last packet"))
+	// Active, but maybe only with resends: say so, as idle_open does.
+	if rt, ok := stillRetrying(sum.s("; "), f, end, ev, &j); ok {
+		sum = rt
+	}
+	j.summary = sum.String()
 	return j
 }
 
@@ -513,6 +518,13 @@ func zeroWindow(t text, f *flows.Flow) (text, bool) {
 func stillRetrying(t text, f *flows.Flow, end time.Time, ev *evidenceNamer, j *judgement) (text, bool) {
 	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
 		if side := f.Side(d); retrying(side) {
+			if acksLost(side) {
+				t = resends(t.s("the ").s(d.String()).s(" never got the ").s(d.Other().String()).
+					s("'s acknowledgments of its data, which are in the capture: "), f, d, end, ev, j).
+					s(" (its kernel still retrying: the acknowledgments are lost between the capture point and the ").
+					s(d.String()).s(")")
+				return t, true
+			}
 			t = resends(t.s("the ").s(d.String()).s("'s data was never ACKed: "), f, d, end, ev, j).
 				s(" (its kernel still retrying: the peer or the path is gone, or drops these segments)")
 			return t, true
@@ -526,8 +538,11 @@ func stillRetrying(t text, f *flows.Flow, end time.Time, ev *evidenceNamer, j *j
 // evidence.
 func resends(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer, j *judgement) text {
 	side := f.Side(d)
-	j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, sideText(d, "client data never ACKed", "server data never ACKed")),
-		ev.at(side.LastRetrans, "last retransmission"))
+	what := sideText(d, "client data never ACKed", "server data never ACKed")
+	if acksLost(side) {
+		what = sideText(d, "client data resent though ACKed", "server data resent though ACKed")
+	}
+	j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, what), ev.at(side.LastRetrans, "last retransmission"))
 	return t.s("it was retransmitted ").times(side.RetransRun).s(", the last ").d(end.Sub(side.LastRetrans.Time())).
 		s(" before capture end")
 }
@@ -659,6 +674,14 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 		then = fmt.Sprintf("then it gave up (nothing more in the %s until capture end)", dur(end.Sub(side.LastRetrans.Time())))
 	}
 	why := "the peer or the path was gone"
+	if acksLost(side) {
+		n := int(side.SpuriousRun)
+		j.facts.SpuriousRetransmissions = n
+		j.evidence = append(j.evidence, ev.at(f.Side(d.Other()).Last, sideText(d.Other(), "client's last ACK (never reached the server)", "server's last ACK (never reached the client)")))
+		j.summary = fmt.Sprintf("the %s's data was retransmitted %s (last gap %s), though the %s had acknowledged it in the capture (%d of the resends were of data already acknowledged): the acknowledgments never reached the %s, lost between the capture point and it (a firewall on its host, a one-way path); %s",
+			d, timesWord(side.RetransRun), dur(side.RetransGap), d.Other(), n, d, then)
+		return j
+	}
 	if since := unackedSince(side); side.ICMPErrors > 0 && !since.IsZero() && !side.ICMP.Time().Before(since.Time()) {
 		// ICMP errors about these segments: a router or the host said why.
 		what := icmpText(side.ICMPType, side.ICMPCode, side.ICMPv6)
@@ -676,6 +699,12 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 		d, timesWord(side.RetransRun), dur(side.RetransGap), then, why)
 	return j
 }
+
+// acksLost says side's retransmissions resent data its peer had acknowledged in the
+// capture, more than once in the run (a first such resend may merely have crossed the
+// acknowledgment): its kernel never got the acknowledgments, lost between the capture
+// point and it.
+func acksLost(side *flows.Side) bool { return side.SpuriousRun >= 2 }
 
 // unackedSince is when what side's retransmissions resent first went out: its first
 // unacknowledged data, or else its FIN.

@@ -639,6 +639,29 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "retransmit_giveup_with_the_acks_lost_past_the_capture", file: "retransmit_acks_lost.pcap", client: "10.77.0.1:41540",
+		verdict: RetransmitGiveUp, close: IdleOpen, zeek: "S1",
+		why: "the client's 'ping again' (frame 15, Seq=6 Len=11) is acknowledged by the server (16, Ack=17), yet resent 5 times on the RTO back-off (17, 19, 21, 23, 25: tshark's 'Spurious Retransmission', each dup-ACKed), every resend echoing TSecr=2119186826, older than the ACK's TSval: the client's input drops the ACKs past the capture point. Its kernel gives up (tcp_retries2=3, ETIMEDOUT in the log, no RST); 5.6 s of silence follow, more than twice the last gap (1.664 s)",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.Side != "client" || f.Facts.Retransmissions != 5 || f.Facts.SpuriousRetransmissions != 5 || f.Facts.PeerAlive ||
+				!strings.Contains(f.Summary, "though the server had acknowledged it in the capture") ||
+				!strings.Contains(f.Summary, "the acknowledgments never reached the client") || strings.Contains(f.Summary, "never acknowledged the data") {
+				t.Errorf("facts %+v, summary %q", f.Facts, f.Summary)
+			}
+			near(t, "last gap", f.Facts.LastRetransGap, 1.664, gapTol)
+		},
+	},
+	{
+		name: "open_still_retrying_with_the_acks_lost", file: "retransmit_acks_lost.pcap", client: "10.77.0.1:41550",
+		verdict: Open, close: Open, zeek: "S1",
+		why: "the same from 6.09 s (frame 27, acknowledged by 28): resent at 29, 31, 33, 35, 37, the last 0.48 s before the capture ends, under the 1 s idle threshold: still open and active, its kernel still retrying (ss: ESTAB, Send-Q 11)",
+		check: func(t *testing.T, f *Flow) {
+			if !strings.Contains(f.Summary, "the client never got the server's acknowledgments of its data, which are in the capture: it was retransmitted 5 times") {
+				t.Errorf("summary %q", f.Summary)
+			}
+		},
+	},
+	{
 		name: "clean_close_client_first", file: "clean_close_client_first.pcap", client: "10.77.0.1:41150",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
 		why: "frame 8 client FIN, frame 9 server FIN,ACK, frame 10 the last ACK",

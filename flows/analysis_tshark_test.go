@@ -19,13 +19,16 @@ import (
 //   - zeek-http-206_example_b.pcap (public): pairs resent at each back-off of a 56-resend
 //     give-up, on a path whose first round trip (72 ms) is the out-of-order window;
 //   - zeek-tcp-retransmit-fast009.pcap (public): a fast retransmission within that
-//     window, after two duplicate ACKs: a retransmission, not out of order.
+//     window, after two duplicate ACKs: a retransmission, not out of order;
+//   - retransmit_acks_lost.pcap: resends of data the peer had acknowledged (its ACKs
+//     lost past the capture point), Wireshark's spurious retransmissions.
 func TestRetransmissionsMatchTshark(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("tshark not installed")
 	}
 	for _, rel := range []string{
 		"tcp/mtu_blackhole.pcap", "tcp/retransmit_giveup.pcap", "tcp/icmp_unreachable_established.pcap", "link/icmp_frag.pcap",
+		"tcp/retransmit_acks_lost.pcap",
 		"../../shared/captures/public/zeek-http-206_example_b.pcap",
 		"../../shared/captures/public/zeek-tcp-retransmit-fast009.pcap",
 	} {

@@ -123,30 +123,39 @@ type Side struct {
 	// between the capture point and this side. (Saturates; in the same padding.)
 	KeepAliveAnswersLost uint8
 	kaAnswerPending      bool
+	// headSeq is where the oldest resent data of this run of retransmissions starts
+	// (see headRetransAt).
+	headSeq uint32
 
 	// Wireshark's tcp.analysis notions, counted.
-	Retransmissions   int
-	OutOfOrder        int
-	KeepAlives        int
-	KeepAliveACKs     int
-	ZeroWindows       int
-	ZeroWindowProbes  int
-	WindowFull        int
-	DupAcks           int
-	FirstRetrans      Mark
-	LastRetrans       Mark
-	RetransGap        time.Duration // gap between the last two resends of the oldest unacknowledged data
-	RetransRun        int           // retransmissions since the peer last acknowledged new data
-	FirstKeepAlive    Mark
-	LastKeepAlive     Mark
-	KeepAliveUnacked  int // keepalive probes since the peer last answered anything
-	LastKeepAliveGap  time.Duration
-	UnackedDataSince  Mark // first data segment the peer has not yet acknowledged (zero when all is acked)
-	ICMPErrors        int  // ICMP errors about segments this side sent
-	ICMP              Mark
-	ICMPType          uint8
-	ICMPCode          uint8
-	ICMPv6            bool
+	Retransmissions  int
+	OutOfOrder       int
+	KeepAlives       int
+	KeepAliveACKs    int
+	ZeroWindows      int
+	ZeroWindowProbes int
+	WindowFull       int
+	DupAcks          int
+	FirstRetrans     Mark
+	LastRetrans      Mark
+	RetransGap       time.Duration // gap between the last two resends of the oldest unacknowledged data
+	RetransRun       int           // retransmissions since the peer last acknowledged new data
+	FirstKeepAlive   Mark
+	LastKeepAlive    Mark
+	KeepAliveUnacked int // keepalive probes since the peer last answered anything
+	LastKeepAliveGap time.Duration
+	UnackedDataSince Mark // first data segment the peer has not yet acknowledged (zero when all is acked)
+	ICMPErrors       int  // ICMP errors about segments this side sent
+	ICMP             Mark
+	ICMPType         uint8
+	ICMPCode         uint8
+	ICMPv6           bool
+	// SpuriousRun counts the retransmissions of this run that resent only data the
+	// peer had acknowledged in the capture (Wireshark's spurious retransmissions): a
+	// sender that got the acknowledgment would not resend, so past the first (which
+	// may have crossed it) they say the acknowledgments were lost between the capture
+	// point and this side. (Saturates; in the padding after ICMPv6.)
+	SpuriousRun       uint8
 	ICMPFrom          netip.Addr // who sent the first ICMP error
 	lastDupAckValue   uint32
 	lastPureAckWindow uint16

@@ -491,11 +491,20 @@ func (t *Table) track(f *Flow, seg *Segment) {
 					s.FirstRetrans = m
 					key = true
 				}
+				spurious := p.HaveAck && !seqAfter(end, p.MaxAck)
+				if spurious && s.SpuriousRun < math.MaxUint8 {
+					s.SpuriousRun++
+				}
 				// The back-off shows between resends of the oldest unacknowledged
 				// byte, which a timeout resends first; segments resent behind it in the
 				// same burst follow within microseconds and say nothing of it. (With
-				// no acknowledgment from the peer captured, every resend counts.)
-				if !p.HaveAck || seg.Seq == p.MaxAck {
+				// no acknowledgment from the peer captured, every resend counts.) When
+				// the peer's acknowledgments never reach the side, its oldest
+				// unacknowledged byte is below what the peer acknowledged: the one
+				// the run's first resend started at.
+				if !p.HaveAck || seg.Seq == p.MaxAck ||
+					seqAfter(p.MaxAck, seg.Seq) && (s.headRetransAt == 0 || seg.Seq == s.headSeq) {
+					s.headSeq = seg.Seq
 					prev := s.headRetransAt
 					if prev == 0 {
 						prev = s.LastData.At // the run's first: since the data went out
@@ -582,7 +591,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			}
 			s.HaveAck = true
 			s.MaxAck = a
-			p.RetransRun, p.headRetransAt = 0, 0
+			p.RetransRun, p.headRetransAt, p.SpuriousRun = 0, 0, 0
 			if !p.UnackedDataSince.IsZero() && !seqAfter(p.NextSeq, a) {
 				p.UnackedDataSince = Mark{}
 			}

@@ -342,6 +342,7 @@ func (w *jsonWriter) facts(x *analyzer.Facts) {
 	w.optBoolPtr("data_acked", x.DataAcked)
 	w.optInt("retransmissions", x.Retransmissions)
 	w.optFloatPtr("last_retrans_gap_s", x.LastRetransGap)
+	w.optInt("spurious_retransmissions", x.SpuriousRetransmissions)
 	w.optBool("peer_alive", x.PeerAlive)
 	w.optInt("keepalive_probes", x.KeepAlives)
 	w.optFloatPtr("keepalive_interval_s", x.KeepAliveEvery)
