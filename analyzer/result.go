@@ -134,20 +134,23 @@ type Facts struct {
 	SYNACKGaps  []float64 `json:"synack_gaps_s,omitempty"` // gaps between SYN-ACKs
 	// SYN-ACKs the server sent after the client's first data: its kernel never took
 	// the handshake's last ACK, as a listener whose accept queue is full drops it.
-	SYNACKAfterData int      `json:"synack_after_data,omitempty"`
-	RefusedBy       string   `json:"refused_by,omitempty"`   // "rst" or "icmp"
-	ICMP            string   `json:"icmp,omitempty"`         // the ICMP error, in words
-	ICMPFrom        string   `json:"icmp_from,omitempty"`    // who sent it
-	RSTFrom         string   `json:"rst_from,omitempty"`     // client or server
-	RSTHasACK       *bool    `json:"rst_has_ack,omitempty"`  // whether the RST carried the ACK flag
-	RSTAnswered     string   `json:"rst_answered,omitempty"` // "data" (the peer was gone) or "nothing" (an abort)
-	Idle            *float64 `json:"idle_s,omitempty"`       // silence before the FIN or RST the verdict is about
-	Stuck           *float64 `json:"stuck_s,omitempty"`      // time in CLOSE_WAIT until capture end
-	FINToRST        *float64 `json:"fin_to_rst_s,omitempty"` // from the unanswered FIN to the RST
-	FINAcked        *bool    `json:"fin_acked,omitempty"`    // whether the peer's kernel ACKed the FIN
-	HandshakeToRST  *float64 `json:"handshake_to_rst_s,omitempty"`
-	DataToRST       *float64 `json:"data_to_rst_s,omitempty"`    // from the client's first data to the RST
-	FirstDataBytes  int      `json:"first_data_bytes,omitempty"` // bytes the client sent before the RST
+	SYNACKAfterData int `json:"synack_after_data,omitempty"`
+	// SYN-ACKs the server sent after the client's handshake ACK (handshake_incomplete):
+	// the ACK is in the capture, but the server's kernel never took it.
+	SYNACKAfterACK int      `json:"synack_after_ack,omitempty"`
+	RefusedBy      string   `json:"refused_by,omitempty"`   // "rst" or "icmp"
+	ICMP           string   `json:"icmp,omitempty"`         // the ICMP error, in words
+	ICMPFrom       string   `json:"icmp_from,omitempty"`    // who sent it
+	RSTFrom        string   `json:"rst_from,omitempty"`     // client or server
+	RSTHasACK      *bool    `json:"rst_has_ack,omitempty"`  // whether the RST carried the ACK flag
+	RSTAnswered    string   `json:"rst_answered,omitempty"` // "data" (the peer was gone) or "nothing" (an abort)
+	Idle           *float64 `json:"idle_s,omitempty"`       // silence before the FIN or RST the verdict is about
+	Stuck          *float64 `json:"stuck_s,omitempty"`      // time in CLOSE_WAIT until capture end
+	FINToRST       *float64 `json:"fin_to_rst_s,omitempty"` // from the unanswered FIN to the RST
+	FINAcked       *bool    `json:"fin_acked,omitempty"`    // whether the peer's kernel ACKed the FIN
+	HandshakeToRST *float64 `json:"handshake_to_rst_s,omitempty"`
+	DataToRST      *float64 `json:"data_to_rst_s,omitempty"`    // from the client's first data to the RST
+	FirstDataBytes int      `json:"first_data_bytes,omitempty"` // bytes the client sent before the RST
 	// DataAcked (rst_on_first_data): whether the server acknowledged any of the
 	// client's data before its RST. An RST without ACK that never acknowledged the data
 	// is what a kernel sends for a segment no connection takes.

@@ -133,7 +133,7 @@ func gapList(g []float64) string { return text(nil).gaps(g).String() }
 // (rst_on_first_data, retransmit_giveup, keepalive_timeout).
 func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, specific bool) judgement {
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
-	if !f.HandshakeDone() {
+	if !f.HandshakeDone() || synACKsAfterACK(f) >= 2 {
 		return classifyHandshake(f, c, s, end, cfg, ev)
 	}
 	if j, ok := classifyRSTOnFirstData(f, c, s, ev); ok && specific {
@@ -316,7 +316,14 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		if s.SYNs > 1 {
 			sum = sum.s(" (gaps ").gaps(j.facts.SYNACKGaps).s(")")
 		}
-		sum = sum.s("; the client's final ACK never came")
+		if n := synACKsAfterACK(f); n >= 2 {
+			j.facts.SYNACKAfterACK = n
+			j.evidence = append(j.evidence, ev.at(f.Established, "client's ACK (never taken by the server)"))
+			sum = sum.s("; the client's ACK is in the capture, but the server sent its SYN-ACK again after it ").times(n).
+				s(": its kernel never took the handshake's last ACK, lost between the capture point and the server (or dropped there, as a listener whose accept queue is full does)")
+		} else {
+			sum = sum.s("; the client's final ACK never came")
+		}
 		if !c.RST.IsZero() {
 			j.facts.RSTFrom = "client"
 			j.evidence = append(j.evidence, ev.at(c.RST, "RST from the client"))
@@ -545,6 +552,33 @@ func resends(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *eviden
 	j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, what), ev.at(side.LastRetrans, "last retransmission"))
 	return t.s("it was retransmitted ").times(side.RetransRun).s(", the last ").d(end.Sub(side.LastRetrans.Time())).
 		s(" before capture end")
+}
+
+// synACKsAfterACK counts the SYN-ACKs the server sent after the client's handshake ACK,
+// on a flow where the client sent no data and no FIN: each says the server's kernel had
+// not taken the ACK before it (a server that has it sends no SYN-ACK again), so the ACK
+// was lost between the capture point and the server, or dropped there (a listener
+// whose accept queue is full drops it). From two on, the client's ACKs are not getting
+// through, and the handshake is incomplete on the server's side whatever the client
+// believes; one alone may be a single loss its next ACK repaired.
+func synACKsAfterACK(f *flows.Flow) int {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	if f.Midstream || f.Established.IsZero() || s.SYNs < 2 || c.PayloadBytes > 0 || !c.FIN.IsZero() ||
+		s.PayloadBytes > 0 || !s.FIN.IsZero() || !s.LastSYN.Time().After(f.Established.Time()) {
+		return 0
+	}
+	var buf [8]time.Time
+	times := s.SYNTimes(buf[:0])
+	n := 0
+	for _, t := range times {
+		if t.After(f.Established.Time()) {
+			n++
+		}
+	}
+	if n > 0 && len(times) < s.SYNs && times[len(times)-1].After(f.Established.Time()) {
+		n += s.SYNs - len(times) // more than SYNTimes keeps: the rest came later still
+	}
+	return max(n, 1) // the last one, at least, came after it
 }
 
 // synACKsAfterData counts the SYN-ACKs the server sent after the client's first data,

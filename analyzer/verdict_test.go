@@ -662,6 +662,44 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "handshake_incomplete_with_the_acks_lost_past_the_capture", file: "handshake_ack_lost.pcap", client: "10.77.0.1:41590",
+		verdict: HandshakeIncomplete, close: HandshakeIncomplete, zeek: "S1",
+		why: "the client ACKs the SYN-ACK (frame 3) and each retransmission of it (8, 12), all in the capture, yet the server retransmits its SYN-ACK after them (7, 11): its kernel never took an ACK (the server's input drops them past the capture point; ss: SYN-RECV, then nothing). Zeek, which sees the ACK, says S1",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNACKCount != 3 || f.Facts.SYNACKAfterACK != 2 ||
+				!strings.Contains(f.Summary, "the client's ACK is in the capture, but the server sent its SYN-ACK again after it 2 times") {
+				t.Errorf("facts %+v, summary %q", f.Facts, f.Summary)
+			}
+		},
+	},
+	{
+		name: "idle_open_after_one_handshake_ack_lost", file: "handshake_ack_lost.pcap", client: "10.77.0.1:41620",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "only the first ACK (frame 6) is dropped past the capture: the SYN-ACK comes once more (9), its ACK (10) gets through and no SYN-ACK follows (ss: ESTAB on both sides); one SYN-ACK after the ACK is a loss repaired, not a handshake that never completed. Silent 7 s until the capture ends",
+	},
+	{
+		name: "rst_after_idle_with_an_earlier_rst_lost_past_the_capture", file: "rst_lost_past_capture.pcap", client: "10.77.0.1:41640",
+		verdict: RSTAfterIdle, close: RSTAfterIdle, zeek: "RSTR",
+		why: "the server's abort (RST,ACK frame 18, 1.0 s) is in the capture but dropped before the client, which sends its next ping 1.5 s later (25) as on a live connection: that RST ended nothing. The bare RST answering the ping (26) ends the flow: after 2.5 s of idle (since frame 7: an RST is no activity), the server no longer had the connection",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.RSTAnswered != "data" || f.Facts.RSTHasACK == nil || *f.Facts.RSTHasACK {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "idle", f.Facts.Idle, 2.500, idleTol)
+		},
+	},
+	{
+		name: "http_unanswered_with_earlier_rsts_lost_past_the_capture", file: "rst_lost_past_capture.pcap", client: "10.77.0.1:41650",
+		verdict: HTTPUnanswered, close: Reset, zeek: "RSTR",
+		why: "GET /a answered (13); the server's abort (RST,ACK 15, 0.41 s) and its bare RSTs to GET /b (16) and its first resends (17, 20, 22) are dropped before the client, which resends GET /b (19, 21, 23) as if none came; the RST after the third resend (24) gets through (ECONNRESET in the log). The wait runs from GET /b to that RST: 0.83 s, never negative",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.AppFacts == nil || f.Facts.AppFacts.Wait == nil || *f.Facts.AppFacts.Wait < 0.8 || *f.Facts.AppFacts.Wait > 0.86 ||
+				!strings.Contains(f.Summary, "an RST from the server ended the connection 829.9 ms later") {
+				t.Errorf("facts %+v, summary %q", f.Facts, f.Summary)
+			}
+		},
+	},
+	{
 		name: "clean_close_client_first", file: "clean_close_client_first.pcap", client: "10.77.0.1:41150",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
 		why: "frame 8 client FIN, frame 9 server FIN,ACK, frame 10 the last ACK",

@@ -389,6 +389,8 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	if f.Packets == 0 {
 		gap = 0
 	}
+	// The silence this packet ends: keepalives and RSTs are no activity (LastActive).
+	quiet := f.sinceActive(seg.Time)
 	f.Packets++
 	s.Packets++
 
@@ -411,6 +413,15 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		// own (injected, or out of window, RFC 5961) and ended nothing.
 		f.RST, f.closed = RSTContext{}, false
 		s.RST, s.RSTHasAck = Mark{}, false
+	} else if !rst && !syn && seg.PayloadLen > 0 && !f.RST.Packet.IsZero() && f.RST.From != d &&
+		m.At-f.RST.Packet.At > max(2*f.reorderWindow(), int64(20*time.Millisecond)) {
+		// The side the RST was sent to goes on sending data, later than data of its
+		// could have crossed the RST on the way (a round trip): the RST never reached
+		// it (lost past the capture point) or was not taken (not at its next sequence
+		// number, RFC 5961 3.2), and ended nothing. The RST that ends the flow is a
+		// later one.
+		f.RST, f.closed = RSTContext{}, false
+		p.RST, p.RSTHasAck = Mark{}, false
 	}
 	var notes uint16
 	key := syn || fin || rst || gap >= t.Idle
@@ -646,8 +657,10 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	}
 	s.Last = m
 	f.Last = m
-	f.lastFrom, f.lastHadData, f.lastGap = d, seg.PayloadLen > 0 || fin, gap
-	if notes&(NoteKeepAlive|NoteKeepAliveACK) == 0 {
+	f.lastFrom, f.lastHadData, f.lastGap = d, seg.PayloadLen > 0 || fin, quiet
+	// An RST is no activity either: one that ended the flow is the end, and one that
+	// ended nothing (see above) is no exchange a later silence counts from.
+	if notes&(NoteKeepAlive|NoteKeepAliveACK) == 0 && !rst {
 		f.LastActive = m
 	}
 

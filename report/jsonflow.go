@@ -326,6 +326,7 @@ func (w *jsonWriter) facts(x *analyzer.Facts) {
 	w.optInt("synack_count", x.SYNACKCount)
 	w.optFloats("synack_gaps_s", x.SYNACKGaps)
 	w.optInt("synack_after_data", x.SYNACKAfterData)
+	w.optInt("synack_after_ack", x.SYNACKAfterACK)
 	w.optStr("refused_by", x.RefusedBy)
 	w.optStr("icmp", x.ICMP)
 	w.optStr("icmp_from", x.ICMPFrom)
