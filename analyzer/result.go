@@ -137,7 +137,10 @@ type Facts struct {
 	SYNACKAfterData int `json:"synack_after_data,omitempty"`
 	// SYN-ACKs the server sent after the client's handshake ACK (handshake_incomplete):
 	// the ACK is in the capture, but the server's kernel never took it.
-	SYNACKAfterACK int      `json:"synack_after_ack,omitempty"`
+	SYNACKAfterACK int `json:"synack_after_ack,omitempty"`
+	// SYNs the client sent after the server's first SYN-ACK (handshake_incomplete): the
+	// SYN-ACKs are in the capture, but the client never got them.
+	SYNAfterSYNACK int      `json:"syn_after_synack,omitempty"`
 	RefusedBy      string   `json:"refused_by,omitempty"`   // "rst" or "icmp"
 	ICMP           string   `json:"icmp,omitempty"`         // the ICMP error, in words
 	ICMPFrom       string   `json:"icmp_from,omitempty"`    // who sent it

@@ -316,7 +316,12 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 		if s.SYNs > 1 {
 			sum = sum.s(" (gaps ").gaps(j.facts.SYNACKGaps).s(")")
 		}
-		if n := synACKsAfterACK(f); n >= 2 {
+		if n := synsAfterSYNACK(f); n >= 2 {
+			j.facts.SYNAfterSYNACK = n
+			j.evidence = append(j.evidence, ev.at(c.LastSYN, "client's SYN again (it never got the SYN-ACK)"))
+			sum = sum.s("; the client sent its SYN again after it ").times(n).
+				s(", as a client that never got a SYN-ACK does: they were lost between the capture point and the client, whose connect times out")
+		} else if n := synACKsAfterACK(f); n >= 2 {
 			j.facts.SYNACKAfterACK = n
 			j.evidence = append(j.evidence, ev.at(f.Established, "client's ACK (never taken by the server)"))
 			sum = sum.s("; the client's ACK is in the capture, but the server sent its SYN-ACK again after it ").times(n).
@@ -552,6 +557,29 @@ func resends(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *eviden
 	j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, what), ev.at(side.LastRetrans, "last retransmission"))
 	return t.s("it was retransmitted ").times(side.RetransRun).s(", the last ").d(end.Sub(side.LastRetrans.Time())).
 		s(" before capture end")
+}
+
+// synsAfterSYNACK counts the SYNs the client sent after the server's first SYN-ACK, on a
+// flow whose handshake the client never completed: a client that gets a SYN-ACK answers
+// it with an ACK and sends no SYN again, so from two on (a first may have crossed the
+// SYN-ACK on the way) the SYN-ACKs never reached it.
+func synsAfterSYNACK(f *flows.Flow) int {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	if f.Midstream || !f.Established.IsZero() || c.SYNs < 2 || s.SYNs == 0 || !c.LastSYN.Time().After(s.FirstSYN.Time()) {
+		return 0
+	}
+	var buf [8]time.Time
+	times := c.SYNTimes(buf[:0])
+	n := 0
+	for _, t := range times {
+		if t.After(s.FirstSYN.Time()) {
+			n++
+		}
+	}
+	if n > 0 && len(times) < c.SYNs {
+		n += c.SYNs - len(times) // more than SYNTimes keeps: the rest came later still
+	}
+	return max(n, 1)
 }
 
 // synACKsAfterACK counts the SYN-ACKs the server sent after the client's handshake ACK,

@@ -700,6 +700,17 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "handshake_incomplete_with_the_synacks_lost_past_the_capture", file: "synack_lost_past_capture.pcap", client: "10.77.0.1:41720",
+		verdict: HandshakeIncomplete, close: HandshakeIncomplete, zeek: "S1",
+		why: "every SYN is answered by a SYN-ACK in the capture (frames 2, 4, 7 ...), yet the client sends its SYN again 7 times after the first (3, 6, 8, 10, 12, 14, 17), as only a client that never got a SYN-ACK does: its input drops them past the capture point, and its connect fails with ETIMEDOUT after 19.5 s (log). Not the client's final ACK lost: it never sent one",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNAfterSYNACK != 7 || f.Facts.SYNCount != 8 || f.Facts.SYNACKAfterACK != 0 ||
+				!strings.Contains(f.Summary, "the client sent its SYN again after it 7 times") || strings.Contains(f.Summary, "final ACK never came") {
+				t.Errorf("facts %+v, summary %q", f.Facts, f.Summary)
+			}
+		},
+	},
+	{
 		name: "clean_close_client_first", file: "clean_close_client_first.pcap", client: "10.77.0.1:41150",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
 		why: "frame 8 client FIN, frame 9 server FIN,ACK, frame 10 the last ACK",

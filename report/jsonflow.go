@@ -327,6 +327,7 @@ func (w *jsonWriter) facts(x *analyzer.Facts) {
 	w.optFloats("synack_gaps_s", x.SYNACKGaps)
 	w.optInt("synack_after_data", x.SYNACKAfterData)
 	w.optInt("synack_after_ack", x.SYNACKAfterACK)
+	w.optInt("syn_after_synack", x.SYNAfterSYNACK)
 	w.optStr("refused_by", x.RefusedBy)
 	w.optStr("icmp", x.ICMP)
 	w.optStr("icmp_from", x.ICMPFrom)
