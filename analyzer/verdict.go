@@ -220,7 +220,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 				if n := f.Side(d).KeepAliveAnswersLost; n > 0 {
 					j.facts.KeepAliveAnswersLost = int(n)
 					sum = sum.s(" in the capture, but the last ").plural(int(n), "answer").s(" to the ").s(d.String()).
-						s(" never reached it (its next probe still echoed an older timestamp): lost between the capture point and the ").
+						s(" never reached it (").s(answersLostWhy(f.Side(d), "its next probes")).s("): lost between the capture point and the ").
 						s(d.String()).s(", whose keepalive will time out")
 					break
 				}
@@ -829,9 +829,18 @@ func keepAliveAnswersLost(f *flows.Flow, d flows.Direction, ev *evidenceNamer) j
 		KeepAliveEvery: psecs(side.LastKeepAliveGap), KeepAliveAnswersLost: n}}
 	j.evidence = append(j.evidence, ev.at(side.LastKeepAlive, "last keepalive probe"),
 		ev.at(peer.Last, sideText(d.Other(), "client's last answer (never reached the server)", "server's last answer (never reached the client)")))
-	j.summary = fmt.Sprintf("the %s's last %d keepalive probes (every %s) were each answered by the %s in the capture, but the answers never reached the %s (its later probes and its RST still echo an older timestamp), so it reset the connection as a keepalive timeout: the answers were lost between the capture point and the %s (a firewall on its host, a one-way path)",
-		d, n, dur(side.LastKeepAliveGap), d.Other(), d, d)
+	j.summary = fmt.Sprintf("the %s's last %d keepalive probes (every %s) were each answered by the %s in the capture, but the answers never reached the %s (%s), so it reset the connection as a keepalive timeout: the answers were lost between the capture point and the %s (a firewall on its host, a one-way path)",
+		d, n, dur(side.LastKeepAliveGap), d.Other(), d, answersLostWhy(side, "its later probes and its RST"), d)
 	return j
+}
+
+// answersLostWhy says how what (a prober's later segments) shows its keepalive
+// answers never arrived: by their TCP timestamps, or, without any, by their timing.
+func answersLostWhy(side *flows.Side, what string) string {
+	if side.KeepAliveLostByTiming {
+		return what + " came at its probe interval, not after its keepalive time again, as they would after an answer"
+	}
+	return what + " still echo an older timestamp than the answers'"
 }
 
 func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, specific bool) judgement {

@@ -711,6 +711,26 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "idle_open_answers_lost_told_by_timing", file: "keepalive_answers_lost_nots.pcap", client: "10.77.0.1:41290",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "no TCP timestamps: after its first probe 2.0 s into the silence (19, its keepalive time), the client probes again 1.02 s after each answered one (23, 26, 28, 30): its interval, as after no answer (after an answer Linux waits its keepalive time again). So the answers (20, 24, 27, 29) never reached it",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.KeepAliveAnswersLost != 4 || !strings.Contains(f.Summary, "came at its probe interval, not after its keepalive time again") {
+				t.Errorf("facts %+v, summary %q", f.Facts, f.Summary)
+			}
+		},
+	},
+	{
+		name: "rst_after_idle_when_timing_cannot_tell", file: "keepalive_answers_lost_nots.pcap", client: "10.77.0.1:41280",
+		verdict: RSTAfterIdle, close: RSTAfterIdle, zeek: "RSTO",
+		why: "no TCP timestamps, and keepalive time and interval both 1 s: probes 1.02 s apart (15, 17, 21) read the same answered or not, and so does the RST 1.02 s after the last (25). The file cannot tell a keepalive timeout with lost answers from an abort after 4.1 s of idle; it says the latter, what it can show",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.KeepAliveAnswersLost != 0 {
+				t.Errorf("facts %+v", f.Facts)
+			}
+		},
+	},
+	{
 		name: "clean_close_client_first", file: "clean_close_client_first.pcap", client: "10.77.0.1:41150",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
 		why: "frame 8 client FIN, frame 9 server FIN,ACK, frame 10 the last ACK",

@@ -155,7 +155,13 @@ type Side struct {
 	// sender that got the acknowledgment would not resend, so past the first (which
 	// may have crossed it) they say the acknowledgments were lost between the capture
 	// point and this side. (Saturates; in the padding after ICMPv6.)
-	SpuriousRun       uint8
+	SpuriousRun uint8
+	// kaIdleMs is the silence before the first keepalive probe of this side's run, in
+	// milliseconds: its keepalive time. Without TCP timestamps, a probe that follows an
+	// answered one by clearly less shows the answer never arrived (an answered probe is
+	// followed by the keepalive time of silence, an unanswered one by the interval).
+	// (In the padding before ICMPFrom.)
+	kaIdleMs          uint32
 	ICMPFrom          netip.Addr // who sent the first ICMP error
 	lastDupAckValue   uint32
 	lastPureAckWindow uint16
@@ -166,8 +172,12 @@ type Side struct {
 	// (Wireshark's dupacknum; its lastacktime is this side's Last, as every packet but
 	// a SYN and a bare RST carries an ACK). (dupRun first: it fits in the padding after
 	// lastPureAckWindow.)
-	dupRun    uint8
-	nextSeqAt int64
+	dupRun uint8
+	// KeepAliveLostByTiming says KeepAliveAnswersLost was read from the probes' timing,
+	// the flow having no TCP timestamps (see keepAliveAnswerReached). (Beside dupRun, in
+	// its padding.)
+	KeepAliveLostByTiming bool
+	nextSeqAt             int64
 	// headRetransAt is when the oldest unacknowledged data was last resent in this run
 	// of retransmissions (0 before its first): RetransGap is measured from it.
 	headRetransAt int64

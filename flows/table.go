@@ -430,7 +430,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 
 	switch {
 	case rst:
-		s.keepAliveAnswerReached(seg)
+		s.keepAliveAnswerReached(seg, m.At, quiet)
 		s.RSTs++
 		if s.RST.IsZero() {
 			s.RST = m
@@ -471,7 +471,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		seg.Seq == s.NextSeq-1 && (f.HandshakeDone() || f.Midstream)
 	if keepAlive {
 		notes |= NoteKeepAlive
-		s.keepAliveAnswerReached(seg)
+		s.keepAliveAnswerReached(seg, m.At, quiet)
 		s.KeepAlives++
 		if s.FirstKeepAlive.IsZero() {
 			s.FirstKeepAlive = m
@@ -586,9 +586,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		if ack && seg.PayloadLen == 0 && !syn && !fin {
 			notes |= NoteKeepAliveACK
 			s.KeepAliveACKs++
-			if seg.HasTS {
-				p.kaAnswerTSval, p.kaAnswerPending = seg.TSval, true
-			}
+			p.kaAnswerTSval, p.kaAnswerPending = seg.TSval, true
 		}
 		p.KeepAliveUnacked = 0
 	}
@@ -699,18 +697,33 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	}
 }
 
-// keepAliveAnswerReached looks, at a side's keepalive probe or RST, at whether the
-// peer's answer to its previous probe (captured) reached it: a side echoes in TSecr the
-// latest TSval it received (RFC 7323 4.3; the answer, an ACK at the side's next
-// sequence number, is one it must take), so an echo older than the answer's TSval
-// means the answer never arrived. Then the side probes as if unanswered, and gives up
-// as a keepalive timeout, while the capture shows every probe answered.
-func (s *Side) keepAliveAnswerReached(seg *Segment) {
-	if !s.kaAnswerPending || !seg.HasTS {
+// keepAliveAnswerReached looks, at a side's keepalive probe or RST (at, after quiet of
+// silence), at whether the peer's answer to its previous probe (captured) reached it: a
+// side echoes in TSecr the latest TSval it received (RFC 7323 4.3; the answer, an ACK
+// at the side's next sequence number, is one it must take), so an echo older than the
+// answer's TSval means the answer never arrived. Without timestamps the timing tells,
+// when it can: after an answer Linux waits its keepalive time again (the silence before
+// the run's first probe), after none only its interval, so a probe or RST that comes
+// in under three quarters of that time never had the answer. Then the side probes as
+// if unanswered, and gives up as a keepalive timeout, while the capture shows every
+// probe answered.
+func (s *Side) keepAliveAnswerReached(seg *Segment, at int64, quiet time.Duration) {
+	if !s.kaAnswerPending {
+		if seg.Flags&FlagRST == 0 {
+			s.kaIdleMs = uint32(min(quiet/time.Millisecond, math.MaxUint32)) // the run's first probe
+		}
 		return
 	}
 	s.kaAnswerPending = false
-	if int32(seg.TSecr-s.kaAnswerTSval) < 0 {
+	lost := false
+	switch {
+	case seg.HasTS:
+		lost = int32(seg.TSecr-s.kaAnswerTSval) < 0
+	case s.kaIdleMs > 0 && !s.LastKeepAlive.IsZero():
+		lost = at-s.LastKeepAlive.At < int64(s.kaIdleMs)*int64(time.Millisecond)*3/4
+	}
+	if lost {
+		s.KeepAliveLostByTiming = !seg.HasTS
 		if s.KeepAliveAnswersLost < math.MaxUint8 {
 			s.KeepAliveAnswersLost++
 		}

@@ -12,11 +12,15 @@
 #                  answered ones), when the capture ends.
 # What shows the loss in the file: each probe and the RST echo (TSecr) the TSval of the
 # server's pong, never that of an answer (RFC 7323).
-# Capture on the client side.
+# Capture on the client side. KAL_NAME and KAL_TIMESTAMPS (default: keepalive_answers_lost,
+# 1) name the capture and set net.ipv4.tcp_timestamps in both namespaces
+# (keepalive_answers_lost_nots.sh turns them off).
 #   client 10.77.0.1:41280 -> server 10.77.0.2:9027
 #   client 10.77.0.1:41290 -> server 10.77.0.2:9028
 . "$(dirname "$0")/common.sh"
-tk_start keepalive_answers_lost
+tk_start "${KAL_NAME:-keepalive_answers_lost}"
+tk_sysctl "$TK_C" "net.ipv4.tcp_timestamps=${KAL_TIMESTAMPS:-1}"
+tk_sysctl "$TK_S" "net.ipv4.tcp_timestamps=${KAL_TIMESTAMPS:-1}"
 tk_capture "$TK_C" veth-c
 tk_bg "$TK_S" server 9027 recv 'send:pong\n' hold
 tk_bg "$TK_S" server 9028 recv 'send:pong\n' hold
