@@ -22,6 +22,7 @@ const (
 	KindHalfOpenSuspect     = "half_open_suspect"
 	KindDegradationTimeline = "degradation_timeline"
 	KindRetransmitFailures  = "retransmit_failures"
+	KindLostPastCapture     = "lost_past_capture"
 	// KindFlowLimit says flows were evicted to stay within --max-flows.
 	KindFlowLimit = "flow_limit"
 )
@@ -59,6 +60,7 @@ func findings(rs *records, fl []*record, cfg Config) []Finding {
 	out = append(out, fc.acceptFailures(fl, byServer)...)
 	out = append(out, fc.halfOpen(fl, byServer)...)
 	out = append(out, fc.retransmitFailures(fl, cfg.Findings)...)
+	out = append(out, fc.lostPastCapture(fl, cfg.Findings)...)
 	out = append(out, fc.degradation(byServer)...)
 	for i := range out {
 		if len(out[i].Frames) == 0 {
@@ -901,6 +903,9 @@ func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 // gave up (retransmit_giveup) or up to the capture's end, its next resend not yet due
 // (the idle_open and fin_unanswered that say so): loss recovery that never recovered.
 func resendFailed(f *record) bool {
+	if f.has(flagLostToClient) || f.has(flagLostToServer) {
+		return false // acknowledged in the capture: lostPastCapture's
+	}
 	switch f.Verdict() {
 	case RetransmitGiveUp:
 		return true
@@ -967,6 +972,76 @@ func (fc *findCtx) retransmitFailures(fl []*record, fcfg FindingConfig) []Findin
 				"a route or host gone; where ICMP errors came back, they name who refused",
 			Numbers: map[string]float64{"flows": float64(len(g)), "given_up": float64(gaveUp), "still_resending": float64(len(g) - gaveUp),
 				"peer_alive": float64(alive), "icmp": float64(icmp)}})
+	}
+	return out
+}
+
+// lostPastCapture: connections whose packets to one host are in the capture but never
+// reached it, as what the host did next shows (see the function of that name in
+// verdict.go): they were dropped between the capture point and the host. One such
+// connection is its verdict's story; --min-flows of them to one host point at that
+// host's own input (a firewall, rp_filter) or the last hop to it.
+func (fc *findCtx) lostPastCapture(fl []*record, fcfg FindingConfig) []Finding {
+	type key struct {
+		host netip.Addr
+		peer bool // the host is the flows' server
+	}
+	var keys []key
+	groups := map[key][]*record{}
+	for _, f := range fl {
+		for _, k := range []struct {
+			on bool
+			k  key
+		}{{f.has(flagLostToClient), key{f.client.addr().Unmap(), false}}, {f.has(flagLostToServer), key{fc.rs.server(f).addr().Unmap(), true}}} {
+			if !k.on {
+				continue
+			}
+			if _, seen := groups[k.k]; !seen {
+				keys = append(keys, k.k)
+			}
+			groups[k.k] = append(groups[k.k], f)
+		}
+	}
+	var out []Finding
+	for _, k := range keys {
+		g := groups[k]
+		if len(g) < fcfg.MinFlows {
+			continue
+		}
+		role := "client"
+		if k.peer {
+			role = "server"
+		}
+		// What the host did that shows it: told apart by the verdict the flow got.
+		var handshake, probes, resends int
+		for _, f := range g {
+			switch v := f.Verdict(); {
+			case v == HandshakeIncomplete:
+				handshake++
+			case f.has(flagKeepSeen) && (v == KeepAliveTimeout || v == IdleOpen):
+				probes++
+			default:
+				resends++
+			}
+		}
+		var how []string
+		for _, h := range []struct {
+			n    int
+			what string
+		}{{resends, "resent data already acknowledged"}, {probes, "probed as if its keepalives went unanswered"},
+			{handshake, "repeated its part of the handshake"}} {
+			if h.n > 0 {
+				how = append(how, fmt.Sprintf("in %d it %s", h.n, h.what))
+			}
+		}
+		sum := fmt.Sprintf("%s with %s as the %s: packets to it are in the capture but never reached it (%s): they were dropped between the capture point and %s",
+			plural(len(g), "connection"), k.host, role, strings.Join(how, "; "), k.host)
+		out = append(out, Finding{Kind: KindLostPastCapture, Severity: SevWarn, Endpoint: k.host.String(), Summary: sum, Flows: ids(g),
+			Next: "on " + k.host.String() + ": its firewall's input rules (nft list ruleset, iptables -S INPUT), reverse-path filtering " +
+				"(sysctl net.ipv4.conf.all.rp_filter), conntrack dropping invalid packets; else the last hop to it. " +
+				"A capture taken on that host sees its input before the firewall does",
+			Numbers: map[string]float64{"flows": float64(len(g)), "resends": float64(resends), "keepalives": float64(probes),
+				"handshakes": float64(handshake)}})
 	}
 	return out
 }

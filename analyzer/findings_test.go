@@ -464,6 +464,42 @@ func TestAcceptFailureOfAnAbortingAcceptQueue(t *testing.T) {
 	}
 }
 
+// TestLostPastCapture: the captures of testdata/tcp whose drops sit behind tcpdump, on
+// the receiver's input (EXPECTED.md 30, 31): in retransmit_acks_lost.pcap both clients
+// resend data the server acknowledged (frames 16, 28) and the ACKs never reach them; in
+// keepalive_answers_lost.pcap both probe on as if the answers (16, 20 ...) never came.
+// Two connections to one client host, at --min-flows 2: the finding names the host and
+// what it did. The resends are no retransmit_failures: the server acknowledged them.
+func TestLostPastCapture(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Findings.MinFlows = 2
+	for _, c := range []struct {
+		file, what      string
+		resends, probes float64
+	}{
+		{"retransmit_acks_lost.pcap", "in 2 it resent data already acknowledged", 2, 0},
+		{"keepalive_answers_lost.pcap", "in 2 it probed as if its keepalives went unanswered", 0, 2},
+	} {
+		r := analyzeFiles(t, cfg, filepath.Join("..", "testdata", "tcp", c.file))
+		f := hasFinding(r, KindLostPastCapture, "10.77.0.1")
+		if f == nil || !strings.HasPrefix(f.Summary, "2 connections with 10.77.0.1 as the client: packets to it are in the capture but never reached it ("+c.what+")") ||
+			!slices.Equal(f.Flows, []int{1, 2}) || f.Numbers["resends"] != c.resends || f.Numbers["keepalives"] != c.probes ||
+			!strings.Contains(f.Next, "iptables -S INPUT") {
+			t.Errorf("%s: lost_past_capture %+v", c.file, f)
+		}
+		if f := hasFinding(r, KindRetransmitFailures, "10.77.0.2"); f != nil {
+			t.Errorf("%s: retransmit_failures %+v", c.file, f)
+		}
+	}
+	// The same story on one connection is its verdict's, not a finding (--min-flows 3).
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "retransmit_acks_lost.pcap"))
+	for _, f := range r.Findings {
+		if f.Kind == KindLostPastCapture {
+			t.Errorf("at --min-flows 3: %+v", f)
+		}
+	}
+}
+
 // TestClientTimeoutLeavesOutServerCloses: in http_server_closes_unanswered.pcap
 // (testdata/tcp EXPECTED.md 28) the server's FIN ends 9082's wait 1.7 ms after the
 // request, before the client's FIN: no client timed anything out there. 9083's client

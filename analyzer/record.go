@@ -98,6 +98,8 @@ const (
 	flagPeerAlive                  // the retransmitting side's peer sent after a resend (Facts.PeerAlive)
 	flagICMPBack                   // ICMP errors came back about the flow's segments (Facts.ICMP)
 	flagResetUnacked               // the server's RST on the first data carried no ACK and acknowledged none of it (resetUnacked)
+	flagLostToClient               // the client never got packets of the server's the capture holds (lostPastCapture)
+	flagLostToServer               // the server never got packets of the client's the capture holds
 )
 
 const (
@@ -260,7 +262,8 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		{r.Facts.SYNACKAfterData > 0, flagListenOverflow},
 		{r.Facts.AppFacts != nil && r.Facts.AppFacts.LateResponse > 0, flagLateAnswer},
 		{r.Facts.PeerAlive, flagPeerAlive}, {r.Facts.ICMP != "", flagICMPBack},
-		{r.Verdict == RSTOnFirstData && isFalse(r.Facts.DataAcked) && isFalse(r.Facts.RSTHasACK), flagResetUnacked}} {
+		{r.Verdict == RSTOnFirstData && isFalse(r.Facts.DataAcked) && isFalse(r.Facts.RSTHasACK), flagResetUnacked},
+		{t.lostTo&(1<<flows.FromClient) != 0, flagLostToClient}, {t.lostTo&(1<<flows.FromServer) != 0, flagLostToServer}} {
 		if b.on {
 			rec.flags |= b.flag
 		}

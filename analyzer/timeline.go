@@ -86,6 +86,9 @@ type flowTrace struct {
 	// retrying: a side was still retransmitting data its peer never acknowledged when
 	// the flow was judged (see retrying).
 	retrying bool
+	// lostTo says, by direction bit (1<<flows.FromClient, 1<<flows.FromServer), which
+	// side never got packets of its peer's that the capture holds (see lostPastCapture).
+	lostTo uint8
 }
 
 // timedWait is a response time and when its request was sent.
@@ -102,6 +105,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	t.keepSeen = c.KeepAlives+s.KeepAlives > 0
 	t.retrying = retrying(c) || retrying(s)
+	t.lostTo = lostPastCapture(f)
 	rst := f.RST.Packet
 	if !rst.IsZero() {
 		t.reset = rst.Time()

@@ -834,6 +834,28 @@ func keepAliveAnswersLost(f *flows.Flow, d flows.Direction, ev *evidenceNamer) j
 	return j
 }
 
+// lostPastCapture says, by direction bit (1<<d for side d), which side never got
+// packets its peer sent that the capture holds, as what that side did next shows: it
+// resent data its peer had acknowledged (acksLost), probed on as if its keepalive
+// answers never came (KeepAliveAnswersLost), sent its SYN again after SYN-ACKs
+// (synsAfterSYNACK), or, the server, sent its SYN-ACK again after the client's ACKs
+// (synACKsAfterACK). They were lost between the capture point and that side.
+func lostPastCapture(f *flows.Flow) uint8 {
+	var lost uint8
+	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
+		if side := f.Side(d); side.KeepAliveAnswersLost > 0 || acksLost(side) {
+			lost |= 1 << d
+		}
+	}
+	if synsAfterSYNACK(f) >= 2 {
+		lost |= 1 << flows.FromClient
+	}
+	if synACKsAfterACK(f) >= 2 {
+		lost |= 1 << flows.FromServer
+	}
+	return lost
+}
+
 // answersLostWhy says how what (a prober's later segments) shows its keepalive
 // answers never arrived: by their TCP timestamps, or, without any, by their timing.
 func answersLostWhy(side *flows.Side, what string) string {

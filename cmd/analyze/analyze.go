@@ -96,7 +96,7 @@ be read, 2 for bad usage.`,
 	f.IntVar(&opts.Config.RetransGiveUp, "retrans-giveup", opts.Config.RetransGiveUp, "retransmissions of the same unacknowledged data that make a give-up")
 	f.IntVar(&opts.Config.KeepAliveGiveUp, "keepalive-giveup", opts.Config.KeepAliveGiveUp, "unanswered keepalive probes that make a keepalive timeout")
 	f.DurationVar(&opts.Config.SYNRetryWait, "syn-retry-wait", opts.Config.SYNRetryWait, "after a single SYN, how long a client may still retry before it counts as given up")
-	f.IntVar(&opts.Config.Findings.MinFlows, "min-flows", opts.Config.Findings.MinFlows, "flows a repeated pattern needs to be a finding (idle_timeout; the client's timeout in client_timeout; retransmit_failures)")
+	f.IntVar(&opts.Config.Findings.MinFlows, "min-flows", opts.Config.Findings.MinFlows, "flows a repeated pattern needs to be a finding (idle_timeout; the client's timeout in client_timeout; retransmit_failures; lost_past_capture)")
 	f.Float64Var(&opts.Config.Findings.TimeoutSpread, "timeout-spread", opts.Config.Findings.TimeoutSpread, "widest spread of silences, as a share of their median, that reads as one configured timeout (at least "+opts.Config.Findings.TimeoutSpreadMin.String()+"); more than half of the closes must fall within it")
 	return cmd
 }
