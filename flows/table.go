@@ -390,7 +390,11 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		gap = 0
 	}
 	// The silence this packet ends: keepalives and RSTs are no activity (LastActive).
-	quiet := f.sinceActive(seg.Time)
+	// (sinceActive's, in nanoseconds: no time.Time on the per-packet path.)
+	var quiet time.Duration
+	if !f.LastActive.IsZero() {
+		quiet = time.Duration(m.At - f.LastActive.At)
+	}
 	f.Packets++
 	s.Packets++
 
