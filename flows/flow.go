@@ -383,6 +383,19 @@ func (f *Flow) reorderWindow() int64 {
 	return int64(3 * time.Millisecond)
 }
 
+// crossingWindow is how long after one side's packet (in the capture) the other side's
+// may still have been sent before that packet reached it, in nanoseconds: two round
+// trips of the handshake, at least 20 ms; 500 ms when the capture has no handshake to
+// measure one from (a long path's round trip, with room).
+func (f *Flow) crossingWindow() int64 {
+	if c := &f.Sides[FromClient]; !f.Established.IsZero() && c.SYNs > 0 {
+		if rtt := f.Established.At - c.LastSYN.At; rtt > 0 {
+			return max(2*rtt, int64(20*time.Millisecond))
+		}
+	}
+	return int64(500 * time.Millisecond)
+}
+
 // sinceActive is the silence before t: since the last packet that was not a keepalive,
 // zero when t is the flow's first packet.
 func (f *Flow) sinceActive(t time.Time) time.Duration {

@@ -418,7 +418,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		f.RST, f.closed = RSTContext{}, false
 		s.RST, s.RSTHasAck = Mark{}, false
 	} else if !rst && !syn && seg.PayloadLen > 0 && !f.RST.Packet.IsZero() && f.RST.From != d &&
-		m.At-f.RST.Packet.At > max(2*f.reorderWindow(), int64(20*time.Millisecond)) {
+		m.At-f.RST.Packet.At > f.crossingWindow() {
 		// The side the RST was sent to goes on sending data, later than data of its
 		// could have crossed the RST on the way (a round trip): the RST never reached
 		// it (lost past the capture point) or was not taken (not at its next sequence
