@@ -354,7 +354,7 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 	}
 	wait := cfg.SYNRetryWait
 	if len(times) > 1 {
-		wait = flows.NextRetryWithin(times[len(times)-1].Sub(times[len(times)-2]))
+		wait = nextSYNWithin(times)
 	}
 	quiet := end.Sub(c.LastSYN.Time())
 	// A listener dropping SYNs makes thousands of these: built without fmt (see text).
@@ -396,10 +396,37 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 	sum = sum.s(")")
 	if r, ok := linuxSYNRetries(times); ok && c.RST.IsZero() {
 		j.facts.SYNRetries = pint(r)
-		sum = sum.s(": consistent with net.ipv4.tcp_syn_retries=").n(int64(r)).s(" on Linux")
+		// The give-up itself is silence, which a connect timeout in the application
+		// (its socket closed) makes just the same.
+		sum = sum.s(": consistent with net.ipv4.tcp_syn_retries=").n(int64(r)).s(" on Linux, or a connect timeout in the application")
 	}
 	j.summary = sum.String()
 	return j
+}
+
+// nextSYNWithin is how long after its last SYN (times: when each was sent) a client
+// still trying would send the next. Back-off at most doubles the gap (NextRetryWithin),
+// but a Linux client whose gaps so far are equal is in its linear phase
+// (net.ipv4.tcp_syn_linear_timeouts, 4 by default: five 1 s gaps on Linux 6.18), and
+// while fewer than five gaps are equal its next comes one gap later, not two: a
+// client whose app timeout closed the connect is then seen to have stopped as soon as
+// that gap, with its timer's slack, has passed. (Older kernels double from the first
+// gap, so their gaps are never equal.)
+func nextSYNWithin(times []time.Time) time.Duration {
+	n := len(times)
+	last := times[n-1].Sub(times[n-2])
+	equal := 1
+	for i := n - 2; i > 0; i-- {
+		g := times[i].Sub(times[i-1])
+		if d := g - last; d > last/10+50*time.Millisecond || -d > last/10+50*time.Millisecond {
+			break
+		}
+		equal++
+	}
+	if equal >= 2 && equal < 5 {
+		return last + last/8 + 200*time.Millisecond
+	}
+	return flows.NextRetryWithin(last)
 }
 
 // linuxSYNRetries infers the tcp_syn_retries a Linux client ran with. Linux gives up a

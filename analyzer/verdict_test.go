@@ -731,6 +731,21 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "syn_giveup_by_an_application_connect_timeout", file: "syn_app_timeout.pcap", client: "10.77.0.1:41730",
+		verdict: SYNGiveUp, close: SYNGiveUp, zeek: "S0",
+		why: "SYNs at 0, 1.03, 2.05 s (frames 1-3): equal gaps, Linux's linear first retries (tcp_syn_retries=6), whose next would come 1 s after the last; the application's 3 s connect timeout closed the socket (log: timed out after 3.003 s) and none came in the 2.1 s until the capture's end. Doubling the gap (2 s, with slack 2.45 s) would still have read it as retrying",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNCount != 3 || !strings.Contains(f.Summary, "or a connect timeout in the application") {
+				t.Errorf("facts %+v, summary %q", f.Facts, f.Summary)
+			}
+		},
+	},
+	{
+		name: "syn_unanswered_in_the_linear_phase", file: "syn_app_timeout.pcap", client: "10.77.0.1:41740",
+		verdict: SYNUnanswered, close: SYNUnanswered, zeek: "S0",
+		why: "no application timeout: SYNs 1 s apart (frames 4, 5, 8), the last the capture's last packet: the kernel still retries (ss: SYN-SENT)",
+	},
+	{
 		name: "clean_close_client_first", file: "clean_close_client_first.pcap", client: "10.77.0.1:41150",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
 		why: "frame 8 client FIN, frame 9 server FIN,ACK, frame 10 the last ACK",

@@ -14,7 +14,7 @@ names=(
 	zero_window_stall fin_lost_by_capture http_to_dead_socket late_answer_after_close fin_unacked
 	mtu_blackhole icmp_unreachable_established http_server_closes_unanswered accept_queue_abort
 	keepalive_answers_lost retransmit_acks_lost handshake_ack_lost rst_lost_past_capture
-	synack_lost_past_capture keepalive_answers_lost_nots
+	synack_lost_past_capture keepalive_answers_lost_nots syn_app_timeout
 )
 [ $# -gt 0 ] && names=("$@")
 failed=()

@@ -1,8 +1,11 @@
 """Socket choreography for the capture scripts in testdata/tcp (Python 3, stdlib only).
 
     python3 -m tk server PORT [--backlog=N] [--no-accept] STEP...
-    python3 -m tk client HOST PORT SPORT STEP...
+    python3 -m tk client [--connect-timeout=S] HOST PORT SPORT STEP...
 
+The client's connect gives up after S seconds with --connect-timeout (an application's
+connect timeout: the socket is closed, the kernel stops retrying its SYN); by default it
+waits for the kernel (tcp_syn_retries).
 The server listens on [::]:PORT (dual stack), accepts one connection (unless --no-accept:
 then it only listens, forever) and runs the STEPs on it. The client binds SPORT (fixed,
 so every re-run gives the same 4-tuple), connects to HOST:PORT and runs the STEPs. A step
@@ -179,6 +182,10 @@ def server(argv):
 
 def client(argv):
     global WHO
+    timeout = None
+    while argv and argv[0].startswith("--connect-timeout="):
+        timeout = float(argv[0].split("=", 1)[1])
+        argv = argv[1:]
     host, port, sport = argv[0], int(argv[1]), int(argv[2])
     WHO = f"client :{sport}"
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -187,7 +194,13 @@ def client(argv):
     t0 = time.monotonic()
     log(f"connecting to {host}:{port}")
     try:
+        s.settimeout(timeout)
         s.connect((host, port))
+        s.settimeout(None)
+    except socket.timeout:
+        log(f"connect: timed out (the application's {timeout}s) after {time.monotonic() - t0:.3f}s; closing")
+        s.close()
+        return
     except OSError as e:
         log(f"connect: {errname(e)} after {time.monotonic() - t0:.3f}s")
         return
