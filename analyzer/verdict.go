@@ -595,18 +595,25 @@ func synsAfterSYNACK(f *flows.Flow) int {
 	if f.Midstream || !f.Established.IsZero() || c.SYNs < 2 || s.SYNs == 0 || !c.LastSYN.Time().After(s.FirstSYN.Time()) {
 		return 0
 	}
+	return synsAfter(c, s.FirstSYN.Time())
+}
+
+// synsAfter counts the SYNs (or SYN-ACKs) side sent after t, its last one being after t.
+// SYNTimes keeps the first few; when the last of those is after t, those it does not keep
+// came later still.
+func synsAfter(side *flows.Side, t time.Time) int {
 	var buf [8]time.Time
-	times := c.SYNTimes(buf[:0])
+	times := side.SYNTimes(buf[:0])
 	n := 0
-	for _, t := range times {
-		if t.After(s.FirstSYN.Time()) {
+	for _, st := range times {
+		if st.After(t) {
 			n++
 		}
 	}
-	if n > 0 && len(times) < c.SYNs {
-		n += c.SYNs - len(times) // more than SYNTimes keeps: the rest came later still
+	if n > 0 && len(times) < side.SYNs {
+		n += side.SYNs - len(times)
 	}
-	return max(n, 1)
+	return max(n, 1) // the last one, at least
 }
 
 // synACKsAfterACK counts the SYN-ACKs the server sent after the client's handshake ACK,
@@ -622,18 +629,7 @@ func synACKsAfterACK(f *flows.Flow) int {
 		s.PayloadBytes > 0 || !s.FIN.IsZero() || !s.LastSYN.Time().After(f.Established.Time()) {
 		return 0
 	}
-	var buf [8]time.Time
-	times := s.SYNTimes(buf[:0])
-	n := 0
-	for _, t := range times {
-		if t.After(f.Established.Time()) {
-			n++
-		}
-	}
-	if n > 0 && len(times) < s.SYNs && times[len(times)-1].After(f.Established.Time()) {
-		n += s.SYNs - len(times) // more than SYNTimes keeps: the rest came later still
-	}
-	return max(n, 1) // the last one, at least, came after it
+	return synsAfter(s, f.Established.Time())
 }
 
 // synACKsAfterData counts the SYN-ACKs the server sent after the client's first data,
@@ -649,17 +645,7 @@ func synACKsAfterData(f *flows.Flow) int {
 		!s.LastSYN.Time().After(c.FirstData.Time()) || s.AckedData(c) {
 		return 0
 	}
-	var buf [8]time.Time
-	n := 0
-	for _, t := range s.SYNTimes(buf[:0]) {
-		if t.After(c.FirstData.Time()) {
-			n++
-		}
-	}
-	if n == 0 && s.LastSYN.Time().After(c.FirstData.Time()) {
-		n = 1 // the last one, when more were sent than SYNTimes keeps
-	}
-	return n
+	return synsAfter(s, c.FirstData.Time())
 }
 
 // listenOverflow says, on a flow whose client's data the server's kernel never took
