@@ -434,7 +434,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 
 	switch {
 	case rst:
-		s.keepAliveAnswerReached(seg, m.At, quiet)
+		s.keepAliveAnswerReached(seg, m.At, -1)
 		s.RSTs++
 		if s.RST.IsZero() {
 			s.RST = m
@@ -475,7 +475,11 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		seg.Seq == s.NextSeq-1 && (f.HandshakeDone() || f.Midstream)
 	if keepAlive {
 		notes |= NoteKeepAlive
-		s.keepAliveAnswerReached(seg, m.At, quiet)
+		idle := time.Duration(-1)
+		if s.LastKeepAlive.IsZero() || s.LastKeepAlive.At < f.LastActive.At {
+			idle = quiet // the first probe since the flow was last active
+		}
+		s.keepAliveAnswerReached(seg, m.At, idle)
 		s.KeepAlives++
 		if s.FirstKeepAlive.IsZero() {
 			s.FirstKeepAlive = m
@@ -701,8 +705,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	}
 }
 
-// keepAliveAnswerReached looks, at a side's keepalive probe or RST (at, after quiet of
-// silence), at whether the peer's answer to its previous probe (captured) reached it: a
+// keepAliveAnswerReached looks, at a side's keepalive probe or RST (at; idle is the
+// silence before it when it is the first probe since the flow was last active, else
+// negative), at whether the peer's answer to its previous probe (captured) reached it: a
 // side echoes in TSecr the latest TSval it received (RFC 7323 4.3; the answer, an ACK
 // at the side's next sequence number, is one it must take), so an echo older than the
 // answer's TSval means the answer never arrived. Without timestamps the timing tells,
@@ -711,11 +716,11 @@ func (t *Table) track(f *Flow, seg *Segment) {
 // in under three quarters of that time never had the answer. Then the side probes as
 // if unanswered, and gives up as a keepalive timeout, while the capture shows every
 // probe answered.
-func (s *Side) keepAliveAnswerReached(seg *Segment, at int64, quiet time.Duration) {
+func (s *Side) keepAliveAnswerReached(seg *Segment, at int64, idle time.Duration) {
+	if idle >= 0 {
+		s.kaIdleMs = uint32(min(idle/time.Millisecond, math.MaxUint32))
+	}
 	if !s.kaAnswerPending {
-		if seg.Flags&FlagRST == 0 {
-			s.kaIdleMs = uint32(min(quiet/time.Millisecond, math.MaxUint32)) // the run's first probe
-		}
 		return
 	}
 	s.kaAnswerPending = false
