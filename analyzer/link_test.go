@@ -53,6 +53,9 @@ func TestLinkTypes(t *testing.T) {
 			{"10.77.0.1:38712", "10.77.0.2:8080", 5, 17, CleanClose},
 			{"10.77.0.1:57026", "10.77.0.2:81", 18, 19, Refused}},
 			"tcpdump -i any writes Linux cooked v2"},
+		{"synack_lost_past_capture_any.pcap", "pcap", false, []string{"LINUX_SLL2(276)"}, 22, []linkFlow{
+			{"10.77.0.1:41720", "10.77.0.2:9072", 1, 20, HandshakeIncomplete}},
+			"cooked v2 names each packet's interface: two identical SYN-ACKs microseconds apart on one (frames 4-5, 15-16) are two packets, not one captured twice, and the flow is one (the SYN at frame 17 joins it)"},
 		{"any_sll1.pcap", "pcap", false, []string{"LINUX_SLL(113)"}, 23, []linkFlow{
 			{"10.77.0.1:38718", "10.77.0.2:8080", 4, 16, CleanClose},
 			{"10.77.0.1:57040", "10.77.0.2:81", 18, 19, Refused}},

@@ -131,7 +131,10 @@ var relinkVariants = []relinkVariant{
 	{"LINUX_SLL2(276)", rewrap(layers.LinkType(276), false, func(eth []byte) []byte {
 		h := make([]byte, 20)
 		copy(h[0:], eth[12:14])
-		binary.BigEndian.PutUint32(h[4:], 2) // interface index
+		// Interface index 0, which Linux gives no interface: the Ethernet original
+		// names none either, so the two tell copies from packets alike (with an index,
+		// identical segments on one interface are two packets: see Dedupe).
+		binary.BigEndian.PutUint32(h[4:], 0)
 		binary.BigEndian.PutUint16(h[8:], 1) // ARPHRD_ETHER
 		h[11] = 6
 		copy(h[12:], eth[6:12])

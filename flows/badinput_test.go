@@ -637,6 +637,53 @@ func TestBadInputSameSegmentCapturedTwice(t *testing.T) {
 	}
 }
 
+// TestDedupeKeepsIdenticalSegmentsOfOneInterface reads
+// testdata/link/synack_lost_past_capture_any.pcap (tcpdump -i any: Linux cooked v2, whose
+// header names each packet's interface). Twice the server sends two identical SYN-ACKs
+// 15-20 µs apart (frames 4-5 and 15-16: its answer to a retransmitted SYN and its own
+// timer's), both on interface 2 (veth-c), as tshark's sll.ifindex shows: two packets,
+// not one captured twice, so both are kept; in dup_any.pcap (above) the copies are on
+// two interfaces and still dropped. The flow then has all 12 SYN-ACKs tshark counts, and
+// stays one flow: the microsecond gap inside a pair is no back-off gap to end it by.
+func TestDedupeKeepsIdenticalSegmentsOfOneInterface(t *testing.T) {
+	b := badFile(t, "link/synack_lost_past_capture_any.pcap")
+	src, err := OpenReader("synack_lost_past_capture_any.pcap", bytes.NewReader(b), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done []*Flow
+	tbl := NewTable(func(f *Flow) { done = append(done, f) })
+	dec := NewDecoder()
+	dd := NewDedupe(DefaultDedupeWindow)
+	var seg Segment
+	for {
+		p, err := src.Next()
+		if err != nil {
+			break
+		}
+		if !dec.Decode(p, &seg) {
+			continue
+		}
+		if seg.Iface != 3 { // ifindex 2, plus one
+			t.Fatalf("frame %d: Iface %d, want 3", seg.Frame, seg.Iface)
+		}
+		if dd.Keep(&seg) {
+			tbl.Add(&seg)
+		}
+	}
+	tbl.Flush()
+	if dd.Dropped != 0 {
+		t.Errorf("dropped %d segments as copies (first at frame %d)", dd.Dropped, dd.FirstFrame)
+	}
+	if len(done) != 1 || done[0].Side(FromServer).SYNs != 12 || done[0].Side(FromClient).SYNs != 8 {
+		for _, f := range done {
+			t.Logf("flow %d frames %d-%d: %d SYNs, %d SYN-ACKs", f.ID, f.First.Frame, f.Last.Frame,
+				f.Side(FromClient).SYNs, f.Side(FromServer).SYNs)
+		}
+		t.Errorf("%d flows, want one with 8 SYNs and 12 SYN-ACKs", len(done))
+	}
+}
+
 // TestDedupeKeepsRetransmissionsAndAllocatesNothing: a real retransmission (same
 // sequence numbers, later, a new IP ID or TSval) is kept; a copy outside the window is
 // kept; Keep allocates nothing.

@@ -149,11 +149,24 @@ const (
 // decodeRecover turns Decode's panic guard on; fuzz tests turn it off to see panics.
 var decodeRecover = true
 
+// ifaceOf is the interface p was captured on plus one (Segment.Iface): a Linux cooked v2
+// header's interface index (tcpdump -i any writes one per packet; Linux numbers
+// interfaces from 1, so 0 names none), else the pcapng interface the source gave, else 0.
+func ifaceOf(p *Packet) uint32 {
+	if p.LinkType == layers.LinkTypeLinuxSLL2 && len(p.Data) >= 8 {
+		if i := binary.BigEndian.Uint32(p.Data[4:8]); i != 0 {
+			return i + 1
+		}
+		return 0
+	}
+	return p.Iface
+}
+
 // Decode fills seg from p. It returns false for packets that are neither a TCP segment
 // nor an ICMP/ICMPv6 error quoting a TCP header; those are counted in Stats by reason.
 // seg.Payload aliases p.Data.
 func (d *Decoder) Decode(p *Packet, seg *Segment) (ok bool) {
-	*seg = Segment{File: p.File, Frame: p.Frame, Time: p.Time, WScale: -1}
+	*seg = Segment{File: p.File, Frame: p.Frame, Time: p.Time, WScale: -1, Iface: ifaceOf(p)}
 	d.p, d.seg = p, seg
 	defer func() {
 		// gopacket recovers its own panics into errors; this guards the code here.
@@ -161,7 +174,7 @@ func (d *Decoder) Decode(p *Packet, seg *Segment) (ok bool) {
 			return // tests: let the panic through
 		}
 		if r := recover(); r != nil {
-			*seg = Segment{File: p.File, Frame: p.Frame, Time: p.Time, WScale: -1}
+			*seg = Segment{File: p.File, Frame: p.Frame, Time: p.Time, WScale: -1, Iface: ifaceOf(p)}
 			ok = d.malformed("decoder panic")
 		}
 	}()

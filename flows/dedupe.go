@@ -41,10 +41,11 @@ type dedupeKey struct {
 }
 
 type dedupeSlot struct {
-	key dedupeKey
-	h   uint64 // key's hash: most slots hold another segment, told apart by it at once
-	t   int64  // capture time, Unix nanoseconds
-	n   uint64 // position in the input (Keep's count)
+	key   dedupeKey
+	iface uint32 // Segment.Iface (in the key's padding)
+	h     uint64 // key's hash: most slots hold another segment, told apart by it at once
+	t     int64  // capture time, Unix nanoseconds
+	n     uint64 // position in the input (Keep's count)
 }
 
 // peerSlot is what one direction of a tuple last sent, for Keep to tell an answer from
@@ -116,7 +117,11 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 		if dt < 0 {
 			dt = -dt
 		}
-		if dt <= int64(d.Window) && !d.peerSpokeSince(&k, seg.SeqLen(), slot.n) {
+		// Copies come from two interfaces: two identical segments captured on the same
+		// one (where the capture names it) are two packets, a socket-less kernel's
+		// answers to two segments, say.
+		sameIface := seg.Iface != 0 && seg.Iface == slot.iface
+		if dt <= int64(d.Window) && !sameIface && !d.peerSpokeSince(&k, seg.SeqLen(), slot.n) {
 			if d.Dropped == 0 {
 				d.FirstFile, d.FirstFrame = seg.File, seg.Frame
 			}
@@ -124,7 +129,7 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 			return false
 		}
 	}
-	*slot = dedupeSlot{key: k, h: h, t: t, n: d.n}
+	*slot = dedupeSlot{key: k, iface: seg.Iface, h: h, t: t, n: d.n}
 	if seg.Kind == KindTCP {
 		p := &d.peers[dirHash(&k.src, &k.dst, k.ports)&(dedupeSlots-1)]
 		if p.src != k.src || p.dst != k.dst || p.ports != k.ports {

@@ -43,16 +43,18 @@ func NextRetryWithin(lastGap time.Duration) time.Duration {
 // maxRetryGap bounds the gap NextRetryWithin reckons from.
 const maxRetryGap = 7 * 24 * time.Hour
 
-// lastGap is the gap between a side's last two SYNs (or SYN-ACKs), or def with one.
+// lastGap is the last back-off gap between a side's SYNs (or SYN-ACKs), or def with one.
+// Gaps under 100 ms are no back-off (the shortest SYN timeout is 200 ms): a server
+// answers a retransmitted SYN with its SYN-ACK at once, microseconds from the one its
+// own timer sends, and the gap before that pair is the one that tells.
 func lastGap(s *Side, def time.Duration) time.Duration {
-	n := s.SYNs
-	if n > maxSYNTimes {
-		n = maxSYNTimes
+	n := min(s.SYNs, maxSYNTimes)
+	for i := n - 1; i > 0; i-- {
+		if g := s.SYNAfter[i] - s.SYNAfter[i-1]; g >= 100*time.Millisecond {
+			return g
+		}
 	}
-	if n < 2 {
-		return def
-	}
-	return s.SYNAfter[n-1] - s.SYNAfter[n-2]
+	return def
 }
 
 // deadline says when a flow that has ended may be handed over; ok is false for a flow
@@ -67,8 +69,13 @@ func (t *Table) deadline(f *Flow) (int64, bool) {
 		// (The single-SYN wait is a first retry that never came: its RTO, capped.)
 		return c.LastSYN.At + int64(NextRetryWithin(lastGap(c, t.SYNWait/2))+t.Grace), true
 	case f.Established.IsZero() && !f.Midstream && s.SYNs > 0 && c.Packets == c.SYNs:
-		// SYN-ACKs never ACKed: over once the server's next retry is overdue.
-		return s.LastSYN.At + int64(NextRetryWithin(lastGap(s, time.Second))+t.Grace), true
+		// SYN-ACKs never ACKed: over once the server's next retry is overdue, and the
+		// client's, when it is retrying too (its SYN-ACKs lost on the way to it).
+		at := s.LastSYN.At + int64(NextRetryWithin(lastGap(s, time.Second)))
+		if c.SYNs > 1 {
+			at = max(at, c.LastSYN.At+int64(NextRetryWithin(lastGap(c, t.SYNWait/2))))
+		}
+		return at + int64(t.Grace), true
 	}
 	return 0, false
 }

@@ -16,6 +16,9 @@ type Packet struct {
 	LinkType   layers.LinkType
 	File       int // index of the input, in command-line order
 	Frame      int // 1-based frame number within that input
+	// Iface is the capture interface plus one, when the file tells packets of several
+	// interfaces apart (a pcapng with two or more); 0 when not known.
+	Iface uint32
 }
 
 // PacketSource yields packets in order. Next returns io.EOF after the last packet.

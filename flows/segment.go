@@ -37,7 +37,12 @@ const (
 // gopacket types. Payload aliases the read buffer and is valid only until the next
 // packet is read; the flow table copies the bounded prefix it keeps.
 type Segment struct {
-	Kind  SegmentKind
+	Kind SegmentKind
+	// Iface is the interface the packet was captured on plus one, where the capture
+	// says: the interface index of a Linux cooked v2 header (tcpdump -i any), or the
+	// interface of a pcapng with several (Packet.Iface); 0 when unknown. (In the padding
+	// after Kind.)
+	Iface uint32
 	File  int       // index of the input file, in the order given on the command line
 	Frame int       // 1-based frame number in that file, as Wireshark counts
 	Time  time.Time // capture timestamp

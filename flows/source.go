@@ -329,7 +329,7 @@ func (s *FileSource) Next() (p *Packet, err error) {
 			return nil, s.fail(e)
 		}
 		data = d
-		s.pkt.Time, s.pkt.WireLen = ci.Timestamp, ci.Length
+		s.pkt.Time, s.pkt.WireLen, s.pkt.Iface = ci.Timestamp, ci.Length, 0
 		lt = s.pcap.LinkType()
 		s.frame++
 	} else {
@@ -346,6 +346,10 @@ func (s *FileSource) Next() (p *Packet, err error) {
 			lt, _ = ci.AncillaryData[0].(layers.LinkType)
 		}
 		s.syncInterfaces()
+		s.pkt.Iface = 0
+		if s.ng.NInterfaces() > 1 {
+			s.pkt.Iface = uint32(ci.InterfaceIndex) + 1
+		}
 		// Records Wireshark numbers as frames but pcapgo skips (custom blocks...),
 		// then this packet's own block.
 		s.frame += s.trk.nextPacket()
