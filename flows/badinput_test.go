@@ -565,6 +565,42 @@ func TestBadInputLargeFileFromAPipe(t *testing.T) {
 	t.Logf("%d packets, %.1f GiB in %v", n, float64(int64(reps)*int64(len(body)))/(1<<30), time.Since(start).Round(time.Millisecond))
 }
 
+// dedupedFlows reads capture b as a run does: decoded, through a Dedupe (unless dedupe
+// is false: every segment kept) and into a Table. It returns the flows, the filter and
+// the count of segments decoded; each, if set, sees every decoded segment first.
+func dedupedFlows(t *testing.T, b []byte, dedupe bool, each func(*Segment)) ([]*Flow, *Dedupe, int) {
+	t.Helper()
+	src, err := OpenReader("capture", bytes.NewReader(b), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done []*Flow
+	tbl := NewTable(func(f *Flow) { done = append(done, f) })
+	dec := NewDecoder()
+	dd := NewDedupe(DefaultDedupeWindow)
+	var seg Segment
+	segs := 0
+	for {
+		p, err := src.Next()
+		if err != nil {
+			break
+		}
+		if !dec.Decode(p, &seg) {
+			continue
+		}
+		segs++
+		if each != nil {
+			each(&seg)
+		}
+		if dedupe && !dd.Keep(&seg) {
+			continue
+		}
+		tbl.Add(&seg)
+	}
+	tbl.Flush()
+	return done, dd, segs
+}
+
 // TestBadInputSameSegmentCapturedTwice reads testdata/link/dup_any.pcap (tcpdump -i any
 // on a host whose address sits on a bridge: every packet is captured on the veth port
 // and on the bridge). Without Dedupe every segment looks retransmitted and every ACK
@@ -573,31 +609,7 @@ func TestBadInputLargeFileFromAPipe(t *testing.T) {
 func TestBadInputSameSegmentCapturedTwice(t *testing.T) {
 	b := badFile(t, "link/dup_any.pcap")
 	run := func(dedupe bool) ([]*Flow, int, int) {
-		src, err := OpenReader("dup_any.pcap", bytes.NewReader(b), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var done []*Flow
-		tbl := NewTable(func(f *Flow) { done = append(done, f) })
-		dec := NewDecoder()
-		dd := NewDedupe(DefaultDedupeWindow)
-		var seg Segment
-		segs := 0
-		for {
-			p, err := src.Next()
-			if err != nil {
-				break
-			}
-			if !dec.Decode(p, &seg) {
-				continue
-			}
-			segs++
-			if dedupe && !dd.Keep(&seg) {
-				continue
-			}
-			tbl.Add(&seg)
-		}
-		tbl.Flush()
+		done, dd, segs := dedupedFlows(t, b, dedupe, nil)
 		return done, dd.Dropped, segs
 	}
 	raw, _, segs := run(false)
@@ -647,31 +659,11 @@ func TestBadInputSameSegmentCapturedTwice(t *testing.T) {
 // stays one flow: the microsecond gap inside a pair is no back-off gap to end it by.
 func TestDedupeKeepsIdenticalSegmentsOfOneInterface(t *testing.T) {
 	b := badFile(t, "link/synack_lost_past_capture_any.pcap")
-	src, err := OpenReader("synack_lost_past_capture_any.pcap", bytes.NewReader(b), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var done []*Flow
-	tbl := NewTable(func(f *Flow) { done = append(done, f) })
-	dec := NewDecoder()
-	dd := NewDedupe(DefaultDedupeWindow)
-	var seg Segment
-	for {
-		p, err := src.Next()
-		if err != nil {
-			break
-		}
-		if !dec.Decode(p, &seg) {
-			continue
-		}
+	done, dd, _ := dedupedFlows(t, b, true, func(seg *Segment) {
 		if seg.Iface != 3 { // ifindex 2, plus one
 			t.Fatalf("frame %d: Iface %d, want 3", seg.Frame, seg.Iface)
 		}
-		if dd.Keep(&seg) {
-			tbl.Add(&seg)
-		}
-	}
-	tbl.Flush()
+	})
 	if dd.Dropped != 0 {
 		t.Errorf("dropped %d segments as copies (first at frame %d)", dd.Dropped, dd.FirstFrame)
 	}
