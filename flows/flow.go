@@ -370,28 +370,35 @@ func (f *Flow) OneSided() Direction {
 	return NoDirection
 }
 
-// reorderWindow is how soon after a side's furthest segment another that is not new
-// counts as out of order rather than retransmitted: the flow's first round trip, from
-// the client's last SYN to the handshake's last ACK, as Wireshark takes it (its
-// ts_first_rtt), or 3 ms (its default) before the handshake is seen.
-func (f *Flow) reorderWindow() int64 {
+// firstRTT is the flow's first round trip in nanoseconds, from the client's last SYN to
+// the handshake's last ACK, as Wireshark takes it (its ts_first_rtt); ok is false
+// before the handshake is seen.
+func (f *Flow) firstRTT() (rtt int64, ok bool) {
 	if c := &f.Sides[FromClient]; !f.Established.IsZero() && c.SYNs > 0 {
 		if rtt := f.Established.At - c.LastSYN.At; rtt > 0 {
-			return rtt
+			return rtt, true
 		}
+	}
+	return 0, false
+}
+
+// reorderWindow is how soon after a side's furthest segment another that is not new
+// counts as out of order rather than retransmitted: the flow's first round trip, or 3 ms
+// (Wireshark's default) before the handshake is seen.
+func (f *Flow) reorderWindow() int64 {
+	if rtt, ok := f.firstRTT(); ok {
+		return rtt
 	}
 	return int64(3 * time.Millisecond)
 }
 
 // crossingWindow is how long after one side's packet (in the capture) the other side's
-// may still have been sent before that packet reached it, in nanoseconds: two round
-// trips of the handshake, at least 20 ms; 500 ms when the capture has no handshake to
-// measure one from (a long path's round trip, with room).
+// may still have been sent before that packet reached it, in nanoseconds: two first
+// round trips, at least 20 ms; 500 ms when the capture has no handshake to measure one
+// from (a long path's round trip, with room).
 func (f *Flow) crossingWindow() int64 {
-	if c := &f.Sides[FromClient]; !f.Established.IsZero() && c.SYNs > 0 {
-		if rtt := f.Established.At - c.LastSYN.At; rtt > 0 {
-			return max(2*rtt, int64(20*time.Millisecond))
-		}
+	if rtt, ok := f.firstRTT(); ok {
+		return max(2*rtt, int64(20*time.Millisecond))
 	}
 	return int64(500 * time.Millisecond)
 }
