@@ -736,6 +736,12 @@ func clockSpan(a, b time.Time) string {
 	return "from " + clock(a) + " to " + clock(b)
 }
 
+// What to check, and to do, for a listener whose accept queue overflows (acceptFailures).
+const (
+	queueCheck = "the accept queue overflowing: ss -lnt (Recv-Q against Send-Q, the backlog), nstat -az TcpExtListenOverflows TcpExtListenDrops"
+	queueFix   = "raise the listen() backlog (capped by net.core.somaxconn) or make the process accept faster"
+)
+
 // acceptFailures: connections reset on their first request at a listener that
 // served others (the kernel completed handshakes the process never took), and
 // connections the listener's kernel never took at all (its SYN-ACK retransmitted after
@@ -809,7 +815,7 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 				sum += fmt.Sprintf(", while %d others were served", served)
 			}
 			sum += ": the listener's kernel never took " + itThem(len(g)) + " (its SYN-ACK retransmitted after the client's data): its accept queue was full and dropped the handshake's last ACK"
-			next = "the accept queue overflowing: ss -lnt (Recv-Q against Send-Q, the backlog), nstat -az TcpExtListenOverflows TcpExtListenDrops; raise the listen() backlog (capped by net.core.somaxconn) or make the process accept faster"
+			next = queueCheck + "; " + queueFix
 		case unacked == len(g):
 			// No socket ever had them: a socket, even one never accepted, acknowledges
 			// the request it queues, and its abort carries an ACK.
@@ -819,7 +825,7 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 				sum += fmt.Sprintf(", while %d others were served", served)
 			}
 			sum += ": the listener's kernel had no connection for " + itThem(len(g)) + " (an RST without ACK), as when its accept queue is full and net.ipv4.tcp_abort_on_overflow=1 resets the handshake's last ACK, or the listener had gone"
-			next = "the accept queue overflowing: ss -lnt (Recv-Q against Send-Q, the backlog), nstat -az TcpExtListenOverflows TcpExtListenDrops, sysctl net.ipv4.tcp_abort_on_overflow; raise the listen() backlog (capped by net.core.somaxconn) or make the process accept faster; else whether the listener restarted, or a firewall resets"
+			next = queueCheck + ", sysctl net.ipv4.tcp_abort_on_overflow; " + queueFix + "; else whether the listener restarted, or a firewall resets"
 		case overflow > 0:
 			sum += fmt.Sprintf(": the listener's kernel never took %d of them (its SYN-ACK retransmitted after the client's data: a full accept queue); the others its process never took from the queue (accept failing), or its handler aborted them unanswered", overflow)
 			next = "the accept queue overflowing (ss -lnt: Recv-Q against the backlog; nstat TcpExtListenOverflows) and " + next
