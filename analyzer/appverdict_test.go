@@ -189,6 +189,42 @@ var appCases = []verdictCase{
 			near(t, "wait", a.Wait, 1.000315, 0.001)
 		},
 	},
+	// stale_after_close_rtt.pcap: the same three stories over a 50 ms round trip. The
+	// client now closes (FIN) right after its late write, before the server's RST can
+	// come back; the server's kernel answers the data and the FIN with one bare RST
+	// each (Seq = their ACK, identical, microseconds apart).
+	{
+		name: "http_request_after_the_servers_fin_then_the_clients_fin", file: "stale_after_close_rtt.pcap", client: "10.77.0.1:38396",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "server FIN (frame 8) 1.0 s after GET /ok's answer; the second GET /ok (10) 498.9 ms after it and the client's FIN (11) 85 µs later: both sides sent FIN, and the request came after the server's, so it is no unanswered request; RSTs 12 and 13 answer 10 and 11",
+		check: func(t *testing.T, f *Flow) {
+			sentAfterServerFIN(10, "HTTP GET /ok 498.9 ms after the server's FIN")(t, f)
+			twoResets(t, f, 6)
+		},
+	},
+	{
+		name: "mysql_login_after_the_servers_fin_then_the_clients_fin", file: "stale_after_close_rtt.pcap", client: "10.77.0.1:55008",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "greeting (frame 17), the server's FIN 1.000 s later (19); the login (21) 500.7 ms after the FIN, the client's FIN (22); RSTs 23 and 24",
+		check: func(t *testing.T, f *Flow) {
+			sentAfterServerFIN(21, "102 bytes of MySQL data 500.7 ms after the server's FIN")(t, f)
+			twoResets(t, f, 5)
+		},
+	},
+	{
+		name: "redis_get_unanswered_then_sent_again_and_closed_after_the_fin", file: "stale_after_close_rtt.pcap", client: "10.77.0.1:37480",
+		verdict: RequestUnanswered, close: CleanClose, zeek: "SF",
+		why: "GET session:42 (frame 28) never answered; the server's FIN (30) 1.050832 s later ended the wait; the second GET (32) and the client's FIN (33) came after it: the client did not give up after 397 µs, it found the connection closed",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Protocol != "redis" || a.RequestFrame != 28 || a.GaveUpBy != "server" {
+				t.Fatalf("app facts %+v", a)
+			}
+			near(t, "wait", a.Wait, 1.050832, 0.001)
+			summarySays(t, f, "the server's FIN ended the connection 1.1 s later", "gave up")
+			twoResets(t, f, 5)
+		},
+	},
 	{
 		name: "http_answered_after_the_clients_half_close", file: "http_half_close.pcap", client: "10.77.0.1:50070",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
@@ -236,6 +272,16 @@ func sentAfterServerFIN(frame int, what string) func(*testing.T, *Flow) {
 			}
 		}
 		t.Errorf("no evidence at frame %d: %+v", frame, f.Evidence)
+	}
+}
+
+// twoResets checks that both of the server's identical bare RSTs were kept (server
+// packets in all, with them): the client sent its data and its FIN before the first
+// came back, so each answers one of them; neither is a copy of the other.
+func twoResets(t *testing.T, f *Flow, server int) {
+	t.Helper()
+	if f.Packets.Server != server {
+		t.Errorf("server packets %d, want %d (both RSTs)", f.Packets.Server, server)
 	}
 }
 

@@ -64,7 +64,7 @@ func summarySays(t *testing.T, f *Flow, says, not string) {
 	}
 }
 
-// analyzeFiles runs the whole pipeline// analyzeFiles runs the whole pipeline on captures, as the command line does.
+// analyzeFiles runs the whole pipeline on captures, as the command line does.
 func analyzeFiles(t *testing.T, cfg Config, paths ...string) *Result {
 	t.Helper()
 	return analyzeWith(t, Options{Config: cfg}, paths...)

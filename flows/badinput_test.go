@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // Bad and awkward input (issue 6): real captures from testdata, cut or edited here.
@@ -673,6 +674,72 @@ func TestDedupeKeepsIdenticalSegmentsOfOneInterface(t *testing.T) {
 				f.Side(FromClient).SYNs, f.Side(FromServer).SYNs)
 		}
 		t.Errorf("%d flows, want one with 8 SYNs and 12 SYN-ACKs", len(done))
+	}
+}
+
+// TestDedupeKeepsAKernelsResetPerSegment reads testdata/app/stale_after_close_rtt.pcap
+// (a 50 ms round trip, raw IP, one interface). Three times the client writes on a
+// connection the server has closed and closes at once: data, then FIN, both sent before
+// the server's answer can come back. The server's kernel answers each with a bare RST
+// (no ACK flag, Seq = the segment's ACK: RFC 9293 3.10.7.1), so the two RSTs are
+// identical and 25-260 µs apart (frames 12-13, 23-24, 34-35), with nothing from the
+// client between them: two packets answering two segments, not one captured twice. In
+// dup_any.pcap every RST is there twice because the capture saw it on two interfaces,
+// one copy per segment it answers, and the copies are still dropped.
+func TestDedupeKeepsAKernelsResetPerSegment(t *testing.T) {
+	done, dd, _ := dedupedFlows(t, badFile(t, "app/stale_after_close_rtt.pcap"), true, nil)
+	if dd.Dropped != 0 {
+		t.Errorf("dropped %d segments as copies (first at frame %d)", dd.Dropped, dd.FirstFrame)
+	}
+	if len(done) != 3 {
+		t.Fatalf("%d flows, want 3", len(done))
+	}
+	for _, f := range done {
+		if s := f.Side(FromServer); s.RSTs != 2 {
+			t.Errorf("flow %d (frames %d-%d): %d RSTs from the server, want 2", f.ID, f.First.Frame, f.Last.Frame, s.RSTs)
+		}
+	}
+}
+
+// TestDedupeDropsResetsCapturedTwice: the same capture with every frame written twice,
+// 10 µs apart, as a mirror port that copies both directions would (one interface, no
+// names): now each bare RST is there twice after the two segments it answers, and the
+// copies of every frame, RSTs included, are dropped, leaving two RSTs a flow.
+func TestDedupeDropsResetsCapturedTwice(t *testing.T) {
+	r, err := pcapgo.NewReader(bytes.NewReader(badFile(t, "app/stale_after_close_rtt.pcap")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var twice bytes.Buffer
+	w := pcapgo.NewWriter(&twice)
+	if err := w.WriteFileHeader(65535, r.LinkType()); err != nil {
+		t.Fatal(err)
+	}
+	frames := 0
+	for {
+		d, ci, err := r.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames++
+		for range 2 {
+			if err := w.WritePacket(ci, d); err != nil {
+				t.Fatal(err)
+			}
+			ci.Timestamp = ci.Timestamp.Add(10 * time.Microsecond)
+		}
+	}
+	done, dd, _ := dedupedFlows(t, twice.Bytes(), true, nil)
+	if dd.Dropped != frames {
+		t.Errorf("dropped %d copies, want %d", dd.Dropped, frames)
+	}
+	for _, f := range done {
+		if s := f.Side(FromServer); s.RSTs != 2 {
+			t.Errorf("flow %d (frames %d-%d): %d RSTs from the server, want 2", f.ID, f.First.Frame, f.Last.Frame, s.RSTs)
+		}
 	}
 }
 

@@ -56,6 +56,15 @@ type peerSlot struct {
 	ack      uint32
 	nAck     uint64 // input position of the segment that carried ack; 0: none
 	nSeq     uint64 // input position of the last segment with a SYN, data or a FIN; 0: none
+	// asked holds the input positions of the last segments with a SYN, data or a FIN
+	// (asked[asks%len] the next to go); resets counts the bare RSTs (no ACK flag) kept
+	// since nOther, the position of the last other segment. With them Keep tells a
+	// kernel's identical RSTs, one for each segment of a burst, from one RST captured
+	// twice.
+	asked  [4]uint64
+	asks   uint32
+	resets uint32
+	nOther uint64
 }
 
 // Dedupe drops segments captured twice: "tcpdump -i any" sees a packet on a bridge and
@@ -74,7 +83,8 @@ type peerSlot struct {
 // captured before the peer can have it, and an answer can repeat an earlier segment
 // byte for byte. Linux answers a retransmitted SYN with a SYN-ACK identical to the one
 // its own timer sent a moment before (IP ID 0, the same TSval within the millisecond);
-// a socket-less kernel answers each segment of a burst with the same RST.
+// a socket-less kernel answers each segment of a burst with the same RST (see askedSince
+// for a burst sent whole before the first RST came back).
 type Dedupe struct {
 	// Window is how far apart in capture time the copies may be.
 	Window time.Duration
@@ -140,6 +150,13 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 		}
 		if seg.SeqLen() > 0 {
 			p.nSeq = d.n
+			p.asked[p.asks%uint32(len(p.asked))] = d.n
+			p.asks++
+		}
+		if seg.Flags&(FlagRST|FlagACK) == FlagRST {
+			p.resets++
+		} else {
+			p.resets, p.nOther = 0, d.n
 		}
 	}
 	return true
@@ -147,7 +164,9 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 
 // peerSpokeSince reports whether, after input position n, the peer of segment k
 // (occupying seqLen of sequence space) acknowledged all of it or sent a SYN, data or a
-// FIN. A segment that occupies no sequence space is never acknowledged.
+// FIN, or, for a bare RST, whether the peer sent more such segments since k's sender
+// last sent anything else than it has sent bare RSTs. A segment that occupies no
+// sequence space is never acknowledged.
 func (d *Dedupe) peerSpokeSince(k *dedupeKey, seqLen uint32, n uint64) bool {
 	if k.icmp != 0 {
 		return false
@@ -157,7 +176,34 @@ func (d *Dedupe) peerSpokeSince(k *dedupeKey, seqLen uint32, n uint64) bool {
 	if p.src != k.dst || p.dst != k.src || p.ports != rev {
 		return false // not remembered (another tuple took the slot)
 	}
-	return p.nSeq > n || seqLen > 0 && p.nAck > n && !seqAfter(k.seq+seqLen, p.ack)
+	if p.nSeq > n || seqLen > 0 && p.nAck > n && !seqAfter(k.seq+seqLen, p.ack) {
+		return true
+	}
+	if k.flags&(FlagRST|FlagACK) != FlagRST {
+		return false
+	}
+	own := &d.peers[dirHash(&k.src, &k.dst, k.ports)&(dedupeSlots-1)]
+	if own.src != k.src || own.dst != k.dst || own.ports != k.ports {
+		return false
+	}
+	return p.askedSince(own.nOther) > own.resets
+}
+
+// askedSince is how many segments with a SYN, data or a FIN this direction sent after
+// input position n (up to len(asked)). k above is a bare RST: a kernel with no socket
+// for a segment answers it with an RST taking its sequence number from the segment's
+// ACK (RFC 9293 3.10.7.1), so a burst that reaches a closed socket (a request and its
+// FIN, say) draws as many identical RSTs, one per segment. Over a longer round trip the
+// peer sends the whole burst before the first RST comes back, and nothing from it lies
+// between the RSTs: they are copies only when they outnumber the segments they answer.
+func (p *peerSlot) askedSince(n uint64) uint32 {
+	var c uint32
+	for _, at := range p.asked {
+		if at > n {
+			c++
+		}
+	}
+	return c
 }
 
 // dirHash hashes one direction of a tuple.

@@ -44,10 +44,19 @@ tm_ns() { # tm_ns NAME : a fresh namespace with lo up
 
 # tm_pair PREFIX : two namespaces PREFIX-c (client, 10.77.0.1, fd77::1) and PREFIX-s
 # (server, 10.77.0.2, fd77::2) joined by a veth pair (veth-c / veth-s).
+#
+# With TM_DELAY_MS set (TM_DELAY_MS=25 bash SCRIPT), the link is slow instead: veth-c and
+# veth-s are tun devices (raw IP, no MAC) joined by link/tunrelay.py, which delays each
+# packet TM_DELAY_MS ms each way, as a path with a real round trip does (this kernel has
+# no netem). Every script built on tm_pair then runs its story over that path.
 tm_pair() {
 	local c="$1-c" s="$1-s"
 	tm_ns "$c"
 	tm_ns "$s"
+	if [ -n "${TM_DELAY_MS:-}" ]; then
+		tm_tunpair "$c" "$s"
+		return
+	fi
 	ip link add veth-c netns "$c" type veth peer name veth-s netns "$s"
 	ip netns exec "$c" ip addr add 10.77.0.1/24 dev veth-c
 	ip netns exec "$s" ip addr add 10.77.0.2/24 dev veth-s
@@ -58,6 +67,25 @@ tm_pair() {
 	# No offloads: the capture then shows segments as they are on the wire.
 	ip netns exec "$c" ethtool -K veth-c tso off gso off gro off >/dev/null 2>&1 || true
 	ip netns exec "$s" ethtool -K veth-s tso off gso off gro off >/dev/null 2>&1 || true
+}
+
+# tm_tunpair C S : tm_pair's slow link, TM_DELAY_MS each way (see tm_pair).
+tm_tunpair() {
+	local c="$1" s="$2" log
+	log=$(mktemp)
+	python3 -u "$(dirname "${BASH_SOURCE[0]}")/link/tunrelay.py" "$c" "$s" veth-c:veth-s "$TM_DELAY_MS" >"$log" &
+	TM_PIDS+=("$!")
+	for _ in $(seq 100); do
+		grep -q ready "$log" && break
+		sleep 0.05
+	done
+	rm -f "$log"
+	ip netns exec "$c" ip addr add 10.77.0.1/24 dev veth-c
+	ip netns exec "$s" ip addr add 10.77.0.2/24 dev veth-s
+	ip netns exec "$c" ip -6 addr add fd77::1/64 dev veth-c nodad
+	ip netns exec "$s" ip -6 addr add fd77::2/64 dev veth-s nodad
+	ip netns exec "$c" ip link set veth-c up
+	ip netns exec "$s" ip link set veth-s up
 }
 
 # tm_capture NS FILE TCPDUMP-ARGS... : start tcpdump in NS writing FILE; returns once it

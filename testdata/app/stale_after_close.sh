@@ -12,7 +12,9 @@
 # client sends the same GET again 1.5 s after the first: RST. The first GET is the
 # unanswered request (the server's FIN came 1 s after it), the second came too late.
 # Run as root: bash testdata/app/stale_after_close.sh
+# (STALE_OUT=FILE writes FILE instead; stale_after_close_rtt.sh runs it on a slow link.)
 . "$(dirname "$0")/common.sh"
+OUT=${STALE_OUT:-$APP_DIR/stale_after_close.pcap}
 app_build protosrv protocli httpsrv httpcli
 NS=tmt3sa
 tm_pair $NS
@@ -21,7 +23,7 @@ app_bg $NS-s "$APP_BIN/protosrv" mysqlidle:3306 closeafter:6379
 app_wait_port $NS-s 8080
 app_wait_port $NS-s 3306
 app_wait_port $NS-s 6379
-app_capture $NS-c "$APP_DIR/stale_after_close.pcap"
+app_capture $NS-c "$OUT"
 ip netns exec $NS-c "$APP_BIN/httpcli" -mode stale -base http://10.77.0.2:8080
 sleep 0.2
 ip netns exec $NS-c "$APP_BIN/protocli" -mode mysql-late -addr 10.77.0.2:3306
@@ -29,4 +31,4 @@ sleep 0.2
 ip netns exec $NS-c "$APP_BIN/protocli" -mode redis-again -addr 10.77.0.2:6379
 tm_stop_capture
 app_stop_all
-echo "wrote $APP_DIR/stale_after_close.pcap"
+echo "wrote $OUT"

@@ -26,13 +26,15 @@ tk_start() {
 	tm_pair tmt1
 	tk_quiet "$TK_C" veth-c
 	tk_quiet "$TK_S" veth-s
-	local mc ms
-	mc=$(ip netns exec "$TK_C" cat /sys/class/net/veth-c/address)
-	ms=$(ip netns exec "$TK_S" cat /sys/class/net/veth-s/address)
-	ip netns exec "$TK_C" ip neigh replace 10.77.0.2 lladdr "$ms" dev veth-c nud permanent
-	ip netns exec "$TK_C" ip -6 neigh replace fd77::2 lladdr "$ms" dev veth-c nud permanent
-	ip netns exec "$TK_S" ip neigh replace 10.77.0.1 lladdr "$mc" dev veth-s nud permanent
-	ip netns exec "$TK_S" ip -6 neigh replace fd77::1 lladdr "$mc" dev veth-s nud permanent
+	if [ -z "${TM_DELAY_MS:-}" ]; then # a slow link (see tm_pair) has no MAC to resolve
+		local mc ms
+		mc=$(ip netns exec "$TK_C" cat /sys/class/net/veth-c/address)
+		ms=$(ip netns exec "$TK_S" cat /sys/class/net/veth-s/address)
+		ip netns exec "$TK_C" ip neigh replace 10.77.0.2 lladdr "$ms" dev veth-c nud permanent
+		ip netns exec "$TK_C" ip -6 neigh replace fd77::2 lladdr "$ms" dev veth-c nud permanent
+		ip netns exec "$TK_S" ip neigh replace 10.77.0.1 lladdr "$mc" dev veth-s nud permanent
+		ip netns exec "$TK_S" ip -6 neigh replace fd77::1 lladdr "$mc" dev veth-s nud permanent
+	fi
 	sleep 0.2
 }
 
