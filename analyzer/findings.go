@@ -380,6 +380,9 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 		case others == 1:
 			sum = fmt.Sprintf("%s (%s) after %s idle (%d of %d flows, spread ±%s; the other after %s): an idle timeout",
 				who, kind, dur(st.p50), len(g), len(g)+others, dur(spread), dur(lo))
+		case others > 1 && dur(lo) == dur(hi):
+			sum = fmt.Sprintf("%s (%s) after %s idle (%d of %d flows, spread ±%s; the other %d after %s): an idle timeout",
+				who, kind, dur(st.p50), len(g), len(g)+others, dur(spread), others, dur(lo))
 		case others > 1:
 			sum = fmt.Sprintf("%s (%s) after %s idle (%d of %d flows, spread ±%s; the other %d after silences from %s to %s): an idle timeout",
 				who, kind, dur(st.p50), len(g), len(g)+others, dur(spread), others, dur(lo), dur(hi))

@@ -6,7 +6,7 @@
 # EXPECTED.md: the exact ports and times change from run to run, the shapes do not.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-for s in s1_sidecar_close_wait s2_idle_timeout s2_fin_lost s3_syn_drops s4_ssh_silent s5_accept_failure; do
+for s in s1_sidecar_close_wait s2_idle_timeout s2_fin_lost s2_fin_lost_rtt s3_syn_drops s4_ssh_silent s5_accept_failure; do
 	echo "=== $s"
 	bash "$here/$s.sh" >/tmp/tmt4-$s.log 2>&1 || { echo "$s failed, see /tmp/tmt4-$s.log" >&2; exit 1; }
 	tail -1 /tmp/tmt4-$s.log
