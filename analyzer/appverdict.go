@@ -89,9 +89,19 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 	out := appVerdict(j, f, info, end, idle, ev)
 	switch out.verdict {
 	case HTTPUnanswered, RequestUnanswered, ServerSilent:
-		if n := f.UnseenBytes(flows.FromServer); n > 0 {
+		if n, acked := f.UnseenBytes(flows.FromServer); acked {
 			j.summary = text([]byte(j.summary)).s("; the client acknowledged ").n(n).
 				s(" bytes from the server that the capture does not hold (it lost them): an answer may be among them").String()
+			return j
+		} else if n > 0 {
+			sum := text([]byte(j.summary))
+			if j.verdict == FINUnanswered && f.Side(flows.FromServer).FINMayBeLost() {
+				// The close shape's summary has just said what the capture lost.
+				j.summary = sum.s("; an answer may be among it as well").String()
+				return j
+			}
+			j.summary = sum.s("; the server's sequence numbers run ").n(n).
+				s(" past what the capture holds of it: an answer may be among what the capture lost").String()
 			return j
 		}
 	}

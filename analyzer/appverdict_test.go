@@ -257,6 +257,26 @@ var appCases = []verdictCase{
 			}
 		},
 	},
+	{
+		name: "answer_and_fins_lost_by_the_capture", file: "answer_and_fins_lost.pcap", client: "10.77.0.1:41160",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S1",
+		why: "ping (frame 4), ACKed (5); then only the server's ACK of the client's FIN (frame 6, Seq=7 Ack=7: tshark's 'Previous segment not captured' and 'ACKed unseen segment'). The client's FIN stands at that ACK. The server's sequence numbers run 6 past anything of its in the file: it sent an answer or a FIN or both, lost by the capture, so the request is not unanswered and nothing shows the server in CLOSE_WAIT (the original, tcp/clean_close_server_first, holds its 5-byte answer and its FIN)",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "the server sent no FIN the capture holds, but its sequence numbers run 6 past what the capture holds of it: its FIN may be among what the capture lost, so whether its application closed does not show; an answer may be among it as well", "never closed")
+			if f.Facts.AppFacts != nil {
+				t.Errorf("app facts %+v", f.Facts.AppFacts)
+			}
+		},
+	},
+}
+
+// TestAnswerLostByTheCaptureMakesNoFinding: answer_and_fins_lost.pcap (above) shows no
+// request left unanswered and no side in CLOSE_WAIT, so no finding says so.
+func TestAnswerLostByTheCaptureMakesNoFinding(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", "answer_and_fins_lost.pcap"))
+	for _, f := range r.Findings {
+		t.Errorf("finding %s: %s", f.Kind, f.Summary)
+	}
 }
 
 // sentAfterServerFIN checks a flow whose client wrote only after the server's FIN: no

@@ -218,6 +218,8 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 		if !a.FINAcked.IsZero() || !p.FIN.IsZero() || !f.RST.Packet.IsZero() {
 			// A FIN nothing acknowledged may never have arrived: no CLOSE_WAIT shows.
 			switch {
+			case p.FINMayBeLost():
+				// Its FIN may be among what the capture lost: no CLOSE_WAIT shows.
 			case !finHeldBack(p):
 				add(passive, stCloseWait, a.FIN.Time(), peerFIN)
 			case p.UnackedDataSince.Time().After(a.FIN.Time()):

@@ -708,6 +708,11 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 		j.summary = sum.s(", and a FIN waits behind unacknowledged data, so whether its application closed does not show").String()
 		return j
 	}
+	if st := f.Side(stuck); st.FINMayBeLost() {
+		j.summary = sum.s("; the ").s(stuck.String()).s(" sent no FIN the capture holds, but its sequence numbers run ").
+			n(int64(st.LostAhead())).s(" past what the capture holds of it: its FIN may be among what the capture lost, so whether its application closed does not show").String()
+		return j
+	}
 	if end.Sub(since) < idle {
 		j.summary = sum.s("; the ").s(stuck.String()).s(" had not sent its FIN when the capture ended ").d(end.Sub(since)).
 			s(" later (in CLOSE_WAIT, for less than the idle threshold: it may yet close)").String()

@@ -898,10 +898,10 @@ func TestUnseenAndAckedData(t *testing.T) {
 		t.Fatalf("%d flows", len(fl))
 	}
 	f := fl[0]
-	if n := f.UnseenBytes(FromServer); n != 143 {
-		t.Errorf("server bytes unseen: %d, want 143", n)
+	if n, acked := f.UnseenBytes(FromServer); n != 143 || !acked {
+		t.Errorf("server bytes unseen: %d (acknowledged %v), want 143, acknowledged", n, acked)
 	}
-	if n := f.UnseenBytes(FromClient); n != 0 {
+	if n, _ := f.UnseenBytes(FromClient); n != 0 {
 		t.Errorf("client bytes unseen: %d, want 0", n)
 	}
 	if !f.Side(FromServer).AckedData(f.Side(FromClient)) {
@@ -911,6 +911,56 @@ func TestUnseenAndAckedData(t *testing.T) {
 		if f.Client.Port() == 41240 && f.Side(FromServer).AckedData(f.Side(FromClient)) {
 			t.Error("client B's request acknowledged")
 		}
+	}
+}
+
+// TestUnseenFromTheSidesOwnSequence: in answer_and_fins_lost.pcap (testdata/app/
+// EXPECTED.md) the capture lost the server's 5-byte answer, the client's ACK of it and
+// both FINs. Nothing of the client's acknowledges the server's bytes any more, but the
+// server's last ACK (frame 6, Seq=7; tshark: "Previous segment not captured") starts 6
+// past the SYN-ACK's sequence number plus one, where the capture holds none of its bytes:
+// 6 sequence numbers sent and lost (the answer and the FIN, the original shows).
+func TestUnseenFromTheSidesOwnSequence(t *testing.T) {
+	fl := flowsOfFile(t, "app/answer_and_fins_lost.pcap")
+	if len(fl) != 1 {
+		t.Fatalf("%d flows", len(fl))
+	}
+	f := fl[0]
+	s := f.Side(FromServer)
+	if s.LostAhead() != 6 || !s.FIN.IsZero() || s.PayloadBytes != 0 {
+		t.Errorf("server: %d lost ahead, FIN %+v, %d bytes: want 6, none, 0", s.LostAhead(), s.FIN, s.PayloadBytes)
+	}
+	if n, acked := f.UnseenBytes(FromServer); n != 6 || acked {
+		t.Errorf("server bytes unseen: %d (acknowledged %v), want 6 from its own sequence numbers", n, acked)
+	}
+	if n, _ := f.UnseenBytes(FromClient); n != 0 || f.Side(FromClient).LostAhead() != 0 {
+		t.Errorf("client bytes unseen: %d, want 0", n)
+	}
+	// The original holds them all: nothing lost ahead on either side.
+	for _, f := range flowsOfFile(t, "tcp/clean_close_server_first.pcap") {
+		for d := range f.Sides {
+			if n, _ := f.UnseenBytes(Direction(d)); n != 0 || f.Sides[d].LostAhead() != 0 {
+				t.Errorf("clean_close_server_first flow %d side %d: %d unseen, %d lost ahead", f.ID, d, n, f.Sides[d].LostAhead())
+			}
+		}
+	}
+}
+
+// TestLostInTheMiddleHidesNoFIN: s2_idle_timeout.pcap's first connection (tshark: the
+// client's queries, frames 9 and 11, 22 and 52 bytes, and the answers, 10 and 12) without
+// those four frames: the client's ACK at frame 9 (was 13, Seq=164) starts 74 past what
+// the capture holds of it, 3 s before the server's FIN (was 160), which the client ACKs
+// (Seq=164 again) and never answers: the lost numbers came mid-exchange, so they are
+// 74 bytes lost, and the client stays a side that sent no FIN (CLOSE_WAIT).
+func TestLostInTheMiddleHidesNoFIN(t *testing.T) {
+	b := badFile(t, "scenarios/s2_idle_timeout.pcap")
+	f := flowsOf(t, "mid-loss.pcap", withoutFrames(t, b, 9, 10, 11, 12))[0]
+	c := f.Side(FromClient)
+	if c.LostAhead() != 74 || c.FINMayBeLost() || !c.FIN.IsZero() {
+		t.Errorf("client: %d lost ahead, FIN may be lost %v, FIN %+v: want 74, false, none", c.LostAhead(), c.FINMayBeLost(), c.FIN)
+	}
+	if n, acked := f.UnseenBytes(FromClient); n != 74 || !acked {
+		t.Errorf("client bytes unseen: %d (acknowledged %v), want 74, acknowledged by the server's FIN", n, acked)
 	}
 }
 
@@ -928,7 +978,7 @@ func TestLostFINFromItsACK(t *testing.T) {
 		t.Errorf("server FIN %+v acked %+v seq %d unseen %v FINs %d: want the client's ACK (now frame 9)",
 			s.FIN, s.FINAcked, s.FINSeq-s.ISN, s.FINUnseen, s.FINs)
 	}
-	if n := f.UnseenBytes(FromServer); n != 0 {
+	if n, _ := f.UnseenBytes(FromServer); n != 0 {
 		t.Errorf("%d server bytes unseen, want 0 (the ACK covers the FIN, no byte)", n)
 	}
 	if c := f.Side(FromClient); c.FINUnseen || c.FIN.Frame != 8 {

@@ -70,14 +70,24 @@ type Side struct {
 
 	ISN     uint32 // first sequence number seen (the SYN's, or the first packet's midstream)
 	HaveISN bool
-	HaveAck bool   // MaxAck is set (beside HaveISN, in its padding)
-	NextSeq uint32 // highest sequence number sent plus its length
-	MaxAck  uint32 // highest acknowledgment number sent
+	HaveAck bool // MaxAck is set (beside HaveISN, in its padding)
+	// seqAhead is how far past NextSeq the side's latest segment without sequence
+	// space (an ACK) started: bytes it had sent that the capture does not hold
+	// (Wireshark's "previous segment not captured"), less any captured since.
+	// (Saturates; in the padding before NextSeq.)
+	seqAhead uint16
+	NextSeq  uint32 // highest sequence number sent plus its length
+	MaxAck   uint32 // highest acknowledgment number sent
 	// AckAdvances counts the times this side acknowledged new bytes from its peer: proof
 	// that the peer sent them, captured or not.
 	AckAdvances int
 	Window      uint16 // last raw window advertised
 	WScale      int8   // window-scale shift from this side's SYN, -1 when none
+	// aheadEarly says seqAhead was first seen on a segment sent before the peer's FIN
+	// (it acknowledged neither a captured FIN nor one the capture lost): what the
+	// capture lost came in the middle of the exchange, not at its end. (In the padding
+	// after WScale.)
+	aheadEarly bool
 
 	SYNs int // SYN (client) or SYN-ACK (server) segments, retransmissions included
 	// SYNAfter holds when the first maxSYNTimes of them were sent, as the time since
@@ -273,25 +283,51 @@ func (s *Side) SYNTimes(b []time.Time) []time.Time {
 	return b
 }
 
+// FINMayBeLost says the side sent no FIN the capture holds, but the capture lost what
+// it sent last: its latest segment starts past all the capture holds of it, and it
+// first did once the peer had closed (its FIN captured, or acknowledged by that
+// segment: one the capture lost too). A FIN is a side's last sequence number, so it
+// may be among those lost. Sequence numbers lost in the middle of the exchange, before
+// the peer's FIN, are taken for data: a side that closed then would have had the
+// peer's FIN long before.
+func (s *Side) FINMayBeLost() bool { return s.FIN.IsZero() && s.seqAhead > 0 && !s.aheadEarly }
+
+// LostAhead is how many sequence numbers past all the capture holds of this side its
+// latest segment without sequence space (an ACK) started: bytes, or a FIN, it had sent
+// that the capture lost. 0 when its captured segments reach that far.
+func (s *Side) LostAhead() int { return int(s.seqAhead) }
+
 // AckedData reports whether this side acknowledged any byte of data from peer p (past
 // p's SYN, when p's ISN is known).
 func (s *Side) AckedData(p *Side) bool {
 	return s.HaveAck && p.HaveISN && seqAfter(s.MaxAck, p.ISN+1)
 }
 
-// UnseenBytes is how many bytes side d sent that its peer acknowledged but the capture
-// never saw (capture loss: tcpdump's "dropped by kernel"), counted from the handshake;
-// 0 when the capture holds no SYN from d to count from.
-func (f *Flow) UnseenBytes(d Direction) int64 {
+// UnseenBytes is how many bytes side d sent that the capture never saw (capture loss:
+// tcpdump's "dropped by kernel"), counted from the handshake; 0 when the capture holds
+// no SYN from d to count from. Two things show them: the peer's acknowledgments, and
+// d's own sequence numbers, which run past the bytes captured when a later segment of
+// d's starts beyond them. acked says the peer's acknowledgments show them all.
+func (f *Flow) UnseenBytes(d Direction) (n int64, acked bool) {
 	s, p := &f.Sides[d], &f.Sides[d.Other()]
-	if f.Midstream || s.SYNs == 0 || !s.HaveISN || !p.HaveAck {
-		return 0
+	if f.Midstream || s.SYNs == 0 || !s.HaveISN {
+		return 0, false
 	}
-	acked := int64(int32(p.MaxAck - (s.ISN + 1)))
-	if !s.FIN.IsZero() && !seqAfter(s.FINSeq+1, p.MaxAck) {
-		acked-- // the FIN's sequence number, no byte
+	// Past the SYN, up to where d's latest segment started, less a captured FIN's
+	// number (a FIN the capture lost is no byte either, but nothing tells it apart).
+	sent := int64(int32(s.NextSeq+uint32(s.seqAhead)-(s.ISN+1))) - s.PayloadBytes
+	if !s.FIN.IsZero() && !s.FINUnseen {
+		sent--
 	}
-	return max(acked-s.PayloadBytes, 0)
+	var byAck int64
+	if p.HaveAck {
+		byAck = int64(int32(p.MaxAck-(s.ISN+1))) - s.PayloadBytes
+		if !s.FIN.IsZero() && !seqAfter(s.FINSeq+1, p.MaxAck) {
+			byAck-- // the FIN's sequence number, no byte
+		}
+	}
+	n = max(sent, byAck, 0)
+	return n, n > 0 && byAck >= n
 }
 
 // settleLostFINs gives each side whose FIN the capture lost the FIN its peer

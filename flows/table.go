@@ -551,10 +551,18 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			}
 			s.PayloadBytes += newBytes
 		}
+		s.seqAhead = uint16(max(int64(s.seqAhead)-int64(int32(end-s.NextSeq)), 0))
 		s.NextSeq, s.nextSeqAt = end, m.At
 		if s.FIN.IsZero() {
 			s.FINAcked = Mark{} // the side went on: what the peer acknowledged was no FIN
 		}
+	} else if seqLen == 0 && !rst && s.HaveISN && seqAfter(seg.Seq, s.NextSeq) {
+		// An ACK that starts past all the side was seen to send: the bytes between were
+		// sent, and the capture lost them.
+		if s.seqAhead == 0 {
+			s.aheadEarly = p.FIN.IsZero() && (!ack || seg.Ack != p.NextSeq+1)
+		}
+		s.seqAhead = uint16(min(int64(int32(seg.Seq-s.NextSeq)), math.MaxUint16))
 	}
 	if d == FromClient && seg.PayloadLen > 0 && ack && !syn && f.Established.IsZero() && p.SYNs > 0 {
 		// Data acknowledging the server's SYN in any form (a split handshake, a SYN-ACK
