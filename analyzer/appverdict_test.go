@@ -225,6 +225,37 @@ var appCases = []verdictCase{
 			twoResets(t, f, 5)
 		},
 	},
+	// stale_after_close_rtt_server.pcap: the same, captured at the server's end. Each
+	// late write arrives, the server's kernel resets at once, and the client's FIN, sent
+	// before that RST could reach it, arrives 10-470 µs after the RST: it crossed the RST
+	// on the way. The verdicts are the client end's.
+	{
+		name: "client_fin_crossing_the_rst_still_closes_its_side", file: "stale_after_close_rtt_server.pcap", client: "10.77.0.1:56510",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "server FIN (frame 8); the client's second GET /ok (10) 550.8 ms later; the server's RST (11) 22 µs after it; the client's FIN (12) 10 µs after the RST, well inside a 50 ms round trip: sent before the RST reached the client, so the client closed its side and both sides sent FIN; not 'the client never sent FIN'",
+		check: func(t *testing.T, f *Flow) {
+			sentAfterServerFIN(10, "HTTP GET /ok 550.8 ms after the server's FIN")(t, f)
+			summarySays(t, f, "the client answered with its FIN 550.8 ms later", "never sent FIN")
+		},
+	},
+	{
+		name: "client_fin_crossing_the_rst_mysql", file: "stale_after_close_rtt_server.pcap", client: "10.77.0.1:57454",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "greeting (frame 17), the server's FIN (19) 1.000 s later; the login (21) 550.4 ms after it, RST (22), the client's FIN (23) 470 µs after the RST: crossed it",
+		check: sentAfterServerFIN(21, "102 bytes of MySQL data 550.4 ms after the server's FIN"),
+	},
+	{
+		name: "redis_unanswered_client_fin_crossing_the_rst", file: "stale_after_close_rtt_server.pcap", client: "10.77.0.1:46194",
+		verdict: RequestUnanswered, close: CleanClose, zeek: "SF",
+		why: "GET session:42 (frame 28) never answered; the server's FIN (30) 1.000449 s later ended the wait; the second GET (32), RST (33), the client's FIN (34) 29 µs after the RST",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.RequestFrame != 28 || a.GaveUpBy != "server" {
+				t.Fatalf("app facts %+v", a)
+			}
+			near(t, "wait", a.Wait, 1.000449, 0.001)
+		},
+	},
 	{
 		name: "http_answered_after_the_clients_half_close", file: "http_half_close.pcap", client: "10.77.0.1:50070",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",

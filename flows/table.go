@@ -591,6 +591,13 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.FINIdle = f.sinceActive(seg.Time)
 			s.FINSeq = seg.Seq + uint32(seg.PayloadLen)
 			s.FINAcked = Mark{} // no lost FIN after all: an ACK will come for this one
+			if r := &f.RST; !r.Packet.IsZero() && r.From != d && !r.BeforeFIN[d] && m.At-r.Packet.At <= f.crossingWindow() {
+				// The side the RST went to closed before the RST could reach it: its
+				// FIN, captured just after the RST, crossed it on the way (over a
+				// longer round trip, a capture at the RST's sender sees them so; one
+				// at the FIN's sender, the other way round).
+				r.BeforeFIN[d] = true
+			}
 		}
 		if s.FINs > 1 && notes&NoteRetransmission == 0 && !seqAfter(end, s.NextSeq) {
 			notes |= NoteRetransmission

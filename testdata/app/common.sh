@@ -42,11 +42,12 @@ app_stop_all() { # app_stop_all : after tm_stop_capture, stop every background p
 	TM_PIDS=()
 }
 
-# app_capture NS FILE : tcpdump on veth-c of NS (Ethernet link type), filter tcp.
+# app_capture NS FILE [IFACE] : tcpdump on IFACE (default veth-c) of NS (Ethernet link
+# type; raw IP on a slow link, see tm_pair), filter tcp.
 # --immediate-mode: without it libpcap hands packets over in blocks (up to ~1 s late) and
 # the ones still in the ring when tm_stop_capture interrupts tcpdump are lost.
 # -Z root: tcpdump would otherwise drop to user tcpdump before opening FILE.
 app_capture() {
 	rm -f "$2"
-	tm_capture "$1" "$2" -i veth-c --immediate-mode -Z root tcp
+	tm_capture "$1" "$2" -i "${3:-veth-c}" --immediate-mode -Z root tcp
 }

@@ -12,7 +12,8 @@
 # client sends the same GET again 1.5 s after the first: RST. The first GET is the
 # unanswered request (the server's FIN came 1 s after it), the second came too late.
 # Run as root: bash testdata/app/stale_after_close.sh
-# (STALE_OUT=FILE writes FILE instead; stale_after_close_rtt.sh runs it on a slow link.)
+# (STALE_OUT=FILE writes FILE instead, STALE_AT=server captures on the server's end;
+# stale_after_close_rtt.sh and stale_after_close_rtt_server.sh run it on a slow link.)
 . "$(dirname "$0")/common.sh"
 OUT=${STALE_OUT:-$APP_DIR/stale_after_close.pcap}
 app_build protosrv protocli httpsrv httpcli
@@ -23,7 +24,11 @@ app_bg $NS-s "$APP_BIN/protosrv" mysqlidle:3306 closeafter:6379
 app_wait_port $NS-s 8080
 app_wait_port $NS-s 3306
 app_wait_port $NS-s 6379
-app_capture $NS-c "$OUT"
+if [ "${STALE_AT:-client}" = server ]; then
+	app_capture $NS-s "$OUT" veth-s
+else
+	app_capture $NS-c "$OUT"
+fi
 ip netns exec $NS-c "$APP_BIN/httpcli" -mode stale -base http://10.77.0.2:8080
 sleep 0.2
 ip netns exec $NS-c "$APP_BIN/protocli" -mode mysql-late -addr 10.77.0.2:3306
