@@ -241,7 +241,7 @@ var appCases = []verdictCase{
 	{
 		name: "client_fin_crossing_the_rst_mysql", file: "stale_after_close_rtt_server.pcap", client: "10.77.0.1:57454",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
-		why: "greeting (frame 17), the server's FIN (19) 1.000 s later; the login (21) 550.4 ms after it, RST (22), the client's FIN (23) 470 µs after the RST: crossed it",
+		why:   "greeting (frame 17), the server's FIN (19) 1.000 s later; the login (21) 550.4 ms after it, RST (22), the client's FIN (23) 470 µs after the RST: crossed it",
 		check: sentAfterServerFIN(21, "102 bytes of MySQL data 550.4 ms after the server's FIN"),
 	},
 	{
