@@ -257,6 +257,13 @@ func insertEvidence(evs []Evidence, e Evidence) []Evidence {
 	return slices.Insert(evs, i, e)
 }
 
+// wroteAfterFIN says the client sent data after the server's FIN: on a connection the
+// server had closed, where nothing could answer it.
+func wroteAfterFIN(f *flows.Flow) bool {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	return !s.FIN.IsZero() && !c.LastData.IsZero() && c.LastData.At > s.FIN.At
+}
+
 // httpAfterFIN is the first request the client sent after the server's FIN, or nil.
 func httpAfterFIN(info *app.Info, s *flows.Side) *app.Exchange {
 	if info.Protocol != app.ProtoHTTP || s.FIN.IsZero() {

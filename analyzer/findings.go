@@ -360,10 +360,13 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 			}
 			g, idles = pick(g, in), pickDur(idles, in)
 		}
-		answered := 0
+		answered, wroteOn := 0, 0
 		for _, f := range g {
 			if f.has(flagCloseAnswered) {
 				answered++
+			}
+			if f.has(flagWroteAfterFIN) {
+				wroteOn++
 			}
 		}
 		st := statsOf(idles)
@@ -391,13 +394,36 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 			by, dur(st.p50))
 		sev := SevInfo
 		switch {
+		case kind == "FIN" && answered < len(g) && by == flows.FromServer && wroteOn >= len(g)-answered:
+			// Every CLOSE_WAIT ended with the client writing on: no leak, but a pool
+			// that holds idle connections without noticing the server's FIN and hands
+			// them out again. The request on such a connection is lost (the server's
+			// kernel answers RST), a failure the client's user sees (a load balancer's
+			// 502 when the server is its backend).
+			sev = SevWarn
+			sum += fmt.Sprintf("; the client answered %d of them with its FIN and left %d in CLOSE_WAIT until it wrote on %s after the FIN, where nothing could answer: a request lost each time (its pool hands out connections the server closed)",
+				answered, len(g)-answered, itThem(len(g)-answered))
+			next += poolAdvice
 		case kind == "FIN" && answered < len(g):
 			sev = SevWarn
 			sum += fmt.Sprintf("; the %s answered %d of them with its FIN and left %d in CLOSE_WAIT: the local application never closes its side",
 				by.Other(), answered, len(g)-answered)
 			next += fmt.Sprintf(", and find why the %s application does not close connections the peer closed (a connection not released on an error path)", by.Other())
+			if by == flows.FromServer && wroteOn > 0 {
+				sum += wroteOnText(wroteOn)
+				next += poolAdvice
+			}
+		case kind == "FIN" && by == flows.FromServer && wroteOn == len(g):
+			sev = SevWarn
+			sum += "; the client closed each only after writing on it past the FIN, where nothing could answer: a request lost each time (its pool hands out connections the server closed)"
+			next += poolAdvice
 		case kind == "FIN":
 			sum += fmt.Sprintf("; the %s answered every one with its FIN", by.Other())
+			if by == flows.FromServer && wroteOn > 0 {
+				sev = SevWarn
+				sum += wroteOnText(wroteOn)
+				next += poolAdvice
+			}
 		default:
 			sum += fmt.Sprintf("; the %s aborted them with RST", by)
 		}
@@ -405,10 +431,20 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 			Flows: ids(g), Frames: []Evidence{{Frame: int(g[0].closeFrame), What: fmt.Sprintf("%s %s of flow %d", by, kind, g[0].id)}},
 			Next: next,
 			Numbers: map[string]float64{"idle_median_s": secs(st.p50), "idle_min_s": secs(st.min), "idle_max_s": secs(st.max),
-				"flows": float64(len(g)), "answered": float64(answered)}})
+				"flows": float64(len(g)), "answered": float64(answered), "written_after_fin": float64(wroteOn)}})
 	}
 	return out
 }
+
+// wroteOnText says, in an idle_timeout finding, that the client wrote on n of the
+// connections after the server's FIN.
+func wroteOnText(n int) string {
+	return fmt.Sprintf("; the client wrote on %d of them after the FIN, where nothing could answer: a request lost each time (its pool hands out connections the server closed)", n)
+}
+
+// poolAdvice is what else to do about a client pool that reuses connections after
+// the server's idle timeout closed them.
+const poolAdvice = "; a client that retries a request its reused connection lost (an idempotent one) rides out the race too"
 
 // stuckSide is the side a flow left in CLOSE_WAIT, or "". (A FIN never ACKed puts no
 // CLOSE_WAIT in the side's socket states, so closeWaitOf finds none: see buildTrace.)

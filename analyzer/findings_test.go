@@ -540,3 +540,41 @@ func TestHTTP09SimpleResponse(t *testing.T) {
 		t.Errorf("%s: %+v", f.Verdict, f.HTTP)
 	}
 }
+
+// stale_pool.pcap and stale_pool_rtt.pcap (testdata/app/EXPECTED.md): four clients each
+// reuse a kept-alive connection 0.5 s after the server's idle timeout (1 s) closed it.
+// tshark: each server FIN 1.0002-1.0012 s after the server's last data, each client's
+// second GET 0.4997-0.5009 s after that FIN, answered by the server's RST. On the veth
+// pair the RST comes back before the client closes (fin_unanswered_then_rst); over the
+// 50 ms round trip the client's FIN leaves first (clean_close). Either way idle_timeout
+// finds the timeout and says the client wrote on all four after the FIN: four requests
+// lost, which is what makes it a warning even where every flow closed cleanly.
+func TestIdleTimeoutNamesWritesAfterTheFIN(t *testing.T) {
+	for _, c := range []struct {
+		file     string
+		verdict  Verdict
+		answered float64
+		says     string
+	}{
+		{"stale_pool.pcap", FINUnansweredThenRST, 0, "left 4 in CLOSE_WAIT until it wrote on them after the FIN, where nothing could answer: a request lost each time"},
+		{"stale_pool_rtt.pcap", CleanClose, 4, "the client closed each only after writing on it past the FIN, where nothing could answer: a request lost each time"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", c.file))
+			verdictCounts(t, r, map[Verdict]int{c.verdict: 4})
+			it := finding(t, r, KindIdleTimeout, "10.77.0.2:8080")
+			number(t, it, "flows", 4, 0)
+			number(t, it, "written_after_fin", 4, 0)
+			number(t, it, "answered", c.answered, 0)
+			number(t, it, "idle_median_s", 1.0007, 0.001)
+			if it.Severity != SevWarn || !strings.Contains(it.Summary, c.says) || strings.Contains(it.Summary, "never closes") {
+				t.Errorf("%s: %s", it.Severity, it.Summary)
+			}
+			for _, f := range r.Findings {
+				if f.Kind == KindCloseWaitLeak {
+					t.Errorf("close_wait_leak: %s", f.Summary)
+				}
+			}
+		})
+	}
+}

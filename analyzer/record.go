@@ -100,6 +100,7 @@ const (
 	flagResetUnacked               // the server's RST on the first data carried no ACK and acknowledged none of it (resetUnacked)
 	flagLostToClient               // the client never got packets of the server's the capture holds (lostPastCapture)
 	flagLostToServer               // the server never got packets of the client's the capture holds
+	flagWroteAfterFIN              // the client sent data after the server's FIN (a connection reused after its peer closed it)
 )
 
 const (
@@ -263,7 +264,8 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		{r.Facts.AppFacts != nil && r.Facts.AppFacts.LateResponse > 0, flagLateAnswer},
 		{r.Facts.PeerAlive, flagPeerAlive}, {r.Facts.ICMP != "", flagICMPBack},
 		{r.Verdict == RSTOnFirstData && isFalse(r.Facts.DataAcked) && isFalse(r.Facts.RSTHasACK), flagResetUnacked},
-		{t.lostTo&(1<<flows.FromClient) != 0, flagLostToClient}, {t.lostTo&(1<<flows.FromServer) != 0, flagLostToServer}} {
+		{t.lostTo&(1<<flows.FromClient) != 0, flagLostToClient}, {t.lostTo&(1<<flows.FromServer) != 0, flagLostToServer},
+		{wroteAfterFIN(f), flagWroteAfterFIN}} {
 		if b.on {
 			rec.flags |= b.flag
 		}
