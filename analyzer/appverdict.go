@@ -205,8 +205,7 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 	// FIN ended the wait. What the client did once it found the connection closed (its
 	// own FIN, sent before the server's RST could reach it over a longer round trip) is
 	// no timeout of its own.
-	wroteAfterFIN := !s.FIN.IsZero() && s.FIN.Time().Before(c.LastData.Time())
-	if m, how := clientGaveUp(f, c.LastData.Time()); !m.IsZero() && !wroteAfterFIN {
+	if m, how := clientGaveUp(f, c.LastData.Time()); !m.IsZero() && !wroteAfterFIN(f) {
 		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(c.LastData.Time())), how
 		j.verdict, j.app = RequestUnanswered, a
 		j.summary = gaveUpAfter(sum.s("; "), f, m.Time().Sub(c.LastData.Time()), how, end, idle).String()

@@ -683,9 +683,8 @@ func TestDedupeKeepsIdenticalSegmentsOfOneInterface(t *testing.T) {
 // the server's answer can come back. The server's kernel answers each with a bare RST
 // (no ACK flag, Seq = the segment's ACK: RFC 9293 3.10.7.1), so the two RSTs are
 // identical and 25-260 µs apart (frames 12-13, 23-24, 34-35), with nothing from the
-// client between them: two packets answering two segments, not one captured twice. In
-// dup_any.pcap every RST is there twice because the capture saw it on two interfaces,
-// one copy per segment it answers, and the copies are still dropped.
+// client between them: two packets answering two segments, not one captured twice.
+// (TestDedupeDropsResetsCapturedTwice: written twice, the copies are still dropped.)
 func TestDedupeKeepsAKernelsResetPerSegment(t *testing.T) {
 	done, dd, _ := dedupedFlows(t, badFile(t, "app/stale_after_close_rtt.pcap"), true, nil)
 	if dd.Dropped != 0 {
