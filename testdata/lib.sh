@@ -58,34 +58,41 @@ tm_pair() {
 		return
 	fi
 	ip link add veth-c netns "$c" type veth peer name veth-s netns "$s"
+	tm_pair_addrs "$c" "$s"
+	# No offloads: the capture then shows segments as they are on the wire.
+	ip netns exec "$c" ethtool -K veth-c tso off gso off gro off >/dev/null 2>&1 || true
+	ip netns exec "$s" ethtool -K veth-s tso off gso off gro off >/dev/null 2>&1 || true
+}
+
+# tm_pair_addrs C S : tm_pair's addresses on veth-c in C and veth-s in S, links up.
+tm_pair_addrs() {
+	local c="$1" s="$2"
 	ip netns exec "$c" ip addr add 10.77.0.1/24 dev veth-c
 	ip netns exec "$s" ip addr add 10.77.0.2/24 dev veth-s
 	ip netns exec "$c" ip -6 addr add fd77::1/64 dev veth-c nodad
 	ip netns exec "$s" ip -6 addr add fd77::2/64 dev veth-s nodad
 	ip netns exec "$c" ip link set veth-c up
 	ip netns exec "$s" ip link set veth-s up
-	# No offloads: the capture then shows segments as they are on the wire.
-	ip netns exec "$c" ethtool -K veth-c tso off gso off gro off >/dev/null 2>&1 || true
-	ip netns exec "$s" ethtool -K veth-s tso off gso off gro off >/dev/null 2>&1 || true
 }
 
 # tm_tunpair C S : tm_pair's slow link, TM_DELAY_MS each way (see tm_pair).
 tm_tunpair() {
-	local c="$1" s="$2" log
+	tm_tunrelay "$1" "$2" veth-c:veth-s "$TM_DELAY_MS"
+	tm_pair_addrs "$1" "$2"
+}
+
+# tm_tunrelay NS_A NS_B IFNAMES [DELAY_MS] : starts link/tunrelay.py (with $TM_PY, default
+# python3) joining NS_A and NS_B by tun devices, and returns once they exist.
+tm_tunrelay() {
+	local log
 	log=$(mktemp)
-	python3 -u "$(dirname "${BASH_SOURCE[0]}")/link/tunrelay.py" "$c" "$s" veth-c:veth-s "$TM_DELAY_MS" >"$log" &
+	"${TM_PY:-python3}" -u "$(dirname "${BASH_SOURCE[0]}")/link/tunrelay.py" "$@" >"$log" &
 	TM_PIDS+=("$!")
 	for _ in $(seq 100); do
 		grep -q ready "$log" && break
 		sleep 0.05
 	done
 	rm -f "$log"
-	ip netns exec "$c" ip addr add 10.77.0.1/24 dev veth-c
-	ip netns exec "$s" ip addr add 10.77.0.2/24 dev veth-s
-	ip netns exec "$c" ip -6 addr add fd77::1/64 dev veth-c nodad
-	ip netns exec "$s" ip -6 addr add fd77::2/64 dev veth-s nodad
-	ip netns exec "$c" ip link set veth-c up
-	ip netns exec "$s" ip link set veth-s up
 }
 
 # tm_capture NS FILE TCPDUMP-ARGS... : start tcpdump in NS writing FILE; returns once it

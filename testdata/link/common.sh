@@ -77,15 +77,8 @@ t2_show() {
 # t2_tunpair NS_A NS_B : a raw-IP point-to-point link (tun0 in each namespace, relayed by
 # tunrelay.py): NS_A 10.78.0.1 / fd78::1, NS_B 10.78.0.2 / fd78::2. Link type RAW (101).
 t2_tunpair() {
-	local a="$1" b="$2" log
-	log=$(mktemp)
-	$T2_PY -u "$T2_LINK/tunrelay.py" "$a" "$b" tun0 >"$log" &
-	TM_PIDS+=("$!")
-	for _ in $(seq 100); do
-		grep -q ready "$log" && break
-		sleep 0.05
-	done
-	rm -f "$log"
+	local a="$1" b="$2"
+	TM_PY=$T2_PY tm_tunrelay "$a" "$b" tun0
 	ip -n "$a" addr add 10.78.0.1 peer 10.78.0.2 dev tun0
 	ip -n "$b" addr add 10.78.0.2 peer 10.78.0.1 dev tun0
 	ip -n "$a" -6 addr add fd78::1/64 dev tun0 nodad
