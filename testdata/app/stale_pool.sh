@@ -9,7 +9,9 @@
 # Each flow is fin_unanswered_then_rst; across the four, idle_timeout finds the server's
 # 1 s timeout and says the client wrote on all four after the FIN: four requests lost.
 # Run as root: bash testdata/app/stale_pool.sh  (POOL_OUT=FILE writes FILE instead;
-# stale_pool_rtt.sh runs it over a slow link)
+# stale_pool_rtt.sh runs it over a slow link; POOL_STALE=N runs N such clients, and
+# POOL_LEAKS=M, after them, M clients that take their answer and then neither write nor
+# close: stale_pool_leak.sh)
 . "$(dirname "$0")/common.sh"
 app_build httpsrv httpcli
 NS=tmt3sp
@@ -19,9 +21,21 @@ app_bg $NS-s "$APP_BIN/httpsrv" -addr :8080 -idle 1s
 app_wait_port $NS-s 8080
 app_capture $NS-c "$OUT"
 pids=()
-for i in 1 2 3 4; do
+for _ in $(seq "${POOL_STALE:-4}"); do
 	ip netns exec $NS-c "$APP_BIN/httpcli" -mode stale -base http://10.77.0.2:8080 &
 	pids+=("$!")
+	sleep 0.1
+done
+for _ in $(seq "${POOL_LEAKS:-0}"); do
+	# A connection its owner forgot: answered, then left as it is (CLOSE_WAIT once the
+	# server's FIN comes) until the capture ends.
+	ip netns exec $NS-c python3 -c '
+import socket, time
+c = socket.create_connection(("10.77.0.2", 8080))
+c.sendall(b"GET /ok HTTP/1.1\r\nHost: 10.77.0.2:8080\r\n\r\n")
+c.recv(65536)
+time.sleep(3)' &
+	TM_PIDS+=("$!")
 	sleep 0.1
 done
 wait "${pids[@]}" || true
