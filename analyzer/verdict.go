@@ -177,7 +177,10 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		if closer.FIN.IsZero() || !f.Side(d.Other()).FIN.IsZero() {
 			continue
 		}
-		if specific && closer.FINAcked.IsZero() && closer.RetransRun >= cfg.RetransGiveUp {
+		if specific && closer.FINAcked.IsZero() && closer.RetransRun >= cfg.RetransGiveUp &&
+			end.Sub(closer.LastRetrans.Time()) > flows.NextRetryWithin(closer.RetransGap) {
+			// Its kernel resent the FIN (or the data before it) and then fell silent
+			// for longer than its next resend would have taken: it gave up.
 			return retransmitGiveUp(f, d, end, ev, "")
 		}
 		// The other side's own data retransmitted until its kernel gave up: no FIN
@@ -696,8 +699,19 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 	case closer.FINAcked.IsZero():
 		// CLOSE_WAIT is the state of a side that received the FIN: without its ACK
 		// nothing shows that it did.
-		j.summary = sum.s("the FIN was never ACKed in the ").d(end.Sub(since)).s(" until the capture ended: the ").s(stuck.String()).
-			s(" may never have received it (a dead peer, a broken path) or the capture missed its ACK, so nothing shows it in CLOSE_WAIT").String()
+		sum = sum.s("the FIN was never ACKed in the ").d(end.Sub(since)).s(" until the capture ended: the ").s(stuck.String()).
+			s(" may never have received it (a dead peer, a broken path) or the capture missed its ACK, so nothing shows it in CLOSE_WAIT")
+		if closer.RetransRun > 0 {
+			// Resent, and the capture ended before the next resend was due (else the
+			// closer would have given up: retransmit_giveup).
+			what := "it"
+			if !closer.UnackedDataSince.IsZero() {
+				what = "its unacknowledged data"
+			}
+			sum = sum.s("; the ").s(d.String()).s(" resent ").s(what).s(" ").times(closer.RetransRun).s(", the last ").
+				d(end.Sub(closer.LastRetrans.Time())).s(" before the capture ended (its kernel still retrying)")
+		}
+		j.summary = sum.String()
 		return j
 	default:
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
@@ -775,8 +789,12 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 		why = fmt.Sprintf("the %s was alive (it sent %s while they went on) but never acknowledged the data: the path lost those segments one way (a firewall or a route; an MTU black hole when the lost segments are the full-sized ones)",
 			d.Other(), what)
 	}
-	j.summary = fmt.Sprintf("the %s's data was retransmitted %s without being ACKed (last gap %s); %s: %s",
-		d, timesWord(side.RetransRun), dur(side.RetransGap), then, why)
+	what := "data"
+	if side.UnackedDataSince.IsZero() && !side.FIN.IsZero() {
+		what = "FIN" // all its data acknowledged: what went unanswered was its FIN
+	}
+	j.summary = fmt.Sprintf("the %s's %s was retransmitted %s without being ACKed (last gap %s); %s: %s",
+		d, what, timesWord(side.RetransRun), dur(side.RetransGap), then, why)
 	return j
 }
 

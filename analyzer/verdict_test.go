@@ -354,6 +354,27 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "fin_unanswered_fin_resent_until_capture_end", file: "fin_unacked_retrying.pcap", client: "10.77.0.1:41760",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "the client's FIN (frame 13), never ACKed, resent 4 times (15, 17, 19, 21: gaps 206, 208, 420, 832 ms); the capture ends 71.4 ms after the last, with the next resend not due for 1.6 s: the kernel is still retrying, so it has not given up (no retransmit_giveup), and what it resends is its FIN, not data",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "the client resent it 4 times, the last 71.4 ms before the capture ended (its kernel still retrying)", "gave up")
+		},
+	},
+	{
+		name: "http_unanswered_fin_resent_until_capture_end", file: "fin_unacked_retrying.pcap", client: "10.77.0.1:41770",
+		verdict: HTTPUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "GET /report (frame 11) ACKed (12), never answered; the client's FIN 503.1 ms later (14), resent 4 times, never ACKed",
+	},
+	{
+		name: "retransmit_giveup_of_a_fin", file: "fin_unacked_giveup.pcap", client: "10.77.0.1:41780",
+		verdict: RetransmitGiveUp, close: FINUnanswered, zeek: "S2",
+		why: "the client's FIN (frame 8), never ACKed, resent 4 times (9-12, last gap 832 ms), then nothing for 4.05 s, past twice that gap and its slack (ss: the client's socket gone, tcp_orphan_retries=2); its data was all ACKed (frame 5), so what it gave up on is its FIN",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "the client's FIN was retransmitted 4 times without being ACKed (last gap 832.0 ms); then it gave up (nothing more in the 4.1 s until capture end)", "data")
+		},
+	},
+	{
 		name: "retransmit_giveup_peer_alive", file: "mtu_blackhole.pcap", client: "10.77.0.1:41500",
 		verdict: RetransmitGiveUp, close: FINUnanswered, zeek: "S2",
 		why: "the server's full-sized segments are resent 7 times (frames 10, 11, 12, 13, 26, 31, 33; tshark counts 7), never ACKed; the last gap 3.39 s (31 to 33), then nothing for 13.9 s, twice that back-off: its kernel gave up (ss: no socket). The client's FIN (28, ACKed by 29) came 2.0 s in, after the resends had begun: the client was alive, the path lost the segments. Its FIN left the server in CLOSE_WAIT only until the kernel dropped the socket: no 'never closed'",
