@@ -591,11 +591,14 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.FINIdle = f.sinceActive(seg.Time)
 			s.FINSeq = seg.Seq + uint32(seg.PayloadLen)
 			s.FINAcked = Mark{} // no lost FIN after all: an ACK will come for this one
-			if r := &f.RST; !r.Packet.IsZero() && r.From != d && !r.BeforeFIN[d] && m.At-r.Packet.At <= f.crossingWindow() {
-				// The side the RST went to closed before the RST could reach it: its
-				// FIN, captured just after the RST, crossed it on the way (over a
-				// longer round trip, a capture at the RST's sender sees them so; one
-				// at the FIN's sender, the other way round).
+			if r := &f.RST; !r.Packet.IsZero() && r.From != d && r.BeforeFIN[r.From] && !r.BeforeFIN[d] &&
+				m.At-r.Packet.At <= f.crossingWindow() {
+				// The RST's sender had closed (FIN), and the side the RST went to closed
+				// too before the RST could reach it: its FIN, captured just after the
+				// RST, crossed it on the way (over a longer round trip, a capture at the
+				// RST's sender sees them so; one at the FIN's sender, the other way
+				// round). Both sides closed. (Where the RST's sender had not, its RST
+				// is an abort whatever crossed it.)
 				r.BeforeFIN[d] = true
 			}
 		}
