@@ -375,6 +375,16 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "reset_with_a_crossing_fin", file: "rst_crossing_fin.pcap", client: "10.77.0.1:41790",
+		verdict: Reset, close: Reset, zeek: "RSTR",
+		why: "the server's RST,ACK (frame 8) 985.0 ms after the last packet, under the 1 s idle threshold; the client's FIN (9) arrives 15.4 ms after it, sent before the RST could reach the client over the 50 ms round trip. The server never closed, so its RST is an abort and the crossing FIN changes nothing: not fin_unanswered_then_rst with a negative FIN-to-RST time",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.RSTFrom != "server" || f.Facts.FINToRST != nil {
+				t.Errorf("facts %+v", f.Facts)
+			}
+		},
+	},
+	{
 		name: "retransmit_giveup_peer_alive", file: "mtu_blackhole.pcap", client: "10.77.0.1:41500",
 		verdict: RetransmitGiveUp, close: FINUnanswered, zeek: "S2",
 		why: "the server's full-sized segments are resent 7 times (frames 10, 11, 12, 13, 26, 31, 33; tshark counts 7), never ACKed; the last gap 3.39 s (31 to 33), then nothing for 13.9 s, twice that back-off: its kernel gave up (ss: no socket). The client's FIN (28, ACKed by 29) came 2.0 s in, after the resends had begun: the client was alive, the path lost the segments. Its FIN left the server in CLOSE_WAIT only until the kernel dropped the socket: no 'never closed'",
