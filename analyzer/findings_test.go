@@ -569,6 +569,12 @@ func TestIdleTimeoutNamesWritesAfterTheFIN(t *testing.T) {
 			"the client closed each only after writing on it past the FIN, where nothing could answer: a request lost each time", "never closes"},
 		{"stale_pool_leak.pcap", map[Verdict]int{FINUnansweredThenRST: 3, FINUnanswered: 2}, 5, 3, 0,
 			"left 5 in CLOSE_WAIT: the local application never closes its side; the client wrote on 3 of them after the FIN, where nothing could answer: a request lost each time", ""},
+		// stale_pool_mixed_rtt.pcap (50 ms round trip): three reusing clients, each closing
+		// right after its late write (frames 48, 53, 57, 0.4997-0.4999 s after their FINs),
+		// and two that close at once on the server's FIN (43, 46, 98 and 105 µs after it):
+		// every close answered with a FIN, three of the connections written on.
+		{"stale_pool_mixed_rtt.pcap", map[Verdict]int{CleanClose: 5}, 5, 3, 5,
+			"the client answered every one with its FIN; the client wrote on 3 of them after the FIN, where nothing could answer: a request lost each time", "never closes"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", c.file))

@@ -11,7 +11,8 @@
 # Run as root: bash testdata/app/stale_pool.sh  (POOL_OUT=FILE writes FILE instead;
 # stale_pool_rtt.sh runs it over a slow link; POOL_STALE=N runs N such clients, and
 # POOL_LEAKS=M, after them, M clients that take their answer and then neither write nor
-# close: stale_pool_leak.sh)
+# close: stale_pool_leak.sh; POOL_CLOSERS=K, K clients that read until the server's FIN
+# and close at once: stale_pool_mixed_rtt.sh)
 . "$(dirname "$0")/common.sh"
 app_build httpsrv httpcli
 NS=tmt3sp
@@ -36,6 +37,18 @@ c.sendall(b"GET /ok HTTP/1.1\r\nHost: 10.77.0.2:8080\r\n\r\n")
 c.recv(65536)
 time.sleep(3)' &
 	TM_PIDS+=("$!")
+	sleep 0.1
+done
+for _ in $(seq "${POOL_CLOSERS:-0}"); do
+	# A pool that notices the server's FIN and closes the connection at once.
+	ip netns exec $NS-c python3 -c '
+import socket
+c = socket.create_connection(("10.77.0.2", 8080))
+c.sendall(b"GET /ok HTTP/1.1\r\nHost: 10.77.0.2:8080\r\n\r\n")
+while c.recv(65536):
+    pass
+c.close()' &
+	pids+=("$!")
 	sleep 0.1
 done
 wait "${pids[@]}" || true
