@@ -702,14 +702,21 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 		sum = sum.s("the FIN was never ACKed in the ").d(end.Sub(since)).s(" until the capture ended: the ").s(stuck.String()).
 			s(" may never have received it (a dead peer, a broken path) or the capture missed its ACK, so nothing shows it in CLOSE_WAIT")
 		if closer.RetransRun > 0 {
-			// Resent, and the capture ended before the next resend was due (else the
-			// closer would have given up: retransmit_giveup).
+			// Resent fewer times than --retrans-giveup, or resent until the capture
+			// ended (else: retransmit_giveup). Which of the two the silence since the
+			// last resend tells.
 			what := "it"
 			if !closer.UnackedDataSince.IsZero() {
 				what = "its unacknowledged data"
 			}
+			since := end.Sub(closer.LastRetrans.Time())
 			sum = sum.s("; the ").s(d.String()).s(" resent ").s(what).s(" ").times(closer.RetransRun).s(", the last ").
-				d(end.Sub(closer.LastRetrans.Time())).s(" before the capture ended (its kernel still retrying)")
+				d(since).s(" before the capture ended")
+			if since > flows.NextRetryWithin(closer.RetransGap) {
+				sum = sum.s(", and not again when its next resend was due: its kernel gave up")
+			} else {
+				sum = sum.s(" (its kernel still retrying)")
+			}
 		}
 		j.summary = sum.String()
 		return j

@@ -375,6 +375,14 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "fin_resent_twice_then_given_up", file: "fin_unacked_giveup_rtt.pcap", client: "10.77.0.1:41780",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S2",
+		why: "the client's FIN (frame 8) resent twice (9, 10; last gap 512 ms), never ACKed, then nothing for 4.9 s (ss: the client's socket gone): two resends are under --retrans-giveup 3, so the verdict stays fin_unanswered, but the next resend was due long before the capture ended: its kernel gave up, it is not still retrying",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "the client resent it 2 times, the last 5.0 s before the capture ended, and not again when its next resend was due: its kernel gave up", "still retrying")
+		},
+	},
+	{
 		name: "reset_with_a_crossing_fin", file: "rst_crossing_fin.pcap", client: "10.77.0.1:41790",
 		verdict: Reset, close: Reset, zeek: "RSTR",
 		why: "the server's RST,ACK (frame 8) 985.0 ms after the last packet, under the 1 s idle threshold; the client's FIN (9) arrives 15.4 ms after it, sent before the RST could reach the client over the 50 ms round trip. The server never closed, so its RST is an abort and the crossing FIN changes nothing: not fin_unanswered_then_rst with a negative FIN-to-RST time",

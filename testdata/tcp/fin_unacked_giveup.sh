@@ -7,9 +7,11 @@
 # was resent is the FIN, the data all ACKed before.
 # Capture on the client side.
 #   client 10.77.0.1:41780 -> server 10.77.0.2:9078
+# (FUG_NAME=NAME writes NAME.pcap, FUG_SYSCTLS adds client sysctls:
+# fin_unacked_giveup_rtt.sh runs it over a slow link.)
 . "$(dirname "$0")/common.sh"
-tk_start fin_unacked_giveup
-tk_sysctl "$TK_C" net.ipv4.tcp_orphan_retries=2
+tk_start "${FUG_NAME:-fin_unacked_giveup}"
+tk_sysctl "$TK_C" net.ipv4.tcp_orphan_retries=2 ${FUG_SYSCTLS:-}
 tk_capture "$TK_C" veth-c
 tk_bg "$TK_S" server 9078 recv 'send:pong\n' hold
 tk_wait_listen 9078
