@@ -49,6 +49,8 @@ tm_ns() { # tm_ns NAME : a fresh namespace with lo up
 # veth-s are tun devices (raw IP, no MAC) joined by link/tunrelay.py, which delays each
 # packet TM_DELAY_MS ms each way, as a path with a real round trip does (this kernel has
 # no netem). Every script built on tm_pair then runs its story over that path.
+# TM_LOSS_PCT=P and TM_JITTER_MS=J (with TM_DELAY_MS) also drop P% of the packets and
+# reorder them (see link/tunrelay.py): a lossy path, whose retransmissions are real.
 tm_pair() {
 	local c="$1-c" s="$1-s"
 	tm_ns "$c"

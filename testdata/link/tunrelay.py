@@ -5,6 +5,12 @@ each namespace (named IFNAME, default tun0, or IFNAME in NS_A and IFNAME_B in NS
 this process copying every IP packet read from one to the other, unchanged, DELAY_MS
 milliseconds later (default 0: at once). Packets keep their order.
 
+Two environment variables make the link worse, as a path across a real network may be:
+TM_LOSS_PCT=P drops P percent of the packets (each direction, at random), and
+TM_JITTER_MS=J adds to each packet's delay a random 0..J ms of its own, so that packets
+may pass each other (reordering). TM_LOSS_SEED seeds the draws (default 1), so that a
+run can be made again with the same drops.
+
 Why: this kernel has no ipip/sit/gre/wireguard modules, and a tun device is the one Linux
 interface here whose capture link type is raw IP (tcpdump on it writes LINKTYPE_RAW = 101).
 Nor has it netem: the delay gives a link a real round trip (a veth pair has tens of
@@ -13,10 +19,11 @@ The packets are made by the real kernel TCP/IP stacks of the two namespaces; the
 only moves them. The devices vanish with the namespaces (or when this process exits).
 Configure addresses yourself after "ready" is printed (ip -n NS addr add ... dev IFNAME).
 """
-import collections
 import ctypes
 import fcntl
+import heapq
 import os
+import random
 import select
 import struct
 import sys
@@ -53,20 +60,29 @@ def main():
     setns(b)
     fb = tun(names[-1])
     print("ready", flush=True)
+    loss = float(os.environ.get("TM_LOSS_PCT") or 0) / 100
+    jitter = float(os.environ.get("TM_JITTER_MS") or 0) / 1000
+    draw = random.Random(int(os.environ.get("TM_LOSS_SEED") or 1))
     peer = {fa: fb, fb: fa}
-    due = collections.deque()  # (time to write, fd, packet), in the order read
+    # (time to write, order read, fd, packet): without jitter, the order read is kept.
+    due = []
+    n = 0
     while True:
         now = time.monotonic()
         while due and due[0][0] <= now:
-            _, fd, pkt = due.popleft()
+            _, _, fd, pkt = heapq.heappop(due)
             send(fd, pkt)
         wait = max(0.0, due[0][0] - now) if due else None
         r, _, _ = select.select([fa, fb], [], [], wait)
         now = time.monotonic()
         for fd in r:
             pkt = os.read(fd, 65536)
-            if delay > 0:
-                due.append((now + delay, peer[fd], pkt))
+            if loss > 0 and draw.random() < loss:
+                continue
+            d = delay + (draw.uniform(0, jitter) if jitter > 0 else 0)
+            if d > 0:
+                n += 1
+                heapq.heappush(due, (now + d, n, peer[fd], pkt))
             else:
                 send(peer[fd], pkt)
 
