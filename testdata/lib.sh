@@ -35,11 +35,19 @@ tm_cleanup() {
 }
 trap tm_cleanup EXIT
 
-tm_ns() { # tm_ns NAME : a fresh namespace with lo up
+# tm_ns NAME : a fresh namespace with lo up.
+# TM_SYSCTLS="key=value ..." sets those sysctls in it first, so that any script can be run
+# again as another kernel's defaults would run it (TM_SYSCTLS="net.ipv4.tcp_ecn=1" bash
+# SCRIPT); the sysctls a script sets itself come after, and win.
+tm_ns() {
 	ip netns del "$1" 2>/dev/null || true
 	ip netns add "$1"
 	TM_NS+=("$1")
 	ip netns exec "$1" ip link set lo up
+	local kv
+	for kv in ${TM_SYSCTLS:-}; do
+		ip netns exec "$1" sysctl -qw "$kv"
+	done
 }
 
 # tm_pair PREFIX : two namespaces PREFIX-c (client, 10.77.0.1, fd77::1) and PREFIX-s
