@@ -159,8 +159,11 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		}
 		return afterServerFIN(j, f, what, c.FirstData.Time(), ev.at(c.FirstData, "client data after the server's FIN"))
 	}
-	if inFlight(f, c.LastData.Time(), end, idle) {
-		return inFlightNote(j, c.LastData.Time(), end)
+	// Waits run from when the client last sent new bytes: its kernel's resends of them
+	// (a request lost on the way, or its ACK) are no new request.
+	lastSent := c.LastNewData()
+	if inFlight(f, lastSent, end, idle) {
+		return inFlightNote(j, lastSent, end)
 	}
 	if info.Protocol == "" && j.verdict == CleanClose && c.FIN.Time().Before(s.FIN.Time()) {
 		// Bytes no parser recognised, then the client's FIN, answered by the server's:
@@ -205,10 +208,10 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 	// FIN ended the wait. What the client did once it found the connection closed (its
 	// own FIN, sent before the server's RST could reach it over a longer round trip) is
 	// no timeout of its own.
-	if m, how := clientGaveUp(f, c.LastData.Time()); !m.IsZero() && !wroteAfterFIN(f) {
-		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(c.LastData.Time())), how
+	if m, how := clientGaveUp(f, lastSent); !m.IsZero() && !wroteAfterFIN(f) {
+		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(lastSent)), how
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = gaveUpAfter(sum.s("; "), f, m.Time().Sub(c.LastData.Time()), how, end, idle).String()
+		j.summary = gaveUpAfter(sum.s("; "), f, m.Time().Sub(lastSent), how, end, idle).String()
 		return j
 	}
 	if !f.RST.Packet.IsZero() || !s.FIN.IsZero() {
@@ -216,27 +219,27 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		// client's last data, or, where the client went on writing after the server's
 		// FIN, from its first: the data the server closed on.
 		m, who := endedBy(f)
-		since := c.LastData
-		if m.Time().Before(since.Time()) {
-			since = c.FirstData
-			a.RequestFrame = since.Frame
-			j.evidence[0] = ev.at(since, "client's first data, never answered")
+		since := lastSent
+		if m.Time().Before(since) {
+			since = c.FirstData.Time()
+			a.RequestFrame = c.FirstData.Frame
+			j.evidence[0] = ev.at(c.FirstData, "client's first data, never answered")
 		}
-		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(since.Time())), "server"
+		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(since)), "server"
 		j.verdict, j.app = RequestUnanswered, a
-		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time().Sub(since.Time())).s(" later").s(endedText(f, m)).String()
+		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time().Sub(since)).s(" later").s(endedText(f, m)).String()
 		return j
 	}
-	a.Wait = psecs(end.Sub(c.LastData.Time()))
+	a.Wait = psecs(end.Sub(lastSent))
 	j.verdict, j.app = ServerSilent, a
 	if zw, ok := zeroWindow(nil, f); ok {
 		// Not a server that never answers but one that stopped reading: the client is
 		// blocked sending, and its "keepalives" are probes of the closed window.
-		j.summary = sum.s(": still open at capture end, ").d(end.Sub(c.LastData.Time())).s(" after the client's last data; ").
+		j.summary = sum.s(": still open at capture end, ").d(end.Sub(lastSent)).s(" after the client's last data; ").
 			s(string(zw)).String()
 		return j
 	}
-	sum = sum.s(": still open and waiting ").d(end.Sub(c.LastData.Time())).s(" later at capture end (")
+	sum = sum.s(": still open and waiting ").d(end.Sub(lastSent)).s(" later at capture end (")
 	if c.KeepAlives+s.KeepAlives > 0 {
 		sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(")")
 	} else {
@@ -512,6 +515,19 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	} else {
 		a.Wait, a.GaveUpBy = psecs(end.Sub(reqEnd)), "capture end"
 		sum = sum.s("still waiting ").d(end.Sub(reqEnd)).s(" later when the capture ended")
+		// A request still being resent is no slow application: the server never even
+		// acknowledged it, and that is what the reader has to know. (Unless the summary
+		// says already why: a listener that never took the connection. The flow's own
+		// verdict may also have named the same frames.)
+		if retrying(f.Side(flows.FromClient)) && synACKsAfterData(f) == 0 {
+			var named judgement
+			sum = sideRetrying(sum.s("; "), f, flows.FromClient, end, ev, &named)
+			for _, e := range named.evidence {
+				if !slices.Contains(j.evidence, e) {
+					j.evidence = append(j.evidence, e)
+				}
+			}
+		}
 	}
 	switch {
 	case earlier == 1:

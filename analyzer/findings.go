@@ -321,8 +321,12 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 		kind uint8
 	}
 	fcfg := cfg.Findings
+	// A timeout of the idle threshold itself shows on both sides of it, by the jitter
+	// of the path between the closer and the capture point: a close counts from idle
+	// less half the spread a timeout of idle may show (--timeout-spread).
+	floor := cfg.Idle - spreadLimit(durationStats{p50: cfg.Idle}, fcfg)/2
 	keys, groups := groupBy(fl, func(f *record) (key, bool) {
-		if f.closeBy < 0 || f.closeIdleData < cfg.Idle {
+		if f.closeBy < 0 || f.closeIdleData < floor {
 			return key{}, false
 		}
 		switch f.Verdict() {
@@ -360,13 +364,28 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 			}
 			g, idles = pick(g, in), pickDur(idles, in)
 		}
-		answered, wroteOn := 0, 0
+		// wroteOn counts the connections the client wrote on after the FIN; leftWritten
+		// those of them it had not answered with its own FIN (a close after the write
+		// answers it too, as over a long round trip, where the FIN leaves before the
+		// server's RST comes back).
+		// young counts the others left in CLOSE_WAIT: still there when the capture
+		// ended, for less than idle (as close_wait_leak, no sign of a leak yet).
+		answered, wroteOn, leftWritten, young := 0, 0, 0, 0
+		var buf []span
 		for _, f := range g {
 			if f.has(flagCloseAnswered) {
 				answered++
 			}
 			if f.has(flagWroteAfterFIN) {
 				wroteOn++
+				if !f.has(flagCloseAnswered) {
+					leftWritten++
+				}
+			} else if !f.has(flagCloseAnswered) && f.Close() == FINUnanswered && k.kind == closeFIN {
+				var stuck time.Duration
+				if stuck, _, buf = fc.closeWaitOf(f, flows.Direction(k.by).Other(), buf[:0]); stuck > 0 && stuck < cfg.Idle {
+					young++
+				}
 			}
 		}
 		st := statsOf(idles)
@@ -394,16 +413,30 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 			by, dur(st.p50))
 		sev := SevInfo
 		switch {
-		case kind == "FIN" && answered < len(g) && by == flows.FromServer && wroteOn >= len(g)-answered:
+		case kind == "FIN" && answered < len(g) && by == flows.FromServer && leftWritten == len(g)-answered:
 			// Every CLOSE_WAIT ended with the client writing on: no leak, but a pool
 			// that holds idle connections without noticing the server's FIN and hands
 			// them out again. The request on such a connection is lost (the server's
 			// kernel answers RST), a failure the client's user sees (a load balancer's
 			// 502 when the server is its backend).
 			sev = SevWarn
-			sum += fmt.Sprintf("; the client answered %d of them with its FIN and left %d in CLOSE_WAIT until it wrote on %s after the FIN, where nothing could answer: a request lost each time (its pool hands out connections the server closed)",
+			sum += fmt.Sprintf("; the client answered %d of them with its FIN and left %d in CLOSE_WAIT until it wrote on %s after the FIN, where nothing could answer",
 				answered, len(g)-answered, itThem(len(g)-answered))
+			if wroteOn > leftWritten {
+				sum += fmt.Sprintf(" (as it did on %d of those it answered, before its FIN)", wroteOn-leftWritten)
+			}
+			sum += ": a request lost each time (its pool hands out connections the server closed)"
 			next += poolAdvice
+		case kind == "FIN" && answered < len(g) && young == len(g)-answered-leftWritten:
+			// Those never written on were still in CLOSE_WAIT at the capture's end,
+			// each for less than idle: nothing shows yet that they would stay.
+			sum += fmt.Sprintf("; the %s answered %d of them with its FIN; %d %s still in CLOSE_WAIT when the capture ended, for less than the idle threshold (%s may yet close)",
+				by.Other(), answered, young, oneOrMore(young, "was", "were"), oneOrMore(young, "it", "they"))
+			if by == flows.FromServer && wroteOn > 0 {
+				sev = SevWarn
+				sum += wroteOnText(wroteOn)
+				next += poolAdvice
+			}
 		case kind == "FIN" && answered < len(g):
 			sev = SevWarn
 			sum += fmt.Sprintf("; the %s answered %d of them with its FIN and left %d in CLOSE_WAIT: the local application never closes its side",

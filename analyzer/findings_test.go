@@ -553,28 +553,59 @@ func TestIdleTimeoutNamesWritesAfterTheFIN(t *testing.T) {
 	//
 	// stale_pool_leak.pcap: three such clients, then two that take their answer and leave
 	// the connection alone, in CLOSE_WAIT from the server's FIN (frames 42, 44) to the
-	// capture's end: five closes after 1.0002-1.0010 s, three written on (frames 45, 48,
-	// 50, each 0.4997-0.5007 s after its FIN), none answered with a FIN. That is a
-	// CLOSE_WAIT the application never ends, and three requests lost.
+	// capture's end, 0.2-0.3 s later: five closes after 1.0002-1.0010 s, three written on
+	// (frames 45, 48, 50, each 0.4997-0.5007 s after its FIN), none answered with a FIN.
+	// Three requests lost; the two CLOSE_WAITs are younger than the idle threshold when
+	// the capture ends, so nothing shows yet the application would not close them (as
+	// close_wait_leak, which stays quiet).
+	// stale_pool_leak_held.pcap: the same, the capture going on until those two have sat
+	// in CLOSE_WAIT 1.8-1.9 s (FINs 42, 44; the end marker, a refused connect, at 3.288
+	// s): that is a CLOSE_WAIT the application never ends, and close_wait_leak names it.
+	// stale_pool_leak_rtt.pcap (50 ms round trip): the three reusing clients close right
+	// after their late write (frames 46, 51, 55, 117-160 µs after it), answering the
+	// server's FIN; the two others sit in CLOSE_WAIT to the end, 0.26-0.36 s. An earlier
+	// build said the client "left 2 in CLOSE_WAIT until it wrote on them", counting the
+	// writes on the three answered connections against the two it never wrote on.
+	// stale_pool_resent.pcap: stale_pool with each client's ACK of its answer dropped past
+	// the capture point: the server resends each answer once (frames 19, 27, 29, 31,
+	// 205-211 ms after it) and closes 1.0002-1.0011 s after the answer, 0.79-0.80 s after
+	// the resend. The resend is its kernel's, not its application's: the idle timeout
+	// runs from the answer (an earlier build measured from the resend, and found none).
 	for _, c := range []struct {
 		file           string
 		verdicts       map[Verdict]int
 		flows, written float64
 		answered       float64
 		says, not      string
+		leak           bool // close_wait_leak is also found
 	}{
 		{"stale_pool.pcap", map[Verdict]int{FINUnansweredThenRST: 4}, 4, 4, 0,
-			"left 4 in CLOSE_WAIT until it wrote on them after the FIN, where nothing could answer: a request lost each time", "never closes"},
+			"left 4 in CLOSE_WAIT until it wrote on them after the FIN, where nothing could answer: a request lost each time", "never closes", false},
 		{"stale_pool_rtt.pcap", map[Verdict]int{CleanClose: 4}, 4, 4, 4,
-			"the client closed each only after writing on it past the FIN, where nothing could answer: a request lost each time", "never closes"},
+			"the client closed each only after writing on it past the FIN, where nothing could answer: a request lost each time", "never closes", false},
 		{"stale_pool_leak.pcap", map[Verdict]int{FINUnansweredThenRST: 3, FINUnanswered: 2}, 5, 3, 0,
-			"left 5 in CLOSE_WAIT: the local application never closes its side; the client wrote on 3 of them after the FIN, where nothing could answer: a request lost each time", ""},
+			"the client answered 0 of them with its FIN; 2 were still in CLOSE_WAIT when the capture ended, for less than the idle threshold (they may yet close); the client wrote on 3 of them after the FIN, where nothing could answer: a request lost each time", "never closes", false},
+		{"stale_pool_leak_held.pcap", map[Verdict]int{FINUnansweredThenRST: 3, FINUnanswered: 2, Refused: 1}, 5, 3, 0,
+			"left 5 in CLOSE_WAIT: the local application never closes its side; the client wrote on 3 of them after the FIN, where nothing could answer: a request lost each time", "", true},
+		{"stale_pool_leak_rtt.pcap", map[Verdict]int{CleanClose: 3, FINUnanswered: 2}, 5, 3, 3,
+			"the client answered 3 of them with its FIN; 2 were still in CLOSE_WAIT when the capture ended, for less than the idle threshold (they may yet close); the client wrote on 3 of them after the FIN", "until it wrote on them", false},
+		{"stale_pool_resent.pcap", map[Verdict]int{FINUnansweredThenRST: 4}, 4, 4, 0,
+			"after 1.0 s idle (4 flows", "", false},
+		// stale_pool_jitter.pcap: over a link of 5-25 ms each way, packets passing each
+		// other, the silences before the four FINs read 987.2, 994.6, 1000.4 and 1004.2
+		// ms at the capture point (frames 14-34, 7-32, 30-38, 21-36; in flow 1 the answer,
+		// frame 7, came after an ACK sent behind it, so tshark calls it a retransmission):
+		// one 1 s timeout through the jitter, two of them under the 1 s idle threshold.
+		// An earlier build counted only closes at or past the threshold, two here, under
+		// --min-flows, and found nothing.
+		{"stale_pool_jitter.pcap", map[Verdict]int{CleanClose: 4}, 4, 4, 4,
+			"after 994.6 ms idle (4 flows, spread ±8.5 ms)", "never closes", false},
 		// stale_pool_mixed_rtt.pcap (50 ms round trip): three reusing clients, each closing
 		// right after its late write (frames 48, 53, 57, 0.4997-0.4999 s after their FINs),
 		// and two that close at once on the server's FIN (43, 46, 98 and 105 µs after it):
 		// every close answered with a FIN, three of the connections written on.
 		{"stale_pool_mixed_rtt.pcap", map[Verdict]int{CleanClose: 5}, 5, 3, 5,
-			"the client answered every one with its FIN; the client wrote on 3 of them after the FIN, where nothing could answer: a request lost each time", "never closes"},
+			"the client answered every one with its FIN; the client wrote on 3 of them after the FIN, where nothing could answer: a request lost each time", "never closes", false},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", c.file))
@@ -583,14 +614,25 @@ func TestIdleTimeoutNamesWritesAfterTheFIN(t *testing.T) {
 			number(t, it, "flows", c.flows, 0)
 			number(t, it, "written_after_fin", c.written, 0)
 			number(t, it, "answered", c.answered, 0)
-			number(t, it, "idle_median_s", 1.0007, 0.001)
+			if c.file == "stale_pool_jitter.pcap" {
+				number(t, it, "idle_median_s", 0.994636, 0.000001)
+			} else {
+				number(t, it, "idle_median_s", 1.0007, 0.001)
+			}
 			if it.Severity != SevWarn || !strings.Contains(it.Summary, c.says) || c.not != "" && strings.Contains(it.Summary, c.not) {
 				t.Errorf("%s: %s", it.Severity, it.Summary)
 			}
+			leaks := 0
 			for _, f := range r.Findings {
 				if f.Kind == KindCloseWaitLeak {
-					t.Errorf("close_wait_leak: %s", f.Summary)
+					leaks++
+					if !c.leak {
+						t.Errorf("close_wait_leak: %s", f.Summary)
+					}
 				}
+			}
+			if c.leak && leaks != 1 {
+				t.Errorf("%d close_wait_leak findings, want 1", leaks)
 			}
 		})
 	}

@@ -74,7 +74,8 @@ type flowTrace struct {
 	closeIdle     time.Duration
 	closeAnswered bool
 	// closeIdleData is the silence before the close measured from the last payload byte
-	// either way: what an idle timer in a proxy or server measures (ACKs do not reset it).
+	// either way: what an idle timer in a proxy or server measures (ACKs do not reset
+	// it, nor do the kernel's resends of bytes already sent).
 	closeIdleData time.Duration
 
 	// firstWait is the time from the client's first request to the server's first
@@ -254,9 +255,9 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	t.closeIdleData = t.closeIdle
 	if !t.closeAt.IsZero() {
 		var last time.Time
-		for _, m := range []flows.Mark{c.LastData, s.LastData} {
-			if !m.IsZero() && m.Time().Before(t.closeAt.Time()) && m.Time().After(last) {
-				last = m.Time()
+		for _, at := range []time.Time{c.LastNewData(), s.LastNewData()} {
+			if !at.IsZero() && at.Before(t.closeAt.Time()) && at.After(last) {
+				last = at
 			}
 		}
 		if !last.IsZero() {

@@ -559,20 +559,23 @@ func zeroWindow(t text, f *flows.Flow) (text, bool) {
 // not yet due (else the verdict is retransmit_giveup): the silence is its back-off.
 func stillRetrying(t text, f *flows.Flow, end time.Time, ev *evidenceNamer, j *judgement) (text, bool) {
 	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
-		if side := f.Side(d); retrying(side) {
-			if acksLost(side) {
-				t = resends(t.s("the ").s(d.String()).s(" never got the ").s(d.Other().String()).
-					s("'s acknowledgments of its data, which are in the capture: "), f, d, end, ev, j).
-					s(" (its kernel still retrying: the acknowledgments are lost between the capture point and the ").
-					s(d.String()).s(")")
-				return t, true
-			}
-			t = resends(t.s("the ").s(d.String()).s("'s data was never ACKed: "), f, d, end, ev, j).
-				s(" (its kernel still retrying: the peer or the path is gone, or drops these segments)")
-			return t, true
+		if retrying(f.Side(d)) {
+			return sideRetrying(t, f, d, end, ev, j), true
 		}
 	}
 	return t, false
+}
+
+// sideRetrying is stillRetrying's text for side d, which is retrying.
+func sideRetrying(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer, j *judgement) text {
+	if acksLost(f, d) {
+		return resends(t.s("the ").s(d.String()).s(" never got the ").s(d.Other().String()).
+			s("'s acknowledgments of its data, which are in the capture: "), f, d, end, ev, j).
+			s(" (its kernel still retrying: the acknowledgments are lost between the capture point and the ").
+			s(d.String()).s(")")
+	}
+	return resends(t.s("the ").s(d.String()).s("'s data was never ACKed: "), f, d, end, ev, j).
+		s(" (its kernel still retrying: the peer or the path is gone, or drops these segments)")
 }
 
 // resends appends "it was retransmitted N times, the last X before capture end" of
@@ -581,12 +584,20 @@ func stillRetrying(t text, f *flows.Flow, end time.Time, ev *evidenceNamer, j *j
 func resends(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer, j *judgement) text {
 	side := f.Side(d)
 	what := sideText(d, "client data never ACKed", "server data never ACKed")
-	if acksLost(side) {
+	if acksLost(f, d) {
 		what = sideText(d, "client data resent though ACKed", "server data resent though ACKed")
 	}
 	j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, what), ev.at(side.LastRetrans, "last retransmission"))
-	return t.s("it was retransmitted ").times(side.RetransRun).s(", the last ").d(end.Sub(side.LastRetrans.Time())).
-		s(" before capture end")
+	return lastBeforeEnd(t.s("it was retransmitted ").times(side.RetransRun).s(", "), side.LastRetrans, end)
+}
+
+// lastBeforeEnd appends "the last X before capture end", or "the last in the capture's
+// last packet" when m was the end.
+func lastBeforeEnd(t text, m flows.Mark, end time.Time) text {
+	if since := end.Sub(m.Time()); since > 0 {
+		return t.s("the last ").d(since).s(" before capture end")
+	}
+	return t.s("the last in the capture's last packet")
 }
 
 // synsAfterSYNACK counts the SYNs the client sent after the server's first SYN-ACK, on a
@@ -710,8 +721,12 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 				what = "its unacknowledged data"
 			}
 			since := end.Sub(closer.LastRetrans.Time())
-			sum = sum.s("; the ").s(d.String()).s(" resent ").s(what).s(" ").times(closer.RetransRun).s(", the last ").
-				d(since).s(" before the capture ended")
+			sum = sum.s("; the ").s(d.String()).s(" resent ").s(what).s(" ").times(closer.RetransRun).s(", ")
+			if since > 0 {
+				sum = sum.s("the last ").d(since).s(" before the capture ended")
+			} else {
+				sum = sum.s("the last in the capture's last packet")
+			}
 			if since > flows.NextRetryWithin(closer.RetransGap) {
 				sum = sum.s(", and not again when its next resend was due: its kernel gave up")
 			} else {
@@ -775,12 +790,12 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 		then = fmt.Sprintf("then it gave up (nothing more in the %s until capture end)", dur(end.Sub(side.LastRetrans.Time())))
 	}
 	why := "the peer or the path was gone"
-	if acksLost(side) {
+	if acksLost(f, d) {
 		n := int(side.SpuriousRun)
 		j.facts.SpuriousRetransmissions = n
 		j.evidence = append(j.evidence, ev.at(f.Side(d.Other()).Last, sideText(d.Other(), "client's last ACK (never reached the server)", "server's last ACK (never reached the client)")))
-		j.summary = fmt.Sprintf("the %s's data was retransmitted %s (last gap %s), though the %s had acknowledged it in the capture (%d of the resends were of data already acknowledged): the acknowledgments never reached the %s, lost between the capture point and it (a firewall on its host, a one-way path); %s",
-			d, timesWord(side.RetransRun), dur(side.RetransGap), d.Other(), n, d, then)
+		j.summary = fmt.Sprintf("the %s's data was retransmitted %s (last gap %s), though the %s had acknowledged it in the capture (%d of the resends %s of data already acknowledged): the acknowledgments never reached the %s, lost between the capture point and it (a firewall on its host, a one-way path); %s",
+			d, timesWord(side.RetransRun), dur(side.RetransGap), d.Other(), n, oneOrMore(n, "was", "were"), d, then)
 		return j
 	}
 	if since := unackedSince(side); side.ICMPErrors > 0 && !since.IsZero() && !side.ICMP.Time().Before(since.Time()) {
@@ -806,10 +821,8 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 }
 
 // acksLost says side's retransmissions resent data its peer had acknowledged in the
-// capture, more than once in the run (a first such resend may merely have crossed the
-// acknowledgment): its kernel never got the acknowledgments, lost between the capture
-// point and it.
-func acksLost(side *flows.Side) bool { return side.SpuriousRun >= 2 }
+// capture, so that its kernel never got the acknowledgments (see flows.Flow.AcksLost).
+func acksLost(f *flows.Flow, d flows.Direction) bool { return f.AcksLost(d) }
 
 // unackedSince is when what side's retransmissions resent first went out: its first
 // unacknowledged data, or else its FIN.
@@ -886,7 +899,7 @@ func keepAliveAnswersLost(f *flows.Flow, d flows.Direction, ev *evidenceNamer) j
 func lostPastCapture(f *flows.Flow) uint8 {
 	var lost uint8
 	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
-		if side := f.Side(d); side.KeepAliveAnswersLost > 0 || acksLost(side) {
+		if side := f.Side(d); side.KeepAliveAnswersLost > 0 || acksLost(f, d) {
 			lost |= 1 << d
 		}
 	}
@@ -983,7 +996,12 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 		sum := text(buf[:0]).s("after ").d(idle).s(" idle the ")
 		if answeredData {
 			j.evidence = append(j.evidence, ev.at(r.Prev, sideText(r.PrevFrom, "client sends after the silence", "server sends after the silence")), rstEv)
-			sum = sum.s(r.PrevFrom.String()).s(" sent data and the ").s(r.From.String()).s(" answered with RST ").d(r.Gap).
+			sum = sum.s(r.PrevFrom.String()).s(" sent data")
+			if ps := f.Side(r.PrevFrom); ps.RetransRun > 0 && ps.LastRetrans == r.Prev {
+				// The silence counts to the first send (see flows.RSTContext.PrevGap).
+				sum = sum.s(", resent it ").times(ps.RetransRun).s(",")
+			}
+			sum = sum.s(" and the ").s(r.From.String()).s(" answered with RST ").d(r.Gap).
 				s(" later: the ").s(r.From.String()).s(" no longer had the connection (a dead peer, or a socket closed without telling), or a firewall or NAT on the way answered for it (one that forgot the connection, or rejects it)")
 		} else {
 			j.evidence = append(j.evidence, rstEv)

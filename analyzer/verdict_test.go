@@ -287,8 +287,19 @@ var tcpCases = []verdictCase{
 		verdict: HTTPUnanswered, close: Open, zeek: "S1",
 		why: "B's GET (frame 6) is retransmitted 4 times (7, 8, 11, 12, 15: tshark's 'TCP Retransmission') and never acknowledged (the server's segments all carry Ack=1); the server's SYN-ACK comes again after it (9, 13): its kernel never took B's handshake ACK, its accept queue full (ss: B in SYN-RECV, LISTEN Recv-Q 1). The capture ends 0.35 s after the last retransmission, under the 1 s idle threshold: the close shape is open",
 		check: func(t *testing.T, f *Flow) {
-			if f.Facts.SYNACKAfterData != 2 || !strings.Contains(f.Summary, "the server's kernel never took the connection: it retransmitted its SYN-ACK 2 times after the client's data") {
+			if f.Facts.SYNACKAfterData != 2 || !strings.Contains(f.Summary, "the server's kernel never took the connection: it retransmitted its SYN-ACK 2 times after the client's data") ||
+				strings.Contains(f.Summary, "the peer or the path is gone") {
 				t.Errorf("synack_after_data %d, summary %q", f.Facts.SYNACKAfterData, f.Summary)
+			}
+		},
+	},
+	{
+		name: "rst_on_first_data_in_a_full_accept_queue", file: "accept_queue_full.pcap", client: "10.77.0.1:41240",
+		verdict: RSTOnFirstData, close: Reset, zeek: "RSTR",
+		why: "B's GET (frame 6, 0.2 s after the handshake) never taken by a full accept queue, resent 6 times (7, 8, 11, 12, 15, 16) between the server's SYN-ACKs (9, 13) and B's dup ACKs (10, 14); the RST (17) answers the last resend 39 µs after it. B had been resending its request since frame 6: the 3.4 s before frame 16 are its back-off, no idle connection, so the close is a reset, not rst_after_idle",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNACKAfterData != 2 || f.Facts.RSTFrom != "server" {
+				t.Errorf("facts %+v", f.Facts)
 			}
 		},
 	},
@@ -612,6 +623,37 @@ var tcpCases = []verdictCase{
 			}
 			near(t, "idle", f.Facts.Idle, 2.500, idleTol)
 			hasEvidence(t, f, 9)
+		},
+	},
+	{
+		name: "rst_after_idle_answering_a_resend", file: "rst_after_idle_resent.pcap", client: "10.77.0.1:41800",
+		verdict: RSTAfterIdle, close: RSTAfterIdle, zeek: "RSTR",
+		why: "frame 8: the client sends 11 bytes after 2.5 s of silence; the server's nftables rule drops that segment past the capture point; frame 9: the client's kernel resends the same bytes (Seq=6, Len=11) 207.4 ms later; frame 10: the server answers RST (no ACK flag) 42 µs after the resend: its socket was gone. The resend ends no silence: the RST answers data sent after 2.5 s idle, not 'in the middle of the exchange' 42 µs after a packet",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.RSTFrom != "server" || f.Facts.RSTAnswered != "data" || f.Facts.RSTHasACK == nil || *f.Facts.RSTHasACK {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "idle", f.Facts.Idle, 2.500, idleTol)
+			summarySays(t, f, "after 2.5 s idle the client sent data, resent it once, and the server answered with RST", "middle")
+			hasEvidence(t, f, 10)
+		},
+	},
+	{
+		name: "http_unanswered_request_never_acked", file: "request_unacked.pcap", client: "10.77.0.1:41810",
+		verdict: HTTPUnanswered, close: Open, zeek: "S1",
+		why: "GET /report (frame 4) is dropped on arrival at the server (nftables, past the capture point: ss shows the server's socket with nothing received); the client resends it 3 times (8, 9, 10: gaps 206, 208, 412 ms), none ACKed, and the capture ends 632.6 ms after the last, its next resend not yet due: unanswered, and the summary must say the server never even ACKed it, which is no slow application",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "still waiting 1.5 s later when the capture ended; the client's data was never ACKed: it was retransmitted 3 times, the last 632.6 ms before capture end (its kernel still retrying", "gave up")
+			hasEvidence(t, f, 10)
+		},
+	},
+	{
+		name: "open_one_resend_long_after_the_ack", file: "request_unacked.pcap", client: "10.77.0.1:41820",
+		verdict: Open, close: Open, zeek: "S1",
+		why: "ping (frame 11) ACKed by the server at once (12, in the capture); the client's nftables input rule drops that ACK past the capture point, and its kernel resends the ping once (13), 205.5 ms after the ACK, more than a round trip (~50 µs) later, so it cannot have crossed it: the ACKs are lost on the client's side, its data was ACKed (ss: 5 bytes still in its send queue). The capture ends 64.6 ms after the resend; the ping went out 270.2 ms before it",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "the client never got the server's acknowledgments of its data, which are in the capture: it was retransmitted once", "never ACKed")
+			summarySays(t, f, "a request sent 270.2 ms before the capture ended had no answer yet", "64.6 ms before the capture ended")
 		},
 	},
 	{

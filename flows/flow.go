@@ -88,6 +88,10 @@ type Side struct {
 	// capture lost came in the middle of the exchange, not at its end. (In the padding
 	// after WScale.)
 	aheadEarly bool
+	// resentFor is how long, in microseconds, the side had been resending data already
+	// sent when it last sent payload (LastData): 0 when that carried new bytes. See
+	// LastNewData. (Saturates at 71 minutes; in the padding before SYNs.)
+	resentFor uint32
 
 	SYNs int // SYN (client) or SYN-ACK (server) segments, retransmissions included
 	// SYNAfter holds when the first maxSYNTimes of them were sent, as the time since
@@ -164,7 +168,7 @@ type Side struct {
 	// peer had acknowledged in the capture (Wireshark's spurious retransmissions): a
 	// sender that got the acknowledgment would not resend, so past the first (which
 	// may have crossed it) they say the acknowledgments were lost between the capture
-	// point and this side. (Saturates; in the padding after ICMPv6.)
+	// point and this side (see AcksLost). (Saturates; in the padding after ICMPv6.)
 	SpuriousRun uint8
 	// kaIdleMs is the silence before the first keepalive probe of this side's run, in
 	// milliseconds: its keepalive time. Without TCP timestamps, a probe that follows an
@@ -252,10 +256,14 @@ type Flow struct {
 	order       int32 // creation order within its table: ties in the pending heap
 	lastFrom    Direction
 	lastHadData bool
-	queued      bool
-	finished    bool
-	firstFromA  bool // the first packet's sender is the client (for Zeek's originator)
-	closed      bool // both FINs or an RST: a new SYN on the tuple starts a new flow
+	// spuriousLate says, for each side, that its current run of retransmissions began
+	// with a spurious one sent more than a round trip after the peer's last packet (see
+	// AcksLost).
+	spuriousLate [2]bool
+	queued       bool
+	finished     bool
+	firstFromA   bool // the first packet's sender is the client (for Zeek's originator)
+	closed       bool // both FINs or an RST: a new SYN on the tuple starts a new flow
 }
 
 // RSTContext is what happened just before a flow's first RST, so the analyzer can tell an
@@ -265,9 +273,11 @@ type RSTContext struct {
 	Packet   Mark      // the RST itself
 	Prev     Mark      // the packet before it (zero when the RST was first)
 	PrevFrom Direction
-	PrevData bool          // the packet before carried payload or a FIN
-	PrevGap  time.Duration // silence before that previous packet
-	Gap      time.Duration // from the previous packet to the RST
+	PrevData bool // the packet before carried payload or a FIN
+	// PrevGap is the silence before that previous packet or, when it resent data just
+	// sent with nothing from the peer between, before the first send of it.
+	PrevGap time.Duration
+	Gap     time.Duration // from the previous packet to the RST
 	// SinceActive is the time from the last packet that was not a keepalive probe or
 	// its answer to the RST.
 	SinceActive time.Duration
@@ -296,6 +306,26 @@ func (s *Side) FINMayBeLost() bool { return s.FIN.IsZero() && s.seqAhead > 0 && 
 // latest segment without sequence space (an ACK) started: bytes, or a FIN, it had sent
 // that the capture lost. 0 when its captured segments reach that far.
 func (s *Side) LostAhead() int { return int(s.seqAhead) }
+
+// LastNewData is when the side last sent payload it had not sent before (zero when it
+// sent none): what an application's idle timer counts from, as resends of the same
+// bytes are its kernel's, not its own. (LastData counts the resends.)
+func (s *Side) LastNewData() time.Time {
+	if s.LastData.IsZero() {
+		return time.Time{}
+	}
+	return s.LastData.Time().Add(-time.Duration(s.resentFor) * time.Microsecond)
+}
+
+// AcksLost says side d's current run of retransmissions resent data its peer had
+// acknowledged in the capture, in a way that shows the acknowledgments never reached
+// it (lost between the capture point and the side): more than once, or once but more
+// than a round trip after the peer's last packet. A single resend soon after the
+// acknowledgment may merely have crossed it on the way.
+func (f *Flow) AcksLost(d Direction) bool {
+	n := f.Sides[d].SpuriousRun
+	return n >= 2 || n == 1 && f.spuriousLate[d]
+}
 
 // AckedData reports whether this side acknowledged any byte of data from peer p (past
 // p's SYN, when p's ISN is known).

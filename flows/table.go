@@ -513,6 +513,12 @@ func (t *Table) track(f *Flow, seg *Segment) {
 				spurious := p.HaveAck && !seqAfter(end, p.MaxAck)
 				if spurious && s.SpuriousRun < math.MaxUint8 {
 					s.SpuriousRun++
+					// Later than a round trip after the peer's last packet, the
+					// acknowledgment (in or before it) cannot have crossed the resend
+					// on the way: one such resend says as much as two.
+					if s.SpuriousRun == 1 && p.Packets > 0 && m.At-p.Last.At > f.crossingWindow() {
+						f.spuriousLate[d] = true
+					}
 				}
 				// The back-off shows between resends of the oldest unacknowledged
 				// byte, which a timeout resends first; segments resent behind it in the
@@ -537,6 +543,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			}
 		}
 	}
+	newData := false // the segment carries payload never sent before
 	if seqLen > 0 && !rst && seqAfter(end, s.NextSeq) {
 		if seg.PayloadLen > 0 && s.DataAfterAck.IsZero() && p.HaveAck && seqAfter(p.MaxAck, s.ISN+1) {
 			s.DataAfterAck = m
@@ -550,6 +557,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 				newBytes = int64(seg.PayloadLen) // a gap before this segment: count what it carried
 			}
 			s.PayloadBytes += newBytes
+			newData = newBytes > 0
 		}
 		s.seqAhead = uint16(max(int64(s.seqAhead)-int64(int32(end-s.NextSeq)), 0))
 		s.NextSeq, s.nextSeqAt = end, m.At
@@ -578,6 +586,11 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		if s.FirstData.IsZero() {
 			s.FirstData = m
 			key = true
+		}
+		if newData || s.LastData.IsZero() {
+			s.resentFor = 0
+		} else {
+			s.resentFor = uint32(min(int64(s.resentFor)+(m.At-s.LastData.At)/1e3, math.MaxUint32))
 		}
 		s.LastData = m
 		if s.UnackedDataSince.IsZero() {
@@ -627,6 +640,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.HaveAck = true
 			s.MaxAck = a
 			p.RetransRun, p.headRetransAt, p.SpuriousRun = 0, 0, 0
+			f.spuriousLate[d.Other()] = false
 			if !p.UnackedDataSince.IsZero() && !seqAfter(p.NextSeq, a) {
 				p.UnackedDataSince = Mark{}
 			}
@@ -681,7 +695,14 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	}
 	s.Last = m
 	f.Last = m
-	f.lastFrom, f.lastHadData, f.lastGap = d, seg.PayloadLen > 0 || fin, quiet
+	// A resend of the data just sent, with nothing from the peer between, ends no
+	// silence: an RST that answers it answers data sent after the silence before the
+	// first send (the first was lost on the way, or taken no faster).
+	hadData := seg.PayloadLen > 0 || fin
+	if !(d == f.lastFrom && f.lastHadData && hadData && notes&NoteRetransmission != 0) {
+		f.lastGap = quiet
+	}
+	f.lastFrom, f.lastHadData = d, hadData
 	// An RST is no activity either: one that ended the flow is the end, and one that
 	// ended nothing (see above) is no exchange a later silence counts from.
 	if notes&(NoteKeepAlive|NoteKeepAliveACK) == 0 && !rst {
