@@ -628,7 +628,7 @@ var tcpCases = []verdictCase{
 	{
 		name: "rst_after_idle_answering_a_resend", file: "rst_after_idle_resent.pcap", client: "10.77.0.1:41800",
 		verdict: RSTAfterIdle, close: RSTAfterIdle, zeek: "RSTR",
-		why: "frame 8: the client sends 11 bytes after 2.5 s of silence; the server's nftables rule drops that segment past the capture point; frame 9: the client's kernel resends the same bytes (Seq=6, Len=11) 207.4 ms later; frame 10: the server answers RST (no ACK flag) 42 µs after the resend: its socket was gone. The resend ends no silence: the RST answers data sent after 2.5 s idle, not 'in the middle of the exchange' 42 µs after a packet",
+		why: "frame 8: the client sends 11 bytes after 2.5 s of silence; the server's nftables rule drops that segment past the capture point; frame 9: the client's kernel resends the same bytes (Seq=6, Len=11) 207.5 ms later; frame 10: the server answers RST (no ACK flag) 31 µs after the resend: its socket was gone. The resend ends no silence: the RST answers data sent after 2.5 s idle, not 'in the middle of the exchange' 31 µs after a packet",
 		check: func(t *testing.T, f *Flow) {
 			if f.Facts.RSTFrom != "server" || f.Facts.RSTAnswered != "data" || f.Facts.RSTHasACK == nil || *f.Facts.RSTHasACK {
 				t.Errorf("facts %+v", f.Facts)

@@ -10,29 +10,4 @@
 # sent after 2.5 s of silence: the resend is the same data, and ends no silence.
 # Capture on the client side.
 #   client 10.77.0.1:41800 -> server 10.77.0.2:9080
-. "$(dirname "$0")/common.sh"
-tk_start rst_after_idle_resent
-tk_sysctl "$TK_S" net.netfilter.nf_conntrack_acct=1
-tk_capture "$TK_C" veth-c
-tk_nft "$TK_S" 'table inet tmt1 {
-	chain output {
-		type filter hook output priority 0; policy accept;
-		tcp flags & rst == rst drop
-	}
-}'
-tk_nft "$TK_S" 'table inet tmt1lose {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		tcp dport 9080 ct original packets 5 drop
-	}
-}'
-tk_bg "$TK_S" server 9080 recv 'send:pong\n' sleep:1 abort hold
-tk_wait_listen 9080
-tk_bg "$TK_C" client 10.77.0.2 9080 41800 'send:ping\n' recv sleep:2.5 'send:ping again\n' recv hold
-tk_wait_estab 41800
-sleep 1.5
-ip netns exec "$TK_S" nft delete table inet tmt1
-echo "nft rule removed"
-tk_ss "$TK_S"
-sleep 2
-tk_done
+DP_NAME=rst_after_idle_resent DP_PORT=9080 DP_CPORT=41800 DP_LOSE=1 exec bash "$(dirname "$0")/rst_after_idle_dead_peer.sh"
