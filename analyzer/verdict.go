@@ -921,16 +921,53 @@ func answersLostWhy(side *flows.Side, what string) string {
 	return what + " still echo an older timestamp than the answers'"
 }
 
+// rttTo is the round trip between the capture point and side d, read off the
+// handshake: from the client's SYN to the server's SYN-ACK for the server, from the
+// SYN-ACK to the client's ACK for the client. ok is false without a handshake that
+// shows it: one SYN and one SYN-ACK (a resent one may answer a lost first, or cross
+// it, and the time between them is then no round trip).
+func rttTo(f *flows.Flow, d flows.Direction) (rtt time.Duration, ok bool) {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	if f.Midstream || c.SYNs != 1 || s.SYNs != 1 || f.Established.IsZero() {
+		return 0, false
+	}
+	if d == flows.FromServer {
+		rtt = s.FirstSYN.Sub(c.LastSYN)
+	} else {
+		rtt = f.Established.Sub(s.LastSYN)
+	}
+	return rtt, rtt > 0 && !c.LastSYN.Time().After(s.FirstSYN.Time())
+}
+
+// rstCrossed says the RST reached the capture point sooner after the other side's last
+// packet than that packet could have reached the RST's sender and an answer come back
+// (three quarters of the round trip between the capture point and the sender, at least
+// 1 ms of it, the rest being the path's jitter): the RST left before that packet
+// arrived, they crossed on the way, and the RST answers nothing of it. rtt is that
+// round trip.
+func rstCrossed(f *flows.Flow) (rtt time.Duration, crossed bool) {
+	r := f.RST
+	if r.Prev.IsZero() || r.PrevFrom == r.From {
+		return 0, false
+	}
+	rtt, ok := rttTo(f, r.From)
+	return rtt, ok && rtt >= time.Millisecond && r.Gap < rtt*3/4
+}
+
 func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, specific bool) judgement {
 	r := f.RST
 	rs := f.Side(r.From)
 	rstEv := ev.at(r.Packet, sideText(r.From, "RST from the client", "RST from the server"))
+	rtt, crossed := rstCrossed(f)
 
 	// A FIN one way, then an RST: the other side had sat in CLOSE_WAIT.
 	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
 		if r.BeforeFIN[d] && !r.BeforeFIN[d.Other()] {
 			closer := f.Side(d)
 			stuck := d.Other()
+			if crossed && r.From == stuck && closer.FIN == r.Prev {
+				continue // the FIN had not reached the RST's sender: no CLOSE_WAIT
+			}
 			j := judgement{verdict: FINUnansweredThenRST, facts: Facts{
 				Side: stuck.String(), Idle: psecs(closer.FINIdle), FINToRST: psecs(r.Packet.Time().Sub(closer.FIN.Time())),
 				RSTFrom: r.From.String(), RSTHasACK: pbool(rs.RSTHasAck), FINAcked: pbool(!closer.FINAcked.IsZero()),
@@ -976,12 +1013,18 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 		}
 	}
 	// After a silence, or in the middle of an exchange?
-	answeredData := !r.Prev.IsZero() && r.PrevFrom != r.From && r.PrevData && r.Gap < cfg.Idle
+	answeredData := !r.Prev.IsZero() && r.PrevFrom != r.From && r.PrevData && r.Gap < cfg.Idle && !crossed
 	// Keepalive probes and their answers are no activity: an RST after them still
 	// comes after the silence they filled.
 	idle := r.SinceActive
-	if answeredData {
+	switch {
+	case answeredData:
 		idle = r.PrevGap
+	case crossed:
+		// The packet it crossed never reached the RST's sender: the silence that one saw
+		// runs from the packet before it, less the round trip between it and the capture
+		// point (each packet's way there and the RST's way back).
+		idle = max(r.PrevGap+r.Gap-rtt, 0)
 	}
 	facts := Facts{Side: r.From.String(), RSTFrom: r.From.String(), RSTHasACK: pbool(rs.RSTHasAck), Idle: psecs(idle)}
 	if answeredData {
@@ -1014,6 +1057,20 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 	j.evidence = append(j.evidence, rstEv)
 	if r.Prev.IsZero() {
 		j.summary = fmt.Sprintf("the %s reset the connection; the RST is the first packet of it in the capture, so what came before is unknown", r.From)
+		return j
+	}
+	if crossed {
+		what := "packet"
+		switch p := f.Side(r.PrevFrom); {
+		case p.FIN == r.Prev:
+			what = "FIN"
+		case r.PrevData:
+			what = "data"
+		}
+		var buf [320]byte
+		j.summary = text(buf[:0]).s("the ").s(r.From.String()).s(" reset the connection ").d(r.Gap).s(" after the ").
+			s(r.PrevFrom.String()).s("'s ").s(what).s(", sooner than the ").d(rtt).s(" round trip between the capture point and the ").
+			s(r.From.String()).s(": the RST left before the ").s(what).s(" arrived (they crossed on the way), an abort, not an answer to it").String()
 		return j
 	}
 	var buf [192]byte

@@ -404,6 +404,18 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "reset_crossing_a_fin_seen_from_the_client", file: "rst_crossing_fin_client.pcap", client: "10.77.0.1:41830",
+		verdict: Reset, close: Reset, zeek: "RSTR",
+		why: "rst_crossing_fin captured at the client: the client's FIN (frame 8), then the server's RST,ACK (9) 34.8 ms later, sooner than the 50.4 ms the handshake shows between the capture point and the server (SYN 1 to SYN-ACK 2): the RST left the server before the FIN could reach it, so it answers nothing and the server never sat in CLOSE_WAIT (an earlier build said fin_unanswered_then_rst, 'answering client data'). The bare RST (10) 50.4 ms after the FIN is the server's kernel answering the FIN that arrived after the abort. Silence the server saw before its RST: 1.0005 s before the FIN plus 34.8 ms, less the 50.4 ms round trip: 0.985 s, under the 1 s idle threshold, as the server-side capture shows (985.0 ms)",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.RSTFrom != "server" || f.Facts.RSTAnswered != "nothing" || f.Facts.FINToRST != nil {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			near(t, "idle", f.Facts.Idle, 0.985, 0.005)
+			summarySays(t, f, "the server reset the connection 34.8 ms after the client's FIN, sooner than the 50.4 ms round trip between the capture point and the server: the RST left before the FIN arrived", "CLOSE_WAIT")
+		},
+	},
+	{
 		name: "retransmit_giveup_peer_alive", file: "mtu_blackhole.pcap", client: "10.77.0.1:41500",
 		verdict: RetransmitGiveUp, close: FINUnanswered, zeek: "S2",
 		why: "the server's full-sized segments are resent 7 times (frames 10, 11, 12, 13, 26, 31, 33; tshark counts 7), never ACKed; the last gap 3.39 s (31 to 33), then nothing for 13.9 s, twice that back-off: its kernel gave up (ss: no socket). The client's FIN (28, ACKed by 29) came 2.0 s in, after the resends had begun: the client was alive, the path lost the segments. Its FIN left the server in CLOSE_WAIT only until the kernel dropped the socket: no 'never closed'",

@@ -7,13 +7,20 @@
 # closed: its RST is an abort, and the FIN that crossed it changes nothing (no
 # fin_unanswered_then_rst "1 s idle then RST -10 ms later", no clean close).
 #   client 10.77.0.1:41790 -> server 10.77.0.2:9079
+# RC_AT=client captures at the client instead (rst_crossing_fin_client.sh, with RC_NAME,
+# RC_PORT and RC_CPORT).
 export TM_DELAY_MS=25
 . "$(dirname "$0")/common.sh"
-tk_start rst_crossing_fin
-tk_capture "$TK_S" veth-s
-tk_bg "$TK_S" server 9079 recv 'send:pong\n' sleep:1.035 abort hold
-tk_wait_listen 9079
-tk_bg "$TK_C" client 10.77.0.2 9079 41790 'send:ping\n' recv sleep:1.0 close hold
+port=${RC_PORT:-9079} cport=${RC_CPORT:-41790}
+tk_start "${RC_NAME:-rst_crossing_fin}"
+if [ "${RC_AT:-server}" = client ]; then
+	tk_capture "$TK_C" veth-c
+else
+	tk_capture "$TK_S" veth-s
+fi
+tk_bg "$TK_S" server "$port" recv 'send:pong\n' sleep:1.035 abort hold
+tk_wait_listen "$port"
+tk_bg "$TK_C" client 10.77.0.2 "$port" "$cport" 'send:ping\n' recv sleep:1.0 close hold
 sleep 2.5
 tk_ss "$TK_C"
 tk_ss "$TK_S"
