@@ -519,7 +519,7 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 		// acknowledged it, and that is what the reader has to know. (Unless the summary
 		// says already why: a listener that never took the connection. The flow's own
 		// verdict may also have named the same frames.)
-		if retrying(f.Side(flows.FromClient)) && synACKsAfterData(f) == 0 {
+		if retrying(f, flows.FromClient) && synACKsAfterData(f) == 0 {
 			var named judgement
 			sum = sideRetrying(sum.s("; "), f, flows.FromClient, end, ev, &named)
 			for _, e := range named.evidence {

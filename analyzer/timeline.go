@@ -105,7 +105,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	*t = flowTrace{closeBy: -1, waits: t.waits[:0]}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	t.keepSeen = c.KeepAlives+s.KeepAlives > 0
-	t.retrying = retrying(c) || retrying(s)
+	t.retrying = retrying(f, flows.FromClient) || retrying(f, flows.FromServer)
 	t.lostTo = lostPastCapture(f)
 	rst := f.RST.Packet
 	if !rst.IsZero() {
@@ -221,7 +221,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 			switch {
 			case p.FINMayBeLost():
 				// Its FIN may be among what the capture lost: no CLOSE_WAIT shows.
-			case !finHeldBack(p):
+			case !finHeldBack(f, passive):
 				add(passive, stCloseWait, a.FIN.Time(), peerFIN)
 			case p.UnackedDataSince.Time().After(a.FIN.Time()):
 				// Whether it closed does not show once its data went unacknowledged.

@@ -186,7 +186,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		// The other side's own data retransmitted until its kernel gave up: no FIN
 		// could follow it (a FIN waits behind unacknowledged data), and its socket
 		// is gone, not in CLOSE_WAIT.
-		if specific && gaveUpRetransmitting(f.Side(d.Other()), end, cfg) {
+		if specific && gaveUpRetransmitting(f, d.Other(), end, cfg) {
 			return retransmitGiveUp(f, d.Other(), end, ev, "")
 		}
 		return finUnanswered(f, d, end, cfg.Idle, ev)
@@ -197,7 +197,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 			break
 		}
 		side := f.Side(d)
-		if gaveUpRetransmitting(side, end, cfg) {
+		if gaveUpRetransmitting(f, d, end, cfg) {
 			return retransmitGiveUp(f, d, end, ev, "")
 		}
 		if side.KeepAliveUnacked >= cfg.KeepAliveGiveUp && side.LastKeepAliveGap > 0 &&
@@ -256,16 +256,26 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 // cfg.RetransGiveUp times and then fell silent for longer than its next retransmission
 // would have taken: its kernel gave up on the connection (tcp_retries2), which sends
 // nothing more, not even an RST.
-func gaveUpRetransmitting(side *flows.Side, end time.Time, cfg Config) bool {
-	return retrying(side) && side.RetransRun >= cfg.RetransGiveUp &&
+func gaveUpRetransmitting(f *flows.Flow, d flows.Direction, end time.Time, cfg Config) bool {
+	side := f.Side(d)
+	return retrying(f, d) && side.RetransRun >= cfg.RetransGiveUp &&
 		end.Sub(side.LastRetrans.Time()) > flows.NextRetryWithin(side.RetransGap)
 }
 
-// retrying says side had retransmitted data its peer has not acknowledged since: at the
-// capture's end, its kernel was still trying (or, past its next retransmission's time,
-// had given up: see gaveUpRetransmitting).
-func retrying(side *flows.Side) bool {
-	return side.RetransRun > 0 && !side.UnackedDataSince.IsZero()
+// retrying says side d had retransmitted data its peer has not acknowledged since: at
+// the capture's end, its kernel was still trying (or, past its next retransmission's
+// time, had given up: see gaveUpRetransmitting). Resends of data the peer had
+// acknowledged in the capture count only where they show the acknowledgments lost past
+// the capture point (flows.Flow.AcksLost): a single one that crossed the acknowledgment,
+// or one a later (duplicate) acknowledgment answered, leaves nothing to retry.
+func retrying(f *flows.Flow, d flows.Direction) bool {
+	side := f.Side(d)
+	if side.RetransRun == 0 || side.UnackedDataSince.IsZero() {
+		return false
+	}
+	peer := f.Side(d.Other())
+	ackedAll := peer.HaveAck && int32(side.NextSeq-peer.MaxAck) <= 0
+	return !ackedAll || f.AcksLost(d)
 }
 
 // finHeldBack says side sent no FIN while retransmitting its own data that the peer
@@ -273,7 +283,9 @@ func retrying(side *flows.Side) bool {
 // data (Linux sends it once the congestion window, one segment after a timeout, has
 // room), so the capture cannot show whether the side closed: no CLOSE_WAIT is read
 // from such a side past the moment its data went unacknowledged.
-func finHeldBack(side *flows.Side) bool { return side.FIN.IsZero() && retrying(side) }
+func finHeldBack(f *flows.Flow, d flows.Direction) bool {
+	return f.Side(d).FIN.IsZero() && retrying(f, d)
+}
 
 func firstOf(a, b flows.Mark) flows.Mark {
 	if a.IsZero() || (!b.IsZero() && b.Time().Before(a.Time())) {
@@ -559,7 +571,7 @@ func zeroWindow(t text, f *flows.Flow) (text, bool) {
 // not yet due (else the verdict is retransmit_giveup): the silence is its back-off.
 func stillRetrying(t text, f *flows.Flow, end time.Time, ev *evidenceNamer, j *judgement) (text, bool) {
 	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
-		if retrying(f.Side(d)) {
+		if retrying(f, d) {
 			return sideRetrying(t, f, d, end, ev, j), true
 		}
 	}
@@ -739,7 +751,7 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
 		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")
 	}
-	if finHeldBack(f.Side(stuck)) {
+	if finHeldBack(f, stuck) {
 		sum = resends(sum.s("; the ").s(stuck.String()).s(" sent no FIN, but its own data was never ACKed: "), f, stuck, end, ev, &j)
 		j.summary = sum.s(", and a FIN waits behind unacknowledged data, so whether its application closed does not show").String()
 		return j

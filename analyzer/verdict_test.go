@@ -416,6 +416,14 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "idle_open_after_one_lost_ack", file: "ack_lost_once.pcap", client: "10.77.0.1:41840",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "hello (frame 4) ACKed at once (5, in the capture), that ACK dropped past the capture point; the client resends hello once (6) 206.8 ms later, the server dup-ACKs it (7), which gets through: the server's answer (8) 0.5 s after hello is ACKed (9) and nothing more comes from the client in the 1.3 s to the end, though its next resend was due within 0.7 s (ss: Send-Q 0). One lost ACK, repaired: the hello was ACKed, nothing is being retried (session 15's build said 'the client's data was never ACKed ... its kernel still retrying')",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "established, silent for 1.3 s at capture end; no keepalive seen", "retrying")
+		},
+	},
+	{
 		name: "retransmit_giveup_peer_alive", file: "mtu_blackhole.pcap", client: "10.77.0.1:41500",
 		verdict: RetransmitGiveUp, close: FINUnanswered, zeek: "S2",
 		why: "the server's full-sized segments are resent 7 times (frames 10, 11, 12, 13, 26, 31, 33; tshark counts 7), never ACKed; the last gap 3.39 s (31 to 33), then nothing for 13.9 s, twice that back-off: its kernel gave up (ss: no socket). The client's FIN (28, ACKed by 29) came 2.0 s in, after the resends had begun: the client was alive, the path lost the segments. Its FIN left the server in CLOSE_WAIT only until the kernel dropped the socket: no 'never closed'",

@@ -319,12 +319,20 @@ func (s *Side) LastNewData() time.Time {
 
 // AcksLost says side d's current run of retransmissions resent data its peer had
 // acknowledged in the capture, in a way that shows the acknowledgments never reached
-// it (lost between the capture point and the side): more than once, or once but more
-// than a round trip after the peer's last packet. A single resend soon after the
-// acknowledgment may merely have crossed it on the way.
+// it (lost between the capture point and the side): more than once, or once, more than
+// a round trip after the peer's last packet, with its next resend still to come when
+// the flow's observation ended. A single resend soon after the acknowledgment may
+// merely have crossed it on the way; one not followed by another when it was due shows
+// a later acknowledgment (a duplicate) got through: one lost packet, no lasting loss.
 func (f *Flow) AcksLost(d Direction) bool {
-	n := f.Sides[d].SpuriousRun
-	return n >= 2 || n == 1 && f.spuriousLate[d]
+	s := &f.Sides[d]
+	switch {
+	case s.SpuriousRun >= 2:
+		return true
+	case s.SpuriousRun == 1 && f.spuriousLate[d]:
+		return time.Duration(f.EndAt-s.LastRetrans.At) <= NextRetryWithin(s.RetransGap)
+	}
+	return false
 }
 
 // AckedData reports whether this side acknowledged any byte of data from peer p (past
