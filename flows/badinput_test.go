@@ -700,6 +700,35 @@ func TestDedupeKeepsAKernelsResetPerSegment(t *testing.T) {
 	}
 }
 
+// TestDedupeKeepsResetsAnsweringACrossedBurst reads testdata/app/stale_pool_mixed_lossy.pcap
+// (a 50 ms round trip dropping 3% of the packets, raw IP, one interface). On 34288 the
+// client's ACK of the server's FIN (frame 33) was lost; the server resent its FIN (47,
+// Ack=66) as the client's late GET (45, Seq=66 Len=65) and its FIN (46, Seq=131) were on
+// their way, and the client ACKed the resent FIN (48). The server's kernel, its socket
+// gone, answers the GET, the FIN and that ACK with three identical bare RSTs (50, 51 24
+// µs later, 52), with nothing of the client's after the resent FIN but a bare ACK: the
+// GET and the FIN, whose bytes the server had not acknowledged, crossed the resent FIN
+// and are what the first two RSTs answer. An earlier build took frame 51 for a copy of
+// 50 and warned that the capture held a segment twice.
+func TestDedupeKeepsResetsAnsweringACrossedBurst(t *testing.T) {
+	done, dd, _ := dedupedFlows(t, badFile(t, "app/stale_pool_mixed_lossy.pcap"), true, nil)
+	if dd.Dropped != 0 {
+		t.Errorf("dropped %d segments as copies (first at frame %d)", dd.Dropped, dd.FirstFrame)
+	}
+	found := false
+	for _, f := range done {
+		if f.Client.Port() == 34288 {
+			found = true
+			if n := f.Side(FromServer).RSTs; n != 3 {
+				t.Errorf("flow %d: %d RSTs from the server, want 3", f.ID, n)
+			}
+		}
+	}
+	if !found {
+		t.Error("no flow from port 34288")
+	}
+}
+
 // TestDedupeDropsResetsCapturedTwice: the same capture with every frame written twice,
 // 10 µs apart, as a mirror port that copies both directions would (one interface, no
 // names): now each bare RST is there twice after the two segments it answers, and the

@@ -57,14 +57,16 @@ type peerSlot struct {
 	nAck     uint64 // input position of the segment that carried ack; 0: none
 	nSeq     uint64 // input position of the last segment with a SYN, data or a FIN; 0: none
 	// asked holds the input positions of the last segments with a SYN, data or a FIN
-	// (asked[asks%len] the next to go); resets counts the bare RSTs (no ACK flag) kept
-	// since nOther, the position of the last other segment. With them Keep tells a
-	// kernel's identical RSTs, one for each segment of a burst, from one RST captured
-	// twice.
-	asked  [4]uint64
-	asks   uint32
-	resets uint32
-	nOther uint64
+	// (asked[asks%len] the next to go), and askedEnd where the sequence space of each
+	// ended; resets
+	// counts the bare RSTs (no ACK flag) kept since nOther, the position of the last
+	// other segment. With them Keep tells a kernel's identical RSTs, one for each segment
+	// that reached a closed socket, from one RST captured twice.
+	asked    [4]uint64
+	askedEnd [4]uint32
+	asks     uint32
+	resets   uint32
+	nOther   uint64
 }
 
 // Dedupe drops segments captured twice: "tcpdump -i any" sees a packet on a bridge and
@@ -150,7 +152,8 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 		}
 		if seg.SeqLen() > 0 {
 			p.nSeq = d.n
-			p.asked[p.asks%uint32(len(p.asked))] = d.n
+			i := p.asks % uint32(len(p.asked))
+			p.asked[i], p.askedEnd[i] = d.n, seg.Seq+seg.SeqLen()
 			p.asks++
 		}
 		if seg.Flags&(FlagRST|FlagACK) == FlagRST {
@@ -186,20 +189,29 @@ func (d *Dedupe) peerSpokeSince(k *dedupeKey, seqLen uint32, n uint64) bool {
 	if own.src != k.src || own.dst != k.dst || own.ports != k.ports {
 		return false
 	}
-	return p.askedSince(own.nOther) > own.resets
+	return p.askedSince(own.nOther, own.ack, own.nAck > 0) > own.resets
 }
 
-// askedSince is how many segments with a SYN, data or a FIN this direction sent after
-// input position n (up to len(asked)). k above is a bare RST: a kernel with no socket
-// for a segment answers it with an RST taking its sequence number from the segment's
-// ACK (RFC 9293 3.10.7.1), so a burst that reaches a closed socket (a request and its
-// FIN, say) draws as many identical RSTs, one per segment. Over a longer round trip the
-// peer sends the whole burst before the first RST comes back, and nothing from it lies
-// between the RSTs: they are copies only when they outnumber the segments they answer.
-func (p *peerSlot) askedSince(n uint64) uint32 {
+// askedSince is how many segments with a SYN, data or a FIN this direction sent (up to
+// len(asked)) that the other may have answered since its input position n: those sent
+// after it, and those before it that hold sequence space beyond ack, the other's latest
+// acknowledgment (when haveAck), so that were on the way to it when it sent that.
+// k above is a bare RST: a kernel with no socket for a segment answers it with an RST
+// taking its sequence number from the segment's ACK (RFC 9293 3.10.7.1), so a burst
+// that reaches a closed socket (a request and its FIN, say) draws as many identical
+// RSTs, one per segment. (It answers a bare ACK too; those are not counted, so that a
+// mirror port's copy of an RST, with ACKs around it, is still told for one.) Over a longer round trip the peer sends the
+// whole burst before the first RST comes back, and nothing from it lies between the
+// RSTs; and a burst sent as the other's last packet was on its way crosses it. The
+// RSTs are copies only when they outnumber the segments they may answer.
+func (p *peerSlot) askedSince(n uint64, ack uint32, haveAck bool) uint32 {
 	var c uint32
-	for _, at := range p.asked {
-		if at > n {
+	for i, at := range p.asked {
+		switch {
+		case at == 0:
+		case at > n:
+			c++
+		case haveAck && seqAfter(p.askedEnd[i], ack):
 			c++
 		}
 	}
