@@ -934,13 +934,16 @@ func answersLostWhy(side *flows.Side, what string) string {
 }
 
 // rttTo is the round trip between the capture point and side d, read off the
-// handshake: from the client's SYN to the server's SYN-ACK for the server, from the
+// handshake: from the client's last SYN to the server's SYN-ACK for the server, from the
 // SYN-ACK to the client's ACK for the client. ok is false without a handshake that
-// shows it: one SYN and one SYN-ACK (a resent one may answer a lost first, or cross
-// it, and the time between them is then no round trip).
+// shows it. A SYN-ACK that answers an earlier SYN than the last only makes it shorter;
+// but the first SYN-ACK the capture holds may be a resend of one lost before the
+// capture point, which makes it longer: so one SYN-ACK only, and under the 1 s a
+// kernel waits before resending one (RFC 6298's initial timeout).
 func rttTo(f *flows.Flow, d flows.Direction) (rtt time.Duration, ok bool) {
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
-	if f.Midstream || c.SYNs != 1 || s.SYNs != 1 || f.Established.IsZero() {
+	if f.Midstream || c.SYNs == 0 || s.SYNs != 1 || f.Established.IsZero() ||
+		c.LastSYN.Time().After(s.FirstSYN.Time()) {
 		return 0, false
 	}
 	if d == flows.FromServer {
@@ -948,7 +951,7 @@ func rttTo(f *flows.Flow, d flows.Direction) (rtt time.Duration, ok bool) {
 	} else {
 		rtt = f.Established.Sub(s.LastSYN)
 	}
-	return rtt, rtt > 0 && !c.LastSYN.Time().After(s.FirstSYN.Time())
+	return rtt, rtt > 0 && rtt < time.Second
 }
 
 // rstCrossed says the RST reached the capture point sooner after the other side's last

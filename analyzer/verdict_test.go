@@ -416,6 +416,14 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "reset_crossing_a_fin_after_a_lost_syn", file: "rst_crossing_fin_synlost.pcap", client: "10.77.0.1:41850",
+		verdict: Reset, close: Reset, zeek: "RSTR",
+		why: "the client's first SYN (frame 1) dropped at the server, resent 1.0 s later (2), the SYN-ACK (3) 50.5 ms after that: the round trip to the server; the client's FIN (9), the server's RST,ACK (10) 34.9 ms later: sooner than that round trip, so the RST crossed the FIN (as reset_crossing_a_fin_seen_from_the_client). The resent SYN must not hide the round trip (an earlier build asked for a single SYN, and read fin_unanswered_then_rst here, as it did over a lossy link)",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "the server reset the connection 34.9 ms after the client's FIN, sooner than the 50.5 ms round trip", "CLOSE_WAIT")
+		},
+	},
+	{
 		name: "idle_open_after_one_lost_ack", file: "ack_lost_once.pcap", client: "10.77.0.1:41840",
 		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
 		why: "hello (frame 4) ACKed at once (5, in the capture), that ACK dropped past the capture point; the client resends hello once (6) 206.8 ms later, the server dup-ACKs it (7), which gets through: the server's answer (8) 0.5 s after hello is ACKed (9) and nothing more comes from the client in the 1.3 s to the end, though its next resend was due within 0.7 s (ss: Send-Q 0). One lost ACK, repaired: the hello was ACKed, nothing is being retried (session 15's build said 'the client's data was never ACKed ... its kernel still retrying')",

@@ -8,11 +8,21 @@
 # fin_unanswered_then_rst "1 s idle then RST -10 ms later", no clean close).
 #   client 10.77.0.1:41790 -> server 10.77.0.2:9079
 # RC_AT=client captures at the client instead (rst_crossing_fin_client.sh, with RC_NAME,
-# RC_PORT and RC_CPORT).
+# RC_PORT and RC_CPORT); RC_LOSE_SYN=1 drops the client's first SYN on arrival at the
+# server (rst_crossing_fin_synlost.sh).
 export TM_DELAY_MS=25
 . "$(dirname "$0")/common.sh"
 port=${RC_PORT:-9079} cport=${RC_CPORT:-41790}
 tk_start "${RC_NAME:-rst_crossing_fin}"
+if [ -n "${RC_LOSE_SYN:-}" ]; then
+	# The first SYN only: a quota of one SYN's length (60 bytes).
+	tk_nft "$TK_S" "table inet tmt1lose {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		tcp dport $port tcp flags & (syn | ack) == syn quota until 60 bytes drop
+	}
+}"
+fi
 if [ "${RC_AT:-server}" = client ]; then
 	tk_capture "$TK_C" veth-c
 else
