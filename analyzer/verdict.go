@@ -1088,6 +1088,19 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 			s(r.From.String()).s(": the RST left before the ").s(what).s(" arrived (they crossed on the way), an abort, not an answer to it").String()
 		return j
 	}
+	if c, sv := f.Side(flows.FromClient), f.Side(flows.FromServer); r.From == flows.FromServer &&
+		r.PrevFrom == flows.FromClient && !r.PrevData && c.PayloadBytes == 0 && sv.PayloadBytes == 0 &&
+		sv.SYNs > 0 && !f.Established.IsZero() && !r.Prev.Time().Before(f.Established.Time()) {
+		// Nothing but the handshake, and the RST answers the client's ACK of the
+		// SYN-ACK: the listener's kernel would not take the connection it had just
+		// completed (Linux resets it so when the accept queue is full and
+		// tcp_abort_on_overflow is set), or an application aborted it at once; "in the
+		// middle of the exchange" would say an exchange there was.
+		var buf [320]byte
+		j.summary = text(buf[:0]).s("the server reset the connection ").d(r.Gap).
+			s(" after the client's ACK of its SYN-ACK, before any data either way: its kernel refused the connection the handshake had just completed (as a listener whose accept queue is full does with net.ipv4.tcp_abort_on_overflow=1), or its application reset it as it accepted it").String()
+		return j
+	}
 	var buf [192]byte
 	j.summary = text(buf[:0]).s("the ").s(r.From.String()).s(" reset the connection in the middle of the exchange, ").
 		d(r.Gap).s(" after the previous packet (client sent ").n(f.Side(flows.FromClient).PayloadBytes).

@@ -416,6 +416,17 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "reset_at_the_handshake_ack_by_a_full_accept_queue", file: "accept_queue_abort_ack.pcap", client: "10.77.0.1:41880",
+		verdict: Reset, close: Reset, zeek: "RSTR",
+		why: "B's SYN (1) answered (2); its ACK lost once (nft quota on the client's egress, not in the capture); A fills the accept queue (3-5); the server resends its SYN-ACK 1 s later (6), B ACKs it (7) and the server's kernel answers that ACK with a bare RST 8 µs later (8), tcp_abort_on_overflow=1 (nstat: ListenOverflows 1). No byte either way: no exchange to be 'in the middle of' (an earlier build said so); the summary names the refused handshake",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.RSTFrom != "server" {
+				t.Errorf("facts %+v", f.Facts)
+			}
+			summarySays(t, f, "the server reset the connection 8 µs after the client's ACK of its SYN-ACK, before any data either way", "middle of the exchange")
+		},
+	},
+	{
 		name: "reset_crossing_a_fin_after_a_lost_syn", file: "rst_crossing_fin_synlost.pcap", client: "10.77.0.1:41850",
 		verdict: Reset, close: Reset, zeek: "RSTR",
 		why: "the client's first SYN (frame 1) dropped at the server, resent 1.0 s later (2), the SYN-ACK (3) 50.5 ms after that: the round trip to the server; the client's FIN (9), the server's RST,ACK (10) 34.9 ms later: sooner than that round trip, so the RST crossed the FIN (as reset_crossing_a_fin_seen_from_the_client). The resent SYN must not hide the round trip (an earlier build asked for a single SYN, and read fin_unanswered_then_rst here, as it did over a lossy link)",

@@ -13,22 +13,26 @@
 # Capture on the server side.
 #   client B 10.77.0.1:41260 -> server 10.77.0.2:9026 (reset on its first data)
 #   client A 10.77.0.1:41270 -> server 10.77.0.2:9026 (queued, never accepted, idle)
+# AQA_WAIT=S: client B waits S seconds (default 0.4) before its request, so that the
+# server's SYN-ACK resend (1 s) and B's ACK of it come first (accept_queue_abort_ack.sh,
+# with AQA_NAME, AQA_PORT, AQA_B and AQA_A naming the capture and the ports).
 . "$(dirname "$0")/common.sh"
-tk_start accept_queue_abort
+port=${AQA_PORT:-9026} b=${AQA_B:-41260} a=${AQA_A:-41270}
+tk_start "${AQA_NAME:-accept_queue_abort}"
 tk_sysctl "$TK_S" net.ipv4.tcp_abort_on_overflow=1
-tk_nft "$TK_C" 'table inet tmt1 {
+tk_nft "$TK_C" "table inet tmt1 {
 	chain output {
 		type filter hook output priority 0; policy accept;
-		tcp sport 41260 tcp dport 9026 tcp flags & (syn | ack | fin | rst | psh) == ack quota until 52 bytes drop
+		tcp sport $b tcp dport $port tcp flags & (syn | ack | fin | rst | psh) == ack quota until 52 bytes drop
 	}
-}'
+}"
 tk_capture "$TK_S" veth-s
-tk_bg "$TK_S" server 9026 --backlog=0 --no-accept
-tk_wait_listen 9026
-tk_bg "$TK_C" client 10.77.0.2 9026 41260 sleep:0.4 'send:GET /orders HTTP/1.1\r\nHost: 10.77.0.2:9026\r\n\r\n' recv hold
+tk_bg "$TK_S" server "$port" --backlog=0 --no-accept
+tk_wait_listen "$port"
+tk_bg "$TK_C" client 10.77.0.2 "$port" "$b" "sleep:${AQA_WAIT:-0.4}" 'send:GET /orders HTTP/1.1\r\nHost: 10.77.0.2:'"$port"'\r\n\r\n' recv hold
 sleep 0.2
-tk_bg "$TK_C" client 10.77.0.2 9026 41270 hold
-sleep 2
+tk_bg "$TK_C" client 10.77.0.2 "$port" "$a" hold
+sleep "${AQA_TAIL:-2}"
 ip netns exec "$TK_S" nstat -az TcpExtListenOverflows TcpExtListenDrops | sed 's/^/    /'
 tk_ss "$TK_S"
 tk_ss "$TK_C"
