@@ -156,7 +156,7 @@ func (d *Dedupe) Keep(seg *Segment) bool {
 			p.asked[i], p.askedEnd[i] = d.n, seg.Seq+seg.SeqLen()
 			p.asks++
 		}
-		if seg.Flags&(FlagRST|FlagACK) == FlagRST {
+		if bareRST(seg.Flags, int32(seg.PayloadLen)) {
 			p.resets++
 		} else {
 			p.resets, p.nOther = 0, d.n
@@ -182,7 +182,7 @@ func (d *Dedupe) peerSpokeSince(k *dedupeKey, seqLen uint32, n uint64) bool {
 	if p.nSeq > n || seqLen > 0 && p.nAck > n && !seqAfter(k.seq+seqLen, p.ack) {
 		return true
 	}
-	if k.flags&(FlagRST|FlagACK) != FlagRST {
+	if !bareRST(k.flags, k.plen) {
 		return false
 	}
 	own := &d.peers[dirHash(&k.src, &k.dst, k.ports)&(dedupeSlots-1)]
@@ -190,6 +190,12 @@ func (d *Dedupe) peerSpokeSince(k *dedupeKey, seqLen uint32, n uint64) bool {
 		return false
 	}
 	return p.askedSince(own.nOther, own.ack, own.nAck > 0) > own.resets
+}
+
+// bareRST says a segment is what a kernel with no socket for a segment sends back: an
+// RST alone (no ACK, SYN or FIN flag) and no payload.
+func bareRST(flags uint16, plen int32) bool {
+	return flags&(FlagRST|FlagACK|FlagSYN|FlagFIN) == FlagRST && plen == 0
 }
 
 // askedSince is how many segments with a SYN, data or a FIN this direction sent (up to
