@@ -580,7 +580,7 @@ func stillRetrying(t text, f *flows.Flow, end time.Time, ev *evidenceNamer, j *j
 
 // sideRetrying is stillRetrying's text for side d, which is retrying.
 func sideRetrying(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer, j *judgement) text {
-	if acksLost(f, d) {
+	if f.AcksLost(d) {
 		return resends(t.s("the ").s(d.String()).s(" never got the ").s(d.Other().String()).
 			s("'s acknowledgments of its data, which are in the capture: "), f, d, end, ev, j).
 			s(" (its kernel still retrying: the acknowledgments are lost between the capture point and the ").
@@ -596,7 +596,7 @@ func sideRetrying(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *e
 func resends(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *evidenceNamer, j *judgement) text {
 	side := f.Side(d)
 	what := sideText(d, "client data never ACKed", "server data never ACKed")
-	if acksLost(f, d) {
+	if f.AcksLost(d) {
 		what = sideText(d, "client data resent though ACKed", "server data resent though ACKed")
 	}
 	j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, what), ev.at(side.LastRetrans, "last retransmission"))
@@ -802,7 +802,7 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 		then = fmt.Sprintf("then it gave up (nothing more in the %s until capture end)", dur(end.Sub(side.LastRetrans.Time())))
 	}
 	why := "the peer or the path was gone"
-	if acksLost(f, d) {
+	if f.AcksLost(d) {
 		n := int(side.SpuriousRun)
 		j.facts.SpuriousRetransmissions = n
 		j.evidence = append(j.evidence, ev.at(f.Side(d.Other()).Last, sideText(d.Other(), "client's last ACK (never reached the server)", "server's last ACK (never reached the client)")))
@@ -831,10 +831,6 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 		d, what, timesWord(side.RetransRun), dur(side.RetransGap), then, why)
 	return j
 }
-
-// acksLost says side's retransmissions resent data its peer had acknowledged in the
-// capture, so that its kernel never got the acknowledgments (see flows.Flow.AcksLost).
-func acksLost(f *flows.Flow, d flows.Direction) bool { return f.AcksLost(d) }
 
 // unackedSince is when what side's retransmissions resent first went out: its first
 // unacknowledged data, or else its FIN.
@@ -904,14 +900,14 @@ func keepAliveAnswersLost(f *flows.Flow, d flows.Direction, ev *evidenceNamer) j
 
 // lostPastCapture says, by direction bit (1<<d for side d), which side never got
 // packets its peer sent that the capture holds, as what that side did next shows: it
-// resent data its peer had acknowledged (acksLost), probed on as if its keepalive
+// resent data its peer had acknowledged (Flow.AcksLost), probed on as if its keepalive
 // answers never came (KeepAliveAnswersLost), sent its SYN again after SYN-ACKs
 // (synsAfterSYNACK), or, the server, sent its SYN-ACK again after the client's ACKs
 // (synACKsAfterACK). They were lost between the capture point and that side.
 func lostPastCapture(f *flows.Flow) uint8 {
 	var lost uint8
 	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
-		if side := f.Side(d); side.KeepAliveAnswersLost > 0 || acksLost(f, d) {
+		if side := f.Side(d); side.KeepAliveAnswersLost > 0 || f.AcksLost(d) {
 			lost |= 1 << d
 		}
 	}

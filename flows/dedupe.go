@@ -58,10 +58,9 @@ type peerSlot struct {
 	nSeq     uint64 // input position of the last segment with a SYN, data or a FIN; 0: none
 	// asked holds the input positions of the last segments with a SYN, data or a FIN
 	// (asked[asks%len] the next to go), and askedEnd where the sequence space of each
-	// ended; resets
-	// counts the bare RSTs (no ACK flag) kept since nOther, the position of the last
-	// other segment. With them Keep tells a kernel's identical RSTs, one for each segment
-	// that reached a closed socket, from one RST captured twice.
+	// ended; resets counts the bare RSTs (see bareRST) kept since nOther, the position
+	// of the last other segment. With them Keep tells a kernel's identical RSTs, one for
+	// each segment that reached a closed socket, from one RST captured twice.
 	asked    [4]uint64
 	askedEnd [4]uint32
 	asks     uint32
@@ -206,10 +205,11 @@ func bareRST(flags uint16, plen int32) bool {
 // taking its sequence number from the segment's ACK (RFC 9293 3.10.7.1), so a burst
 // that reaches a closed socket (a request and its FIN, say) draws as many identical
 // RSTs, one per segment. (It answers a bare ACK too; those are not counted, so that a
-// mirror port's copy of an RST, with ACKs around it, is still told for one.) Over a longer round trip the peer sends the
-// whole burst before the first RST comes back, and nothing from it lies between the
-// RSTs; and a burst sent as the other's last packet was on its way crosses it. The
-// RSTs are copies only when they outnumber the segments they may answer.
+// mirror port's copy of an RST, with ACKs around it, is still told for one.) Over a
+// longer round trip the peer sends the whole burst before the first RST comes back,
+// and nothing from it lies between the RSTs; and a burst sent as the other's last
+// packet was on its way crosses it. The RSTs are copies only when they outnumber the
+// segments they may answer.
 func (p *peerSlot) askedSince(n uint64, ack uint32, haveAck bool) uint32 {
 	var c uint32
 	for i, at := range p.asked {

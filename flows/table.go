@@ -515,7 +515,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 					s.SpuriousRun++
 					// Later than a round trip after the peer's last packet, the
 					// acknowledgment (in or before it) cannot have crossed the resend
-					// on the way: one such resend says as much as two.
+					// on the way: it never reached this side (see AcksLost).
 					if s.SpuriousRun == 1 && p.Packets > 0 && m.At-p.Last.At > f.crossingWindow() {
 						f.spuriousLate[d] = true
 					}
