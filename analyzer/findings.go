@@ -818,20 +818,43 @@ const (
 // served others (the kernel completed handshakes the process never took), and
 // connections the listener's kernel never took at all (its SYN-ACK retransmitted after
 // the client's data: a full accept queue), whatever became of them: reset, or still
-// waiting at the capture's end.
+// waiting at the capture's end; and connections reset at the handshake's last ACK,
+// before any data (a full accept queue with tcp_abort_on_overflow=1, met by a client
+// that waits for the server to speak first).
 func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding {
 	keys, groups := fc.groupByServer(fl, func(f *record) bool {
-		return f.Verdict() == RSTOnFirstData || f.has(flagListenOverflow)
+		return f.Verdict() == RSTOnFirstData || f.has(flagListenOverflow) || f.has(flagResetAtHandshake)
 	})
 	var out []Finding
 	for _, k := range keys {
-		g := groups[k]
+		all := groups[k]
 		server := fc.rs.servers[k].String()
 		served := 0
 		for f := range byServer.of(k) {
 			if f.has(flagServerPayload) {
 				served++
 			}
+		}
+		// Those reset at the handshake had no request: said apart, after the others.
+		var g, atHandshake []*record
+		for _, f := range all {
+			if f.has(flagResetAtHandshake) {
+				atHandshake = append(atHandshake, f)
+			} else {
+				g = append(g, f)
+			}
+		}
+		if len(g) == 0 {
+			sum := fmt.Sprintf("%s to %s %s reset by the server as %s handshake completed, before any data (%s)",
+				plural(len(all), "connection"), server, wasWere(len(all)), itsTheir(len(all)), clockSpan(all[0].Start(), all[len(all)-1].Start()))
+			if served > 0 {
+				sum += fmt.Sprintf(", while %d others were served", served)
+			}
+			sum += ": the listener's kernel refused " + itThem(len(all)) + " at the handshake's last ACK, as when its accept queue is full and net.ipv4.tcp_abort_on_overflow=1 resets it, or its process reset " + itThem(len(all)) + " as it accepted " + itThem(len(all))
+			out = append(out, Finding{Kind: KindAcceptFailure, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(all),
+				Next:    queueCheck + ", sysctl net.ipv4.tcp_abort_on_overflow; " + queueFix,
+				Numbers: map[string]float64{"reset": 0, "served": float64(served), "reset_at_handshake": float64(len(all))}})
+			continue
 		}
 		// overflow: the kernel dropped their handshake's last ACK; reset: reset on the
 		// first request (all that are not overflow, and overflow ones the listener
@@ -916,7 +939,12 @@ func (fc *findCtx) acceptFailures(fl []*record, byServer *serverFlows) []Finding
 		if unacked > 0 {
 			nums["reset_unacked"] = float64(unacked)
 		}
-		out = append(out, Finding{Kind: KindAcceptFailure, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
+		if n := len(atHandshake); n > 0 {
+			sum += fmt.Sprintf("; %d more %s reset as %s handshake completed, before any data (reset at the handshake's last ACK: a full accept queue with net.ipv4.tcp_abort_on_overflow=1)",
+				n, wasWere(n), itsTheir(n))
+			nums["reset_at_handshake"] = float64(n)
+		}
+		out = append(out, Finding{Kind: KindAcceptFailure, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(all),
 			Next: next, Numbers: nums})
 	}
 	return out

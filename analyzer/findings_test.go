@@ -464,6 +464,32 @@ func TestAcceptFailureOfAnAbortingAcceptQueue(t *testing.T) {
 	}
 }
 
+// TestAcceptFailureAtTheHandshake reads testdata/tcp/accept_queue_abort_ack.pcap
+// (EXPECTED.md 46): with tcp_abort_on_overflow=1 and the accept queue full, client B's
+// ACK of the server's resent SYN-ACK (frame 7) is answered by a bare RST 8 µs later
+// (frame 8); B had sent no request (it waits 3 s), nor the server a byte. The flow is a
+// reset (no exchange), and the accept_failure finding names it, though it has no first
+// request to be reset on: a client that waits for the server to speak first (SSH, SMTP,
+// MySQL) meets a full accept queue this way. Its advice is the accept queue and
+// tcp_abort_on_overflow, not accept() and the fd limit.
+func TestAcceptFailureAtTheHandshake(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "accept_queue_abort_ack.pcap"))
+	fl := flowByClient(t, r, "10.77.0.1:41880")
+	if fl.Verdict != Reset || fl.Facts.HandshakeToRST == nil {
+		t.Fatalf("%s, handshake_to_rst %v: %s", fl.Verdict, fl.Facts.HandshakeToRST, fl.Summary)
+	}
+	// From frame 7 (the client's ACK of the resent SYN-ACK, the first ACK the capture
+	// holds: the handshake completes there) to frame 8: 8 µs.
+	near(t, "handshake_to_rst", fl.Facts.HandshakeToRST, 0.000008, 0.000002)
+	f := hasFinding(r, KindAcceptFailure, "10.77.0.2:9087")
+	if f == nil || !strings.HasPrefix(f.Summary, "1 connection to 10.77.0.2:9087 was reset by the server as its handshake completed, before any data (at ") ||
+		!strings.Contains(f.Summary, "tcp_abort_on_overflow=1") || strings.Contains(f.Next, "EMFILE") ||
+		!strings.Contains(f.Next, "tcp_abort_on_overflow") || !slices.Equal(f.Flows, []int{fl.ID}) ||
+		f.Numbers["reset_at_handshake"] != 1 || f.Numbers["reset"] != 0 {
+		t.Errorf("accept_failure: %+v", f)
+	}
+}
+
 // TestLostPastCapture: the captures of testdata/tcp whose drops sit behind tcpdump, on
 // the receiver's input (EXPECTED.md 30, 31): in retransmit_acks_lost.pcap both clients
 // resend data the server acknowledged (frames 16, 28) and the ACKs never reach them; in

@@ -86,21 +86,22 @@ func (e endpoint) addrPort() netip.AddrPort { return netip.AddrPortFrom(e.addr()
 func (e endpoint) String() string { return e.addrPort().String() }
 
 const (
-	flagKeepSeen       = 1 << iota // a keepalive either way
-	flagCloseAnswered              // the other side answered the first FIN with its own
-	flagServed                     // the server's socket got past SYN_RECV (it has states)
-	flagServerPayload              // the server sent payload
-	flagClientSYN                  // the client sent a SYN
-	flagApp                        // the verdict carries application facts
-	flagListenOverflow             // the server's kernel never took the client's data (Facts.SYNACKAfterData)
-	flagLateAnswer                 // the unanswered request's response came after the client gave up (AppFacts.LateResponse)
-	flagRetrying                   // a side still retransmitting unacknowledged data at the end (flowTrace.retrying)
-	flagPeerAlive                  // the retransmitting side's peer sent after a resend (Facts.PeerAlive)
-	flagICMPBack                   // ICMP errors came back about the flow's segments (Facts.ICMP)
-	flagResetUnacked               // the server's RST on the first data carried no ACK and acknowledged none of it (resetUnacked)
-	flagLostToClient               // the client never got packets of the server's the capture holds (lostPastCapture)
-	flagLostToServer               // the server never got packets of the client's the capture holds
-	flagWroteAfterFIN              // the client sent data after the server's FIN (a connection reused after its peer closed it)
+	flagKeepSeen         = 1 << iota // a keepalive either way
+	flagCloseAnswered                // the other side answered the first FIN with its own
+	flagServed                       // the server's socket got past SYN_RECV (it has states)
+	flagServerPayload                // the server sent payload
+	flagClientSYN                    // the client sent a SYN
+	flagApp                          // the verdict carries application facts
+	flagListenOverflow               // the server's kernel never took the client's data (Facts.SYNACKAfterData)
+	flagLateAnswer                   // the unanswered request's response came after the client gave up (AppFacts.LateResponse)
+	flagRetrying                     // a side still retransmitting unacknowledged data at the end (flowTrace.retrying)
+	flagPeerAlive                    // the retransmitting side's peer sent after a resend (Facts.PeerAlive)
+	flagICMPBack                     // ICMP errors came back about the flow's segments (Facts.ICMP)
+	flagResetUnacked                 // the server's RST on the first data carried no ACK and acknowledged none of it (resetUnacked)
+	flagLostToClient                 // the client never got packets of the server's the capture holds (lostPastCapture)
+	flagLostToServer                 // the server never got packets of the client's the capture holds
+	flagWroteAfterFIN                // the client sent data after the server's FIN (a connection reused after its peer closed it)
+	flagResetAtHandshake             // the server reset the connection at the handshake's last ACK, before any data (a reset with Facts.HandshakeToRST)
 )
 
 const (
@@ -265,7 +266,7 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		{r.Facts.PeerAlive, flagPeerAlive}, {r.Facts.ICMP != "", flagICMPBack},
 		{r.Verdict == RSTOnFirstData && isFalse(r.Facts.DataAcked) && isFalse(r.Facts.RSTHasACK), flagResetUnacked},
 		{t.lostTo&(1<<flows.FromClient) != 0, flagLostToClient}, {t.lostTo&(1<<flows.FromServer) != 0, flagLostToServer},
-		{wroteAfterFIN(f), flagWroteAfterFIN}} {
+		{wroteAfterFIN(f), flagWroteAfterFIN}, {r.Verdict == Reset && r.Facts.HandshakeToRST != nil, flagResetAtHandshake}} {
 		if b.on {
 			rec.flags |= b.flag
 		}

@@ -1092,6 +1092,7 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 		// completed (Linux resets it so when the accept queue is full and
 		// tcp_abort_on_overflow is set), or an application aborted it at once; "in the
 		// middle of the exchange" would say an exchange there was.
+		j.facts.HandshakeToRST = psecs(r.Packet.Time().Sub(f.Established.Time()))
 		var buf [320]byte
 		j.summary = text(buf[:0]).s("the server reset the connection ").d(r.Gap).
 			s(" after the client's ACK of its SYN-ACK, before any data either way: its kernel refused the connection the handshake had just completed (as a listener whose accept queue is full does with net.ipv4.tcp_abort_on_overflow=1), or its application reset it as it accepted it").String()
