@@ -412,6 +412,15 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 		next := fmt.Sprintf("the %s's idle timeout (a load balancer, proxy or server setting such as wait_timeout) is %s: keep the other side's idle connections shorter than that (pool max-idle-time)",
 			by, dur(st.p50))
 		sev := SevInfo
+		// writtenOn names the connections the client wrote on after the server's FIN, if
+		// any: a request lost on each, a warning.
+		writtenOn := func() {
+			if by == flows.FromServer && wroteOn > 0 {
+				sev = SevWarn
+				sum += wroteOnText(wroteOn)
+				next += poolAdvice
+			}
+		}
 		switch {
 		case kind == "FIN" && answered < len(g) && by == flows.FromServer && leftWritten == len(g)-answered:
 			// Every CLOSE_WAIT ended with the client writing on: no leak, but a pool
@@ -432,31 +441,20 @@ func (fc *findCtx) idleTimeouts(fl []*record, cfg Config) []Finding {
 			// each for less than idle: nothing shows yet that they would stay.
 			sum += fmt.Sprintf("; the %s answered %d of them with its FIN; %d %s still in CLOSE_WAIT when the capture ended, for less than the idle threshold (%s may yet close)",
 				by.Other(), answered, young, oneOrMore(young, "was", "were"), oneOrMore(young, "it", "they"))
-			if by == flows.FromServer && wroteOn > 0 {
-				sev = SevWarn
-				sum += wroteOnText(wroteOn)
-				next += poolAdvice
-			}
+			writtenOn()
 		case kind == "FIN" && answered < len(g):
 			sev = SevWarn
 			sum += fmt.Sprintf("; the %s answered %d of them with its FIN and left %d in CLOSE_WAIT: the local application never closes its side",
 				by.Other(), answered, len(g)-answered)
 			next += fmt.Sprintf(", and find why the %s application does not close connections the peer closed (a connection not released on an error path)", by.Other())
-			if by == flows.FromServer && wroteOn > 0 {
-				sum += wroteOnText(wroteOn)
-				next += poolAdvice
-			}
+			writtenOn()
 		case kind == "FIN" && by == flows.FromServer && wroteOn == len(g):
 			sev = SevWarn
 			sum += "; the client closed each only after writing on it past the FIN, where nothing could answer: a request lost each time (its pool hands out connections the server closed)"
 			next += poolAdvice
 		case kind == "FIN":
 			sum += fmt.Sprintf("; the %s answered every one with its FIN", by.Other())
-			if by == flows.FromServer && wroteOn > 0 {
-				sev = SevWarn
-				sum += wroteOnText(wroteOn)
-				next += poolAdvice
-			}
+			writtenOn()
 		default:
 			sum += fmt.Sprintf("; the %s aborted them with RST", by)
 		}

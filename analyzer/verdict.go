@@ -600,14 +600,14 @@ func resends(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *eviden
 		what = sideText(d, "client data resent though ACKed", "server data resent though ACKed")
 	}
 	j.evidence = append(j.evidence, ev.at(side.UnackedDataSince, what), ev.at(side.LastRetrans, "last retransmission"))
-	return lastBeforeEnd(t.s("it was retransmitted ").times(side.RetransRun).s(", "), side.LastRetrans, end)
+	return lastBefore(t.s("it was retransmitted ").times(side.RetransRun).s(", "), side.LastRetrans, end, "capture end")
 }
 
-// lastBeforeEnd appends "the last X before capture end", or "the last in the capture's
-// last packet" when m was the end.
-func lastBeforeEnd(t text, m flows.Mark, end time.Time) text {
+// lastBefore appends "the last X before <endText>", or "the last in the capture's last
+// packet" when m was the end.
+func lastBefore(t text, m flows.Mark, end time.Time, endText string) text {
 	if since := end.Sub(m.Time()); since > 0 {
-		return t.s("the last ").d(since).s(" before capture end")
+		return t.s("the last ").d(since).s(" before ").s(endText)
 	}
 	return t.s("the last in the capture's last packet")
 }
@@ -733,12 +733,8 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 				what = "its unacknowledged data"
 			}
 			since := end.Sub(closer.LastRetrans.Time())
-			sum = sum.s("; the ").s(d.String()).s(" resent ").s(what).s(" ").times(closer.RetransRun).s(", ")
-			if since > 0 {
-				sum = sum.s("the last ").d(since).s(" before the capture ended")
-			} else {
-				sum = sum.s("the last in the capture's last packet")
-			}
+			sum = lastBefore(sum.s("; the ").s(d.String()).s(" resent ").s(what).s(" ").times(closer.RetransRun).s(", "),
+				closer.LastRetrans, end, "the capture ended")
 			if since > flows.NextRetryWithin(closer.RetransGap) {
 				sum = sum.s(", and not again when its next resend was due: its kernel gave up")
 			} else {
