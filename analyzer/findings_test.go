@@ -490,6 +490,28 @@ func TestAcceptFailureAtTheHandshake(t *testing.T) {
 	}
 }
 
+// TestAcceptFailureBothWays reads testdata/tcp/accept_queue_abort_mixed.pcap (EXPECTED.md
+// 47): one listener (backlog 2, tcp_abort_on_overflow=1, never accepting) whose full
+// accept queue resets two clients two ways. B's first request (frame 14) gets a bare
+// RST 18 µs later (15): rst_on_first_data. B2, which had sent nothing, gets one 9 µs
+// after its ACK of the server's resent SYN-ACK (16-18): a reset at the handshake. One
+// finding names both, each in its own words and number, with both RSTs as evidence; the
+// three queued clients (A) are no part of it.
+func TestAcceptFailureBothWays(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "accept_queue_abort_mixed.pcap"))
+	b, b2 := flowByClient(t, r, "10.77.0.1:41900"), flowByClient(t, r, "10.77.0.1:41910")
+	if b.Verdict != RSTOnFirstData || b2.Verdict != Reset || b2.Facts.HandshakeToRST == nil {
+		t.Fatalf("B %s, B2 %s (handshake_to_rst %v)", b.Verdict, b2.Verdict, b2.Facts.HandshakeToRST)
+	}
+	f := hasFinding(r, KindAcceptFailure, "10.77.0.2:9088")
+	if f == nil || !strings.HasPrefix(f.Summary, "1 connection to 10.77.0.2:9088, connected on the client's side, was reset on its first request") ||
+		!strings.Contains(f.Summary, "; 1 more was reset as its handshake completed, before any data") ||
+		!slices.Equal(f.Flows, []int{b.ID, b2.ID}) || f.Numbers["reset_at_handshake"] != 1 ||
+		!strings.Contains(f.Next, "tcp_abort_on_overflow") {
+		t.Errorf("accept_failure: %+v", f)
+	}
+}
+
 // TestLostPastCapture: the captures of testdata/tcp whose drops sit behind tcpdump, on
 // the receiver's input (EXPECTED.md 30, 31): in retransmit_acks_lost.pcap both clients
 // resend data the server acknowledged (frames 16, 28) and the ACKs never reach them; in

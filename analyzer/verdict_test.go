@@ -304,6 +304,16 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "rst_on_first_data_in_a_full_accept_queue_over_a_slow_link", file: "accept_queue_full_rtt.pcap", client: "10.77.0.1:41930",
+		verdict: RSTOnFirstData, close: Reset, zeek: "RSTR",
+		why: "accept_queue_full's story over a 50 ms round trip, captured at the server: B's GET (frame 6, 0.45 s after its SYN-ACK) is resent 6 times (7, 8, 11, 12, 15, 16); the server's SYN-ACKs (9, 13) and B's dup ACKs (10, 14) come between, and the slower back-off leaves 1.48 s from the dup ACK (14) to the next resend (15). The RST (17) answers the last resend 22 µs after it. B had been resending its request since frame 6, a new send 0.45 s after the last packet before it: no idle connection, so the close is a reset, not rst_after_idle (the packets between carried nothing new)",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.SYNACKAfterData != 2 || f.Facts.RSTFrom != "server" {
+				t.Errorf("facts %+v", f.Facts)
+			}
+		},
+	},
+	{
 		name: "rst_on_first_data_from_an_aborting_accept_queue", file: "accept_queue_abort.pcap", client: "10.77.0.1:41260",
 		verdict: RSTOnFirstData, close: Reset, zeek: "RSTR",
 		why: "B's handshake ACK was dropped (frames 1-2 only), A filled the accept queue (frames 3-5); B's GET (frame 6, which carries the ACK) reached a full queue, and with tcp_abort_on_overflow=1 the server's kernel answered it 27 µs later with a bare RST (frame 7: RST alone, Seq=1 the GET's Ack), having acknowledged nothing and sent nothing (nstat: TcpExtListenOverflows 1). No SYN-ACK after the data: no listen-overflow drop, a reset",

@@ -220,6 +220,10 @@ type Flow struct {
 	// TupleReused says the tuple carried another connection before or after this one.
 	Replaced    Mark
 	TupleReused bool
+	// newDataGap is the silence, in microseconds, before the flow's last packet with new
+	// payload or a new FIN (see Table.track's lastGap). (Saturates at 71 minutes; in
+	// the padding after TupleReused.)
+	newDataGap uint32
 	// EndAt is the end of observation the table handed the flow over with, in Unix
 	// nanoseconds (End gives the time): the capture's end, the moment an ended
 	// connection's grace ran out, the SYN that replaced it, or the moment it was evicted.
@@ -315,6 +319,17 @@ func (s *Side) LastNewData() time.Time {
 		return time.Time{}
 	}
 	return s.LastData.Time().Add(-time.Duration(s.resentFor) * time.Microsecond)
+}
+
+// sentLatestNew says side d sent the flow's latest new payload, with no FIN from its
+// peer since: what d resends now is what it last sent new, and nothing new came between.
+func (f *Flow) sentLatestNew(d Direction) bool {
+	s, p := f.Side(d), f.Side(d.Other())
+	if s.LastData.IsZero() {
+		return false
+	}
+	first := s.LastData.At - int64(s.resentFor)*1e3
+	return (p.LastData.IsZero() || p.LastData.At-int64(p.resentFor)*1e3 <= first) && (p.FIN.IsZero() || p.FIN.At <= first)
 }
 
 // AcksLost says side d's current run of retransmissions resent data its peer had

@@ -695,12 +695,24 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	}
 	s.Last = m
 	f.Last = m
-	// A resend of the data just sent, with nothing from the peer between, ends no
-	// silence: an RST that answers it answers data sent after the silence before the
-	// first send (the first was lost on the way, or taken no faster).
+	// A resend of data ends no silence: an RST that answers it answers data sent after
+	// the silence before the first send (the first was lost on the way, or taken no
+	// faster). So a resend of the data just sent, with nothing from the peer between,
+	// keeps the silence before the first send; and so does a resend by the side that
+	// sent the latest new bytes, after packets that carried nothing new (the peer's
+	// SYN-ACK resends and the ACKs answering them, as a listener that never took the
+	// connection sends): the silence before those bytes' first send.
 	hadData := seg.PayloadLen > 0 || fin
-	if !(d == f.lastFrom && f.lastHadData && hadData && notes&NoteRetransmission != 0) {
+	resend := hadData && notes&NoteRetransmission != 0
+	switch {
+	case d == f.lastFrom && f.lastHadData && resend:
+	case resend && f.sentLatestNew(d):
+		f.lastGap = time.Duration(f.newDataGap) * time.Microsecond
+	default:
 		f.lastGap = quiet
+	}
+	if hadData && !resend {
+		f.newDataGap = uint32(min(quiet/time.Microsecond, math.MaxUint32))
 	}
 	f.lastFrom, f.lastHadData = d, hadData
 	// An RST is no activity either: one that ended the flow is the end, and one that
