@@ -711,7 +711,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	default:
 		f.lastGap = quiet
 	}
-	if hadData && !resend {
+	if hadData && !resend && notes&NoteKeepAlive == 0 {
 		f.newDataGap = uint32(min(quiet/time.Microsecond, math.MaxUint32))
 	}
 	f.lastFrom, f.lastHadData = d, hadData
