@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -281,6 +282,37 @@ func TestMergeTwoFiles(t *testing.T) {
 	// Merged by time: the flows are numbered by their first packet across both files.
 	if r.Flows[0].Start.After(r.Flows[1].Start) {
 		t.Errorf("flows not in order of first packet")
+	}
+}
+
+// TestRotatedFiles: one capture cut into files by time (testdata/link/rotated.sh:
+// tcpdump -G 1, a file a second), read together. Its connection runs through the first
+// three files: handshake and the first two GETs in rotated_1.pcap (frames 1-10), two more
+// in rotated_2.pcap, the last two and the FINs in rotated_3.pcap (client FIN frame 7,
+// server FIN 8, last ACK 9), as tshark shows each file. Read together it is one flow,
+// a clean close by the client, starting at frame 1 of the first file and ending at frame
+// 9 of the third (each file numbers from 1), with all 6 GETs answered; not three
+// midstream pieces. The refused connect is rotated_4.pcap's frames 1-2.
+func TestRotatedFiles(t *testing.T) {
+	var files []string
+	for i := 1; i <= 4; i++ {
+		files = append(files, filepath.Join("..", "testdata", "link", fmt.Sprintf("rotated_%d.pcap", i)))
+	}
+	r := analyzeFiles(t, DefaultConfig(), files...)
+	if len(r.Flows) != 2 {
+		t.Fatalf("%d flows, want 2", len(r.Flows))
+	}
+	f := r.Flows[0]
+	if f.Verdict != CleanClose || f.Midstream || f.File != files[0] || f.FirstFrame != 1 ||
+		f.LastFile != files[2] || f.LastFrame != 9 || f.Packets.Client+f.Packets.Server != 25 {
+		t.Errorf("the connection: %s midstream %v, %s frame %d to %s frame %d, %d packets", f.Verdict, f.Midstream,
+			f.File, f.FirstFrame, f.LastFile, f.LastFrame, f.Packets.Client+f.Packets.Server)
+	}
+	if f.App == nil || f.App.HTTPRequests != 6 || f.App.HTTPAnswered != 6 {
+		t.Errorf("app: %+v", f.App)
+	}
+	if g := r.Flows[1]; g.Verdict != Refused || g.File != files[3] || g.FirstFrame != 1 || g.LastFrame != 2 || g.LastFile != "" {
+		t.Errorf("the refused connect: %s, %s frames %d-%d (last file %q)", g.Verdict, g.File, g.FirstFrame, g.LastFrame, g.LastFile)
 	}
 }
 

@@ -412,6 +412,7 @@ type htmlLadder struct {
 	Rows    []htmlLadderRow
 	Truncd  int // the flow's frames after the last kept one: "up to frame N"
 	DurText string
+	Span    string // frameSpan's
 }
 
 type htmlLadderRow struct {
@@ -435,7 +436,7 @@ const ladderRowH = 30
 
 func buildLadder(f *analyzer.Flow, idle time.Duration) htmlLadder {
 	l := htmlLadder{Flow: f, W: 960, HW: 956, CX: 190, SX: 590, NoteX: 608,
-		DurText: humanDur(time.Duration(f.Duration * float64(time.Second)))}
+		DurText: humanDur(time.Duration(f.Duration * float64(time.Second))), Span: frameSpan(f)}
 	type at struct {
 		file  string
 		frame int

@@ -219,10 +219,7 @@ func mdFlows(w *errWriter, r *analyzer.Result, p palette) {
 	for _, f := range worst {
 		w.printf("#### #%d `%s`: %s → %s\n\n", f.ID, f.Verdict, mdCode(f.Client), mdCode(f.Server))
 		w.printf("%s\n\n", mdText(f.Summary))
-		where := fmt.Sprintf("frames %d–%d", f.FirstFrame, f.LastFrame)
-		if len(f.Files) > 1 {
-			where += " of " + f.File
-		}
+		where := frameSpan(f)
 		w.printf("- Severity: %s; %s; %s; %d packets (%d from the client, %d from the server)\n", f.Severity,
 			mdText(where), humanDur(time.Duration(f.Duration*float64(time.Second))),
 			f.Packets.Client+f.Packets.Server, f.Packets.Client, f.Packets.Server)

@@ -75,3 +75,16 @@ func matched(r *analyzer.Result) int { return max(r.Matched, len(r.Flows)) }
 
 // wanted is how many of those the format would draw, were there no bound.
 func wanted(r *analyzer.Result) int { return max(r.Wanted, len(r.Flows)) }
+
+// frameSpan is where a flow's packets are, as Wireshark numbers them: "frames 4–17",
+// naming the input when there are several, and both inputs when the flow runs from one
+// into the next (a capture rotated with tcpdump -C or -G: each file numbers from 1).
+func frameSpan(f *analyzer.Flow) string {
+	switch {
+	case len(f.Files) <= 1:
+		return fmt.Sprintf("frames %d–%d", f.FirstFrame, f.LastFrame)
+	case f.LastFile == "" || f.LastFile == f.File:
+		return fmt.Sprintf("frames %d–%d of %s", f.FirstFrame, f.LastFrame, f.File)
+	}
+	return fmt.Sprintf("frame %d of %s to frame %d of %s", f.FirstFrame, f.File, f.LastFrame, f.LastFile)
+}

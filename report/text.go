@@ -176,11 +176,8 @@ func textFlow(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette) {
 // the endpoints, evidence frames starred).
 func textFlowBlock(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette, full bool) {
 	sev := p.sev[f.Severity]
-	w.printf("\n%s %s  %s → %s  frames %d–%d",
-		p.bold.Sprintf("#%d", f.ID), sev.Sprint(f.Verdict), f.Client, f.Server, f.FirstFrame, f.LastFrame)
-	if len(f.Files) > 1 {
-		w.printf(" of %s", f.File)
-	}
+	w.printf("\n%s %s  %s → %s  %s",
+		p.bold.Sprintf("#%d", f.ID), sev.Sprint(f.Verdict), f.Client, f.Server, frameSpan(f))
 	w.printf("  %s\n", p.dim.Sprintf("(%s, %s)", f.Severity, humanDur(time.Duration(f.Duration*float64(time.Second)))))
 	w.printf("  %s\n", f.Summary)
 	if f.Close != f.Verdict {

@@ -261,6 +261,38 @@ func TestTextMergedFiles(t *testing.T) {
 	}
 }
 
+// TestReportsRotatedFiles: a connection that runs from one file of a rotated capture
+// into a later one (testdata/link/rotated.sh; analyzer's TestRotatedFiles has its frames
+// from tshark: frame 1 of rotated_1.pcap to frame 9 of rotated_3.pcap) names both ends
+// in every report: "frames 1–9 of rotated_1.pcap" would send the reader to the wrong
+// packets, each file numbering from 1.
+func TestReportsRotatedFiles(t *testing.T) {
+	var files []string
+	for i := 1; i <= 4; i++ {
+		files = append(files, fmt.Sprintf("%slink/rotated_%d.pcap", td, i))
+	}
+	res := analyzeFiles(t, analyzer.Options{}, files...)
+	span := "frame 1 of ../testdata/link/rotated_1.pcap to frame 9 of ../testdata/link/rotated_3.pcap"
+	for _, c := range []struct {
+		format string
+		opts   report.Options
+		want   string
+	}{
+		{"text", report.Options{All: true}, "#1 clean_close  127.0.0.1:49500 → 127.0.0.1:8080  " + span + "  ("},
+		{"html", report.Options{}, "<span class=\"dim\">" + span + " · 2.5 s</span>"},
+		// The refused connect, in one file of several: that file is named.
+		{"markdown", report.Options{}, "- Severity: warn; frames 1–2 of ../testdata/link/rotated_4.pcap; "},
+	} {
+		var buf bytes.Buffer
+		if err := report.Render(&buf, c.format, res, c.opts); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), c.want) {
+			t.Errorf("%s: no %q", c.format, c.want)
+		}
+	}
+}
+
 // TestTextSnaplenCut: a flow whose payload the snaplen cut says how much of it the
 // application layer did not see (3344 of 397 + 3067 bytes: see analyzer's
 // TestSnaplenCutIsSaid for the count from tshark), and the header warns once.
