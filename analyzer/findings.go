@@ -1005,7 +1005,8 @@ func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 
 // resendFailed says a side of flow f resent data its peer never acknowledged, until it
 // gave up (retransmit_giveup) or up to the capture's end, its next resend not yet due
-// (the idle_open and fin_unanswered that say so): loss recovery that never recovered.
+// (the open, idle_open and fin_unanswered that say so; an open flow only past loss
+// recovery, see resendsFailing): loss recovery that never recovered.
 func resendFailed(f *record) bool {
 	if f.has(flagLostToClient) || f.has(flagLostToServer) {
 		return false // acknowledged in the capture: lostPastCapture's
@@ -1013,7 +1014,7 @@ func resendFailed(f *record) bool {
 	switch f.Verdict() {
 	case RetransmitGiveUp:
 		return true
-	case IdleOpen, FINUnanswered:
+	case Open, IdleOpen, FINUnanswered:
 		return f.has(flagRetrying)
 	}
 	return false

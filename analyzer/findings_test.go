@@ -339,6 +339,22 @@ func TestRetransmitFailures(t *testing.T) {
 	if !strings.Contains(f.Summary, "in 1 the other side was seen alive while the resends went on: the path lost those segments one way") {
 		t.Errorf("summary %q", f.Summary)
 	}
+	// mtu_blackhole_open.pcap (EXPECTED.md 50): the same story, the capture ending while
+	// 9053 is still active, its server resending for 3.43 s with nothing acknowledged:
+	// an open flow, and one of the four (an earlier build counted only idle ones).
+	r = analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "mtu_blackhole_open.pcap"))
+	if f := hasFinding(r, KindRetransmitFailures, "10.77.0.2"); f == nil || f.Numbers["flows"] != 4 || f.Numbers["still_resending"] != 2 ||
+		flowByClient(t, r, "10.77.0.1:41530").Verdict != Open {
+		t.Errorf("mtu_blackhole_open: %+v", f)
+	}
+	// retransmit_recovering.pcap (49): one open flow in loss recovery for 208 ms, under
+	// the idle threshold: no failure yet, even where one connection makes a finding.
+	cfg1 := DefaultConfig()
+	cfg1.Findings.MinFlows = 1
+	r = analyzeFiles(t, cfg1, filepath.Join("..", "testdata", "tcp", "retransmit_recovering.pcap"))
+	if f := hasFinding(r, KindRetransmitFailures, "10.77.0.2"); f != nil {
+		t.Errorf("retransmit_recovering: %+v", f)
+	}
 	r = analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "icmp_unreachable_established.pcap"))
 	for _, f := range r.Findings {
 		if f.Kind == KindRetransmitFailures {

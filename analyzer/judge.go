@@ -57,6 +57,13 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		Files:           ev.files,
 	}
 	buildTrace(t, f, end)
+	if j.verdict == Open && t.retrying {
+		// Resends of an open flow count as failed (resendFailed) only past loss recovery.
+		t.retrying = false
+		for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
+			t.retrying = t.retrying || retrying(f, d) && resendsFailing(f, d, end, cfg)
+		}
+	}
 	if info != nil {
 		if len(info.HTTP) > 0 {
 			t.waits = t.waits[:0]
@@ -115,7 +122,7 @@ func sideStats(s *flows.Side) SideStats {
 	return SideStats{
 		Retransmissions: s.Retransmissions, OutOfOrder: s.OutOfOrder, DupAcks: s.DupAcks,
 		KeepAlives: s.KeepAlives, KeepAliveACKs: s.KeepAliveACKs, ZeroWindows: s.ZeroWindows,
-		ZeroWindowProbes: s.ZeroWindowProbes, WindowFull: s.WindowFull,
+		ZeroWindowProbes: int(s.ZeroWindowProbes), WindowFull: int(s.WindowFull),
 		SYNs: s.SYNs, FINs: s.FINs, RSTs: s.RSTs,
 	}
 }

@@ -244,9 +244,20 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 	}
 	j := judgement{verdict: Open}
 	j.evidence = append(j.evidence, ev.at(f.Last, "last packet"))
-	// Active, but maybe only with resends: say so, as idle_open does.
-	if rt, ok := stillRetrying(sum.s("; "), f, end, ev, &j); ok {
-		sum = rt
+	// Active, but maybe only with resends: say so, as idle_open does; or in the middle of
+	// loss recovery, which says nothing of the peer or the path yet.
+	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
+		if !retrying(f, d) {
+			continue
+		}
+		if resendsFailing(f, d, end, cfg) {
+			sum = sideRetrying(sum.s("; "), f, d, end, ev, &j)
+		} else {
+			since := f.Side(d).RetransRunSince()
+			sum = resends(sum.s("; the ").s(d.String()).s(" had been resending data not yet acknowledged for ").d(end.Sub(since)).
+				s(": "), f, d, end, ev, &j).s(" (loss recovery under way, for less than the idle threshold: nothing yet says the peer or the path is gone)")
+		}
+		break
 	}
 	j.summary = sum.String()
 	return j
@@ -276,6 +287,16 @@ func retrying(f *flows.Flow, d flows.Direction) bool {
 	peer := f.Side(d.Other())
 	ackedAll := peer.HaveAck && int32(side.NextSeq-peer.MaxAck) <= 0
 	return !ackedAll || f.AcksLost(d)
+}
+
+// resendsFailing says side d's resends (see retrying) show a failure rather than loss
+// recovery under way: its peer acknowledged nothing new for --idle or longer since they
+// began, or the peer's acknowledgments never reached it (flows.Flow.AcksLost). A flow
+// active at the capture's end may be in the middle of recovering from a loss, one or a
+// few round trips long; that is no sign of a peer or a path gone.
+func resendsFailing(f *flows.Flow, d flows.Direction, end time.Time, cfg Config) bool {
+	since := f.Side(d).RetransRunSince()
+	return f.AcksLost(d) || since.IsZero() || end.Sub(since) >= cfg.Idle
 }
 
 // finHeldBack says side sent no FIN while retransmitting its own data that the peer

@@ -495,6 +495,22 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "open_still_retrying_past_loss_recovery", file: "mtu_blackhole_open.pcap", client: "10.77.0.1:41530",
+		verdict: Open, close: Open, zeek: "S1",
+		why: "mtu_blackhole's 9053 with the capture ending sooner: the server's answer resent 6 times (44, 45, 57, 60, 61, 66 in tshark), nothing acknowledged since the first resend 3.43 s before the end (the echo reply, 68), the last (66) 287 ms before it: active at the end, and past any loss recovery: its data never ACKed",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "the server's data was never ACKed: it was retransmitted 6 times, the last 286.9 ms before capture end (its kernel still retrying: the peer or the path is gone", "loss recovery under way")
+		},
+	},
+	{
+		name: "open_in_loss_recovery", file: "retransmit_recovering.pcap", client: "10.77.0.1:41950",
+		verdict: Open, close: Open, zeek: "S1",
+		why: "the server's TCP output dropped from 0.3 s after its answer (frame 6); the client's 'ping again' (8, t=1.001) resent at 1.207 (11, the tail loss probe) and 1.415 (12, the RTO), the capture's last packet: the client had been resending for 208 ms, nothing of it acknowledged, under the 1 s idle threshold. Loss recovery under way, which one ACK may end: no 'the peer or the path is gone'",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "; the client had been resending data not yet acknowledged for 208.0 ms: it was retransmitted 2 times, the last in the capture's last packet (loss recovery under way", "its kernel still retrying")
+		},
+	},
+	{
 		name: "retransmit_giveup_icmp_host_unreachable", file: "icmp_unreachable_established.pcap", client: "10.77.0.1:41600",
 		verdict: RetransmitGiveUp, close: IdleOpen, zeek: "S1",
 		why: "'ping again' (frame 17) is never ACKed, resent 13 times (21 to 51; tshark counts 13), each of 12 answered by ICMP host unreachable from 10.77.0.2 (the first, 18, 93 µs after the data); the last gap 0.832 s and 5.3 s of silence to the capture's end: given up (the read failed with EHOSTUNREACH). The ICMP errors say why: no 'the peer or the path was gone'",

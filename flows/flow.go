@@ -142,13 +142,14 @@ type Side struct {
 	headSeq uint32
 
 	// Wireshark's tcp.analysis notions, counted.
-	Retransmissions  int
-	OutOfOrder       int
-	KeepAlives       int
-	KeepAliveACKs    int
-	ZeroWindows      int
-	ZeroWindowProbes int
-	WindowFull       int
+	Retransmissions int
+	OutOfOrder      int
+	KeepAlives      int
+	KeepAliveACKs   int
+	ZeroWindows     int
+	// (Two int32, so that runSince fits in Side's allocation.)
+	ZeroWindowProbes int32
+	WindowFull       int32
 	DupAcks          int
 	FirstRetrans     Mark
 	LastRetrans      Mark
@@ -195,6 +196,9 @@ type Side struct {
 	// headRetransAt is when the oldest unacknowledged data was last resent in this run
 	// of retransmissions (0 before its first): RetransGap is measured from it.
 	headRetransAt int64
+	// runSince is when this run of retransmissions began: the first resend since the
+	// peer last acknowledged new data (0 before it). See RetransRunSince.
+	runSince int64
 }
 
 // Flow is one TCP connection as rebuilt from the capture: the client sent the first SYN
@@ -305,6 +309,17 @@ func (s *Side) SYNTimes(b []time.Time) []time.Time {
 // the peer's FIN, are taken for data: a side that closed then would have had the
 // peer's FIN long before.
 func (s *Side) FINMayBeLost() bool { return s.FIN.IsZero() && s.seqAhead > 0 && !s.aheadEarly }
+
+// RetransRunSince is when the side's current run of retransmissions (RetransRun) began:
+// its first resend since the peer last acknowledged new data (zero when none). From
+// then to the end, nothing it sent was acknowledged: how long its loss recovery has
+// gone without progress.
+func (s *Side) RetransRunSince() time.Time {
+	if s.runSince == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, s.runSince)
+}
 
 // LostAhead is how many sequence numbers past all the capture holds of this side its
 // latest segment without sequence space (an ACK) started: bytes, or a FIN, it had sent

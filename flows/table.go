@@ -505,6 +505,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			} else {
 				notes |= NoteRetransmission
 				s.Retransmissions++
+				if s.RetransRun == 0 {
+					s.runSince = m.At
+				}
 				s.RetransRun++
 				if s.FirstRetrans.IsZero() {
 					s.FirstRetrans = m
@@ -639,7 +642,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			}
 			s.HaveAck = true
 			s.MaxAck = a
-			p.RetransRun, p.headRetransAt, p.SpuriousRun = 0, 0, 0
+			p.RetransRun, p.headRetransAt, p.runSince, p.SpuriousRun = 0, 0, 0, 0
 			f.spuriousLate[d.Other()] = false
 			if !p.UnackedDataSince.IsZero() && !seqAfter(p.NextSeq, a) {
 				p.UnackedDataSince = Mark{}

@@ -21,8 +21,10 @@
 #   client 10.77.0.1:41510 -> server 10.77.0.2:9051
 #   client 10.77.0.1:41520 -> server 10.77.0.2:9052
 #   client 10.77.0.1:41530 -> server 10.77.0.2:9053
+# MB_NAME and MB_TAIL (default mtu_blackhole, 5 s) name the capture and how long it runs
+# after 9052 and 9053 start (mtu_blackhole_open.sh ends it sooner).
 . "$(dirname "$0")/common.sh"
-tk_start mtu_blackhole
+tk_start "${MB_NAME:-mtu_blackhole}"
 tk_sysctl "$TK_S" net.ipv4.tcp_retries2=5 net.ipv4.tcp_mtu_probing=0
 tk_nft "$TK_C" 'table inet tmt1 {
 	chain input {
@@ -50,7 +52,7 @@ tk_bg "$TK_C" client 10.77.0.2 9052 41520 'send:GET /big HTTP/1.1\r\nHost: 10.77
 tk_bg "$TK_C" client 10.77.0.2 9053 41530 'send:GET /big HTTP/1.1\r\nHost: 10.77.0.2:9053\r\n\r\n' hold
 tk_wait_estab 41520
 tk_wait_estab 41530
-sleep 5
+sleep "${MB_TAIL:-5}"
 tk_ss "$TK_S"
 tk_ss "$TK_C"
 tk_done
