@@ -256,6 +256,8 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 			since := f.Side(d).RetransRunSince()
 			sum = resends(sum.s("; the ").s(d.String()).s(" had been resending data not yet acknowledged for ").d(end.Sub(since)).
 				s(": "), f, d, end, ev, &j).s(" (loss recovery under way, for less than the idle threshold: nothing yet says the peer or the path is gone)")
+			// Not "never ACKed": an ACK may still come.
+			j.evidence[len(j.evidence)-2].What = sideText(d, "client data not yet ACKed", "server data not yet ACKed")
 		}
 		break
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -508,6 +509,9 @@ var tcpCases = []verdictCase{
 		why: "the server's TCP output dropped from 0.3 s after its answer (frame 6); the client's 'ping again' (8, t=1.001) resent at 1.207 (11, the tail loss probe) and 1.415 (12, the RTO), the capture's last packet: the client had been resending for 208 ms, nothing of it acknowledged, under the 1 s idle threshold. Loss recovery under way, which one ACK may end: no 'the peer or the path is gone'",
 		check: func(t *testing.T, f *Flow) {
 			summarySays(t, f, "; the client had been resending data not yet acknowledged for 208.0 ms: it was retransmitted 2 times, the last in the capture's last packet (loss recovery under way", "its kernel still retrying")
+			if !slices.Contains(f.Evidence, Evidence{Frame: 8, What: "client data not yet ACKed"}) {
+				t.Errorf("evidence %+v", f.Evidence)
+			}
 		},
 	},
 	{
