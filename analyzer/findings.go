@@ -954,8 +954,10 @@ func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 	keys, groups := fc.groupByServer(fl, func(f *record) bool {
 		v := f.Verdict()
 		// A side still retransmitting is no silent half-open connection: its kernel
-		// knows the peer does not answer, and tcp_retries2 will end it.
-		return !f.has(flagKeepSeen) && !f.has(flagRetrying) && (v == IdleOpen || v == ServerSilent)
+		// knows the peer does not answer, and tcp_retries2 will end it; nor is one whose
+		// side resends what the capture shows acknowledged (lostPastCapture's).
+		return !f.has(flagKeepSeen) && !f.has(flagRetrying) && !f.has(flagLostToClient) && !f.has(flagLostToServer) &&
+			(v == IdleOpen || v == ServerSilent)
 	})
 	var out []Finding
 	for _, k := range keys {
@@ -1008,13 +1010,15 @@ func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 // (the open, idle_open and fin_unanswered that say so; an open flow only past loss
 // recovery, see resendsFailing): loss recovery that never recovered.
 func resendFailed(f *record) bool {
-	if f.has(flagLostToClient) || f.has(flagLostToServer) {
-		return false // acknowledged in the capture: lostPastCapture's
-	}
 	switch f.Verdict() {
 	case RetransmitGiveUp:
-		return true
+		// Unless what the side gave up on was acknowledged in the capture, the
+		// acknowledgments lost on their way to it: lostPastCapture's.
+		return !(f.side == sideClient && f.has(flagLostToClient) || f.side == sideServer && f.has(flagLostToServer))
 	case Open, IdleOpen, FINUnanswered:
+		// Resends of data never acknowledged in the capture (flowTrace.retrying), though
+		// the other side may have lost packets too: through an MTU black hole, the
+		// server's full-sized resend that acknowledged the client's FIN.
 		return f.has(flagRetrying)
 	}
 	return false

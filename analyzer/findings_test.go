@@ -347,6 +347,17 @@ func TestRetransmitFailures(t *testing.T) {
 		flowByClient(t, r, "10.77.0.1:41530").Verdict != Open {
 		t.Errorf("mtu_blackhole_open: %+v", f)
 	}
+	// mtu_blackhole_finack.pcap (51): the server's small ACKs on 9052 dropped after its
+	// first, the client's FIN (63) is acknowledged in the capture only by the server's
+	// full-sized resend (68, Ack=45), which the black hole drops: the client resends its
+	// FIN after it (69, 72), having never got it. That makes the flow lost_past_capture's
+	// on the client's side; the server's answer is still resent and never acknowledged,
+	// and 9052 is one of the four (an earlier build left any flow with a lost packet out).
+	r = analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "mtu_blackhole_finack.pcap"))
+	if f := hasFinding(r, KindRetransmitFailures, "10.77.0.2"); f == nil || f.Numbers["flows"] != 4 ||
+		!slices.Contains(f.Flows, flowByClient(t, r, "10.77.0.1:41520").ID) {
+		t.Errorf("mtu_blackhole_finack: %+v", f)
+	}
 	// retransmit_recovering.pcap (49): one open flow in loss recovery for 208 ms, under
 	// the idle threshold: no failure yet, even where one connection makes a finding.
 	cfg1 := DefaultConfig()

@@ -61,7 +61,7 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		// Resends of an open flow count as failed (resendFailed) only past loss recovery.
 		t.retrying = false
 		for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
-			t.retrying = t.retrying || retrying(f, d) && resendsFailing(f, d, end, cfg)
+			t.retrying = t.retrying || unackedResends(f, d) && resendsFailing(f, d, end, cfg)
 		}
 	}
 	if info != nil {

@@ -84,8 +84,9 @@ type flowTrace struct {
 	// reset is when an RST or refusal hit the client's attempt (zero when none).
 	reset    time.Time
 	keepSeen bool
-	// retrying: a side was still retransmitting data its peer never acknowledged when
-	// the flow was judged (see retrying).
+	// retrying: a side was still retransmitting data its peer never acknowledged in
+	// the capture when the flow was judged (see unackedResends; resends of data the
+	// peer did acknowledge are lostTo's).
 	retrying bool
 	// lostTo says, by direction bit (1<<flows.FromClient, 1<<flows.FromServer), which
 	// side never got packets of its peer's that the capture holds (see lostPastCapture).
@@ -105,7 +106,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	*t = flowTrace{closeBy: -1, waits: t.waits[:0]}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
 	t.keepSeen = c.KeepAlives+s.KeepAlives > 0
-	t.retrying = retrying(f, flows.FromClient) || retrying(f, flows.FromServer)
+	t.retrying = unackedResends(f, flows.FromClient) || unackedResends(f, flows.FromServer)
 	t.lostTo = lostPastCapture(f)
 	rst := f.RST.Packet
 	if !rst.IsZero() {

@@ -291,6 +291,13 @@ func retrying(f *flows.Flow, d flows.Direction) bool {
 	return !ackedAll || f.AcksLost(d)
 }
 
+// unackedResends says side d was retransmitting data its peer never acknowledged in the
+// capture (retrying, but not flows.Flow.AcksLost: resends of data whose acknowledgments
+// are in the capture and never reached d are lostPastCapture's).
+func unackedResends(f *flows.Flow, d flows.Direction) bool {
+	return retrying(f, d) && !f.AcksLost(d)
+}
+
 // resendsFailing says side d's resends (see retrying) show a failure rather than loss
 // recovery under way: its peer acknowledged nothing new for --idle or longer since they
 // began, or the peer's acknowledgments never reached it (flows.Flow.AcksLost). A flow

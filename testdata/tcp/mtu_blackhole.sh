@@ -22,9 +22,20 @@
 #   client 10.77.0.1:41520 -> server 10.77.0.2:9052
 #   client 10.77.0.1:41530 -> server 10.77.0.2:9053
 # MB_NAME and MB_TAIL (default mtu_blackhole, 5 s) name the capture and how long it runs
-# after 9052 and 9053 start (mtu_blackhole_open.sh ends it sooner).
+# after 9052 and 9053 start (mtu_blackhole_open.sh ends it sooner). MB_LOSE_FIN_ACK=1
+# drops the server's small ACKs on 9052 after the first (an nft quota on its output, not
+# in the capture), so that only its full-sized resends acknowledge the client's FIN, and
+# the black hole drops those (mtu_blackhole_finack.sh).
 . "$(dirname "$0")/common.sh"
 tk_start "${MB_NAME:-mtu_blackhole}"
+if [ -n "${MB_LOSE_FIN_ACK:-}" ]; then
+	tk_nft "$TK_S" 'table inet tmt1s {
+	chain output {
+		type filter hook output priority 0; policy accept;
+		tcp sport 9052 tcp flags & (syn | ack | fin | rst | psh) == ack ip length < 100 quota over 52 bytes drop
+	}
+}'
+fi
 tk_sysctl "$TK_S" net.ipv4.tcp_retries2=5 net.ipv4.tcp_mtu_probing=0
 tk_nft "$TK_C" 'table inet tmt1 {
 	chain input {
