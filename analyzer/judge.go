@@ -64,6 +64,18 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 			t.retrying = t.retrying || unackedResends(f, d) && resendsFailing(f, d, end, cfg)
 		}
 	}
+	if v := j.verdict; t.retrying && (v == Open || v == IdleOpen || v == FINUnanswered) {
+		// Whether the resending side's peer was there while they went on, as
+		// retransmit_giveup says: for retransmit_failures, which counts these flows too
+		// (resendFailed).
+		for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
+			if unackedResends(f, d) {
+				_, what := peerAlive(f, d)
+				r.Facts.PeerAlive = what != ""
+				break
+			}
+		}
+	}
 	if info != nil {
 		if len(info.HTTP) > 0 {
 			t.waits = t.waits[:0]

@@ -485,6 +485,9 @@ var tcpCases = []verdictCase{
 		check: func(t *testing.T, f *Flow) {
 			summarySays(t, f, "it was retransmitted 6 times, the last 1.9 s before capture end, and a FIN waits behind unacknowledged data", "never closed")
 			hasEvidence(t, f, 40)
+			if !f.Facts.PeerAlive { // the client's FIN (63) came after the server's resends began (53)
+				t.Errorf("peer_alive false")
+			}
 		},
 	},
 	{
