@@ -246,6 +246,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 	j.evidence = append(j.evidence, ev.at(f.Last, "last packet"))
 	// Active, but maybe only with resends: say so, as idle_open does; or in the middle of
 	// loss recovery, which says nothing of the peer or the path yet.
+	// Both sides may be resending (each its own story: told server first).
 	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
 		if !retrying(f, d) {
 			continue
@@ -259,7 +260,6 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 			// Not "never ACKed": an ACK may still come.
 			j.evidence[len(j.evidence)-2].What = sideText(d, "client data not yet ACKed", "server data not yet ACKed")
 		}
-		break
 	}
 	j.summary = sum.String()
 	return j
@@ -600,12 +600,16 @@ func zeroWindow(t text, f *flows.Flow) (text, bool) {
 // the data and the last retransmission in j's evidence. Its next retransmission was
 // not yet due (else the verdict is retransmit_giveup): the silence is its back-off.
 func stillRetrying(t text, f *flows.Flow, end time.Time, ev *evidenceNamer, j *judgement) (text, bool) {
+	any := false
 	for _, d := range []flows.Direction{flows.FromServer, flows.FromClient} {
 		if retrying(f, d) {
-			return sideRetrying(t, f, d, end, ev, j), true
+			if any { // both sides resending: each its own story
+				t = t.s("; and ")
+			}
+			t, any = sideRetrying(t, f, d, end, ev, j), true
 		}
 	}
-	return t, false
+	return t, any
 }
 
 // sideRetrying is stillRetrying's text for side d, which is retrying.
@@ -616,8 +620,26 @@ func sideRetrying(t text, f *flows.Flow, d flows.Direction, end time.Time, ev *e
 			s(" (its kernel still retrying: the acknowledgments are lost between the capture point and the ").
 			s(d.String()).s(")")
 	}
-	return resends(t.s("the ").s(d.String()).s("'s data was never ACKed: "), f, d, end, ev, j).
-		s(" (its kernel still retrying: the peer or the path is gone, or drops these segments)")
+	t = resends(t.s("the ").s(d.String()).s("'s data was never ACKed: "), f, d, end, ev, j)
+	if icmp, ok := icmpAbout(f, d, ev, j); ok {
+		return t.s(" (its kernel still retrying; ").s(icmp).s(")")
+	}
+	return t.s(" (its kernel still retrying: the peer or the path is gone, or drops these segments)")
+}
+
+// icmpAbout says what ICMP errors came back about side d's unacknowledged data (false
+// when none came after it was sent), and names the first in j's facts and evidence.
+func icmpAbout(f *flows.Flow, d flows.Direction, ev *evidenceNamer, j *judgement) (string, bool) {
+	side := f.Side(d)
+	since := unackedSince(side)
+	if side.ICMPErrors == 0 || since.IsZero() || side.ICMP.Time().Before(since.Time()) {
+		return "", false
+	}
+	what := icmpText(side.ICMPType, side.ICMPCode, side.ICMPv6)
+	j.facts.ICMP, j.facts.ICMPFrom = what, side.ICMPFrom.String()
+	j.evidence = append(j.evidence, ev.at(side.ICMP, "ICMP "+what))
+	return fmt.Sprintf("%s came back, the first %s from %s %s after the data: the path or the host refused it",
+		plural(side.ICMPErrors, "ICMP error"), what, side.ICMPFrom, dur(side.ICMP.Time().Sub(since.Time()))), true
 }
 
 // resends appends "it was retransmitted N times, the last X before capture end" of
@@ -836,13 +858,9 @@ func retransmitGiveUp(f *flows.Flow, d flows.Direction, end time.Time, ev *evide
 			d, timesWord(side.RetransRun), dur(side.RetransGap), d.Other(), n, oneOrMore(n, "was", "were"), d, then)
 		return j
 	}
-	if since := unackedSince(side); side.ICMPErrors > 0 && !since.IsZero() && !side.ICMP.Time().Before(since.Time()) {
+	if icmp, ok := icmpAbout(f, d, ev, &j); ok {
 		// ICMP errors about these segments: a router or the host said why.
-		what := icmpText(side.ICMPType, side.ICMPCode, side.ICMPv6)
-		j.facts.ICMP, j.facts.ICMPFrom = what, side.ICMPFrom.String()
-		j.evidence = append(j.evidence, ev.at(side.ICMP, "ICMP "+what))
-		why = fmt.Sprintf("%s came back, the first %s from %s %s after the data: the path or the host refused it",
-			plural(side.ICMPErrors, "ICMP error"), what, side.ICMPFrom, dur(side.ICMP.Time().Sub(since.Time())))
+		why = icmp
 	} else if m, what := peerAlive(f, d); what != "" {
 		j.facts.PeerAlive = true
 		j.evidence = append(j.evidence, ev.at(m, sideText(d.Other(), "client's last packet", "server's last packet")))

@@ -518,6 +518,18 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "open_both_sides_resending", file: "icmp_unreachable_both_resend.pcap", client: "[fd77::1]:41970",
+		verdict: Open, close: Open, zeek: "S1",
+		why: "captured on the server's side, before its firewall: the pong (14) left after the rule went in, the client's ACK of it (15) drew an ICMPv6 administratively prohibited (16) and never reached the server's TCP, which resent the pong 5 times (17 ... 62: tshark's 'Spurious Retransmission', the ACK being in the capture); the client's 'ping again' (37) drew one too (38) and was resent 5 times (39 ... 69), never ACKed. Both still resending at the end (the last packet 640 ms before it): the summary tells both, and the client's ICMP errors",
+		check: func(t *testing.T, f *Flow) {
+			summarySays(t, f, "the server never got the client's acknowledgments of its data, which are in the capture: it was retransmitted 5 times", "")
+			summarySays(t, f, "; the client's data was never ACKed: it was retransmitted 5 times, the last 639.9 ms before capture end (its kernel still retrying; 12 ICMP errors came back, the first administratively prohibited from fd77::2 18 µs after the data", "")
+			if f.Facts.ICMP != "administratively prohibited" || !slices.Contains(f.Evidence, Evidence{Frame: 38, What: "ICMP administratively prohibited"}) {
+				t.Errorf("icmp %q, evidence %+v", f.Facts.ICMP, f.Evidence)
+			}
+		},
+	},
+	{
 		name: "retransmit_giveup_icmp_host_unreachable", file: "icmp_unreachable_established.pcap", client: "10.77.0.1:41600",
 		verdict: RetransmitGiveUp, close: IdleOpen, zeek: "S1",
 		why: "'ping again' (frame 17) is never ACKed, resent 13 times (21 to 51; tshark counts 13), each of 12 answered by ICMP host unreachable from 10.77.0.2 (the first, 18, 93 µs after the data); the last gap 0.832 s and 5.3 s of silence to the capture's end: given up (the read failed with EHOSTUNREACH). The ICMP errors say why: no 'the peer or the path was gone'",

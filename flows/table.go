@@ -364,7 +364,10 @@ func (t *Table) addICMP(f *Flow, seg *Segment) {
 	s := &f.Sides[d]
 	m := MarkAt(seg.File, seg.Frame, seg.Time)
 	s.ICMPErrors++
-	if s.ICMP.IsZero() {
+	// The first error, or the first since the side's oldest unacknowledged data went out:
+	// what explains that data's fate (an error about an earlier segment, as a firewall
+	// rejecting the side's ACKs before its data, does not).
+	if s.ICMP.IsZero() || !s.UnackedDataSince.IsZero() && s.ICMP.At < s.UnackedDataSince.At {
 		s.ICMP, s.ICMPType, s.ICMPCode, s.ICMPv6, s.ICMPFrom = m, seg.ICMPType, seg.ICMPCode, seg.ICMPv6, seg.ICMPFrom
 	}
 	f.Packets++
