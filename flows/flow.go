@@ -330,21 +330,26 @@ func (s *Side) LostAhead() int { return int(s.seqAhead) }
 // sent none): what an application's idle timer counts from, as resends of the same
 // bytes are its kernel's, not its own. (LastData counts the resends.)
 func (s *Side) LastNewData() time.Time {
-	if s.LastData.IsZero() {
-		return time.Time{}
+	if at := s.lastNewAt(); at != 0 {
+		return time.Unix(0, at).UTC()
 	}
-	return s.LastData.Time().Add(-time.Duration(s.resentFor) * time.Microsecond)
+	return time.Time{}
+}
+
+// lastNewAt is LastNewData in Unix nanoseconds, 0 when the side sent no payload.
+func (s *Side) lastNewAt() int64 {
+	if s.LastData.IsZero() {
+		return 0
+	}
+	return s.LastData.At - int64(s.resentFor)*int64(time.Microsecond)
 }
 
 // sentLatestNew says side d sent the flow's latest new payload, with no FIN from its
 // peer since: what d resends now is what it last sent new, and nothing new came between.
 func (f *Flow) sentLatestNew(d Direction) bool {
-	s, p := f.Side(d), f.Side(d.Other())
-	if s.LastData.IsZero() {
-		return false
-	}
-	first := s.LastData.At - int64(s.resentFor)*1e3
-	return (p.LastData.IsZero() || p.LastData.At-int64(p.resentFor)*1e3 <= first) && (p.FIN.IsZero() || p.FIN.At <= first)
+	first := f.Side(d).lastNewAt()
+	p := f.Side(d.Other())
+	return first != 0 && p.lastNewAt() <= first && (p.FIN.IsZero() || p.FIN.At <= first)
 }
 
 // AcksLost says side d's current run of retransmissions resent data its peer had
