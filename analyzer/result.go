@@ -89,7 +89,11 @@ type Config struct {
 	// idle_open (--idle, default 1s).
 	Idle time.Duration
 	// RetransGiveUp is how many retransmissions of the same unacknowledged data, with
-	// nothing acknowledged in between, make a side's give-up (default 3).
+	// nothing acknowledged in between, make a side's give-up (default 2) once the side
+	// has then been silent past its next retransmission's time. Two, not more: Linux
+	// bounds retries by a time reckoned from the minimum RTO (tcp_retries2,
+	// tcp_orphan_retries; tcp_model_timeout), not by a count, so a longer round trip's
+	// larger RTO spends a small budget in fewer resends; the silence is the proof.
 	RetransGiveUp int
 	// KeepAliveGiveUp is how many keepalive probes in a row must go unanswered before
 	// the prober's silence or RST is read as a keepalive timeout (default 2).
@@ -104,7 +108,7 @@ type Config struct {
 
 // DefaultConfig is what the command line starts from.
 func DefaultConfig() Config {
-	return Config{Idle: time.Second, RetransGiveUp: 3, KeepAliveGiveUp: 2, SYNRetryWait: 3 * time.Second,
+	return Config{Idle: time.Second, RetransGiveUp: 2, KeepAliveGiveUp: 2, SYNRetryWait: 3 * time.Second,
 		Findings: DefaultFindingConfig()}
 }
 

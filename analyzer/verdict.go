@@ -778,8 +778,8 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 			s(" may never have received it (a dead peer, a broken path) or the capture missed its ACK, so nothing shows it in CLOSE_WAIT")
 		if closer.RetransRun > 0 {
 			// Resent fewer times than --retrans-giveup, or resent until the capture
-			// ended (else: retransmit_giveup). Which of the two the silence since the
-			// last resend tells.
+			// ended (else the verdict is retransmit_giveup and this its close shape).
+			// Which of the two the silence since the last resend tells.
 			what := "it"
 			if !closer.UnackedDataSince.IsZero() {
 				what = "its unacknowledged data"
