@@ -971,6 +971,33 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "idle_open_keepalive_probe_lost_by_capture", file: "keepalive_probe_lost_by_capture.pcap", client: "10.77.0.1:41180",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "idle_open_keepalive.pcap without the client's last probe (its frame 12): the server's answer (frame 12 here, 3.058 s; tshark still calls it 'TCP Keep-Alive ACK') repeats the server's last pure ACK (frame 11: Ack=6, Win=65536) and answers nothing the capture holds. The last exchange is still the client's ACK of the pong (frame 7, 0.0009 s), 3.51 s before the capture's end (frame 14): idle_open, not 'open, active at capture end' as an earlier build said when it took the lone answer for activity",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "silent", f.Facts.Silent, 3.51, idleTol)
+			if f.Analysis.Client.KeepAlives != 2 {
+				t.Errorf("client keepalives %d, want the 2 probes in the capture", f.Analysis.Client.KeepAlives)
+			}
+		},
+	},
+	{
+		name: "idle_open_zero_window_probe_lost_by_capture", file: "zero_window_probe_lost_by_capture.pcap", client: "10.77.0.1:41320",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "zero_window_stall.pcap without each connection's last zero-window probe (its frames 245, 247): the server's answers (245, 246 here, 6.943 s) repeat its last pure ACKs (Ack=119281, Win=0: tshark's 'TCP ZeroWindow') and answer nothing the capture holds. 41320 has carried nothing new since the server's zero window at 0.13 s: silent 7.77 s at the capture's end (frame 247), so idle_open as in the source, not open (an earlier build)",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "silent", f.Facts.Silent, 7.77, idleTol)
+			if !strings.Contains(f.Summary, "the client's 4 probes of it") {
+				t.Errorf("summary %q", f.Summary)
+			}
+		},
+	},
+	{
+		name: "server_silent_zero_window_probe_lost_by_capture", file: "zero_window_probe_lost_by_capture.pcap", client: "10.77.0.1:41310",
+		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
+		why: "as above for 41310, whose server never sent a byte: server_silent with the close shape idle_open, as in the source, not open",
+	},
+	{
 		name: "open_bulk_at_capture_end", file: "open_active.pcap", client: "10.77.0.1:41190",
 		verdict: Open, close: Open, zeek: "S1",
 		why: "the server sends 1000 bytes every 10 ms until the last frame: no FIN, no RST, no silence",

@@ -636,9 +636,11 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		p.KeepAliveUnacked = 0
 	}
 
+	repeat := false // the side's last pure ACK again (see LastActive below)
 	if ack && !rst {
 		a := seg.Ack
 		pure := seg.PayloadLen == 0 && !syn && !fin
+		repeat = pure && s.HaveAck && a == s.MaxAck && a == s.lastDupAckValue && seg.Window == s.lastPureAckWindow
 		if !s.HaveAck || seqAfter(a, s.MaxAck) {
 			if s.HaveAck {
 				s.AckAdvances++
@@ -722,8 +724,11 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	}
 	f.lastFrom, f.lastHadData = d, hadData
 	// An RST is no activity either: one that ended the flow is the end, and one that
-	// ended nothing (see above) is no exchange a later silence counts from.
-	if notes&(NoteKeepAlive|NoteKeepAliveACK) == 0 && !rst {
+	// ended nothing (see above) is no exchange a later silence counts from. Nor is a
+	// side's last pure ACK sent again, with nothing new acknowledged and the same
+	// window: it answers a probe (a keepalive, a zero-window probe) the capture
+	// missed, or a packet that is itself activity, and tells of no exchange.
+	if notes&(NoteKeepAlive|NoteKeepAliveACK) == 0 && !rst && !repeat {
 		f.LastActive = m
 	}
 
