@@ -55,7 +55,7 @@ func findings(rs *records, fl []*record, cfg Config) []Finding {
 	out = append(out, fc.closeWaitLeaks(fl, cfg.Idle)...)
 	// Several findings look at every flow to one server: group them once.
 	byServer := fc.serverFlowsOf(fl)
-	out = append(out, fc.synDrops(fl, byServer)...)
+	out = append(out, fc.synDrops(fl, byServer, cfg.Idle)...)
 	out = append(out, fc.clientTimeouts(fl, cfg)...)
 	out = append(out, fc.acceptFailures(fl, byServer)...)
 	out = append(out, fc.halfOpen(fl, byServer)...)
@@ -600,12 +600,31 @@ func (fc *findCtx) closeWaitLeaks(fl []*record, idle time.Duration) []Finding {
 	return out
 }
 
-// synFailed says whether a flow's SYNs went unanswered.
-func synFailed(f *record) bool { v := f.Verdict(); return v == SYNGiveUp || v == SYNUnanswered }
+// synDropped says whether a flow's SYNs show them dropped (by the listener or on the
+// path): the client gave up, or it was still sending them when the capture ended. A
+// single SYN the capture ended less than idle after shows nothing yet: no retry was
+// due (a client's first comes after its initial RTO, 1 s on Linux: RFC 6298), and the
+// SYN or its answer may still have been on its way. A capture cut in the middle of a
+// busy listener's traffic ends with a few of those, one for each connection begun in
+// the last round trip, and they are no drops.
+func (fc *findCtx) synDropped(f *record, idle time.Duration) bool {
+	switch f.Verdict() {
+	case SYNGiveUp:
+		return true
+	case SYNUnanswered:
+		if f.synCount > 1 {
+			return true
+		}
+		s := fc.rs.optOf(f).silent
+		return math.IsNaN(s) || s >= idle.Seconds()
+	}
+	return false
+}
 
 // synDrops: a listener left SYNs unanswered while (perhaps) accepting others.
-func (fc *findCtx) synDrops(fl []*record, byServer *serverFlows) []Finding {
-	keys, groups := fc.groupByServer(fl, synFailed)
+func (fc *findCtx) synDrops(fl []*record, byServer *serverFlows, idle time.Duration) []Finding {
+	dropped := func(f *record) bool { return fc.synDropped(f, idle) }
+	keys, groups := fc.groupByServer(fl, dropped)
 	var out []Finding
 	for _, k := range keys {
 		g := groups[k]
@@ -653,7 +672,7 @@ func (fc *findCtx) synDrops(fl []*record, byServer *serverFlows) []Finding {
 		if served > 0 {
 			sum += fmt.Sprintf(", while %s to it were accepted", plural(served, "other connection"))
 		}
-		if share := failShare(byServer.of(k), first, last); share != "" {
+		if share := failShare(byServer.of(k), first, last, dropped); share != "" {
 			sum += "; " + share
 		}
 		out = append(out, Finding{Kind: KindSYNDrops, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
@@ -664,7 +683,7 @@ func (fc *findCtx) synDrops(fl []*record, byServer *serverFlows) []Finding {
 }
 
 // failShare says how the share of failed attempts to a server moved over the capture.
-func failShare(toServer iter.Seq[*record], first, last time.Time) string {
+func failShare(toServer iter.Seq[*record], first, last time.Time, dropped func(*record) bool) string {
 	const buckets = 4
 	span := last.Sub(first)
 	var total, failed [buckets]int
@@ -680,7 +699,7 @@ func failShare(toServer iter.Seq[*record], first, last time.Time) string {
 			}
 		}
 		total[b]++
-		if synFailed(f) {
+		if dropped(f) {
 			failed[b]++
 		}
 	}

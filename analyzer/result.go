@@ -176,7 +176,7 @@ type Facts struct {
 	// KeepAliveAnswersLost: probes answered in the capture whose answers never
 	// reached the prober (its TCP timestamps show it): lost past the capture point.
 	KeepAliveAnswersLost int      `json:"keepalive_answers_lost,omitempty"`
-	Silent               *float64 `json:"silent_s,omitempty"` // idle_open: silence until capture end
+	Silent               *float64 `json:"silent_s,omitempty"` // idle_open: silence until capture end; syn_unanswered: since the last SYN
 	TrailingRST          string   `json:"trailing_rst_from,omitempty"`
 	NotCaptured          string   `json:"not_captured,omitempty"` // one_sided: the side none of whose packets are in the capture
 	// The application-level facts, when an application verdict applies.

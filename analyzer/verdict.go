@@ -371,6 +371,15 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 			j.evidence = append(j.evidence, ev.at(f.Established, "client's ACK (never taken by the server)"))
 			sum = sum.s("; the client's ACK is in the capture, but the server sent its SYN-ACK again after it ").times(n).
 				s(": its kernel never took the handshake's last ACK, lost between the capture point and the server (or dropped there, as a listener whose accept queue is full does)")
+		} else if wait := end.Sub(s.LastSYN.Time()); c.RST.IsZero() && s.RST.IsZero() && wait < cfg.Idle {
+			// A capture stopped within a round trip or two of the SYN-ACK: the ACK may
+			// have been on its way.
+			if wait == 0 { // a pcap keeps no end time: the file's last packet was this SYN-ACK
+				sum = sum.s("; the capture ended with it")
+			} else {
+				sum = sum.s("; the capture ended ").d(wait).s(" after it")
+			}
+			sum = sum.s(", with no final ACK from the client yet")
 		} else {
 			sum = sum.s("; the client's final ACK never came")
 		}
@@ -411,6 +420,9 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 	gaveUp := quiet > wait || !f.Replaced.IsZero() || !c.RST.IsZero() || s.Packets > 0
 	if !gaveUp {
 		j.verdict = SYNUnanswered
+		// How long the capture went on after the last SYN: a single one it ended with
+		// soon after may still have been on its way (see findCtx.synDropped).
+		j.facts.Silent = psecs(quiet)
 		last := " the last one"
 		if c.SYNs == 1 {
 			last = " it"
