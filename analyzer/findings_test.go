@@ -812,3 +812,19 @@ func TestIdleTimeoutNamesWritesAfterTheFIN(t *testing.T) {
 		})
 	}
 }
+
+// TestCaptureBegunOnKeepalivesFindsNoLeak: keepalive_midstream.pcap (testdata/tcp
+// EXPECTED.md 55) and its cut keepalive_midstream_answer_first.pcap (56) begin on two
+// idle connections whose clients probe them: neither a close_wait_leak (the probes'
+// answers, one past the probes, are no ACKs of lost FINs) nor a half_open_suspect (the
+// probes are keepalives).
+func TestCaptureBegunOnKeepalivesFindsNoLeak(t *testing.T) {
+	for _, name := range []string{"keepalive_midstream.pcap", "keepalive_midstream_answer_first.pcap"} {
+		r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", name))
+		for _, f := range r.Findings {
+			if f.Kind == KindCloseWaitLeak || f.Kind == KindHalfOpenSuspect {
+				t.Errorf("%s: %+v", name, f)
+			}
+		}
+	}
+}

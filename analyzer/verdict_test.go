@@ -998,6 +998,38 @@ var tcpCases = []verdictCase{
 		why: "as above for 41310, whose server never sent a byte: server_silent with the close shape idle_open, as in the source, not open",
 	},
 	{
+		name: "idle_open_capture_begun_on_keepalive_probes", file: "keepalive_midstream.pcap", client: "10.77.0.1:41980",
+		verdict: IdleOpen, close: IdleOpen, zeek: "OTH",
+		why: "tcpdump started 0.5 s after ping/pong, so the connection's first frame is the client's keepalive probe (frame 1: Seq=1 relative, Len=0), answered by the server's ACK one past it (frame 2: Ack=2, tshark 'TCP ACKed unseen segment'); the next probe (5) is again at Seq=1 and answered with Ack=2 (6), 2.0 s later, the client's TCP_KEEPIDLE (ss at the end: both sockets ESTAB). A client whose FIN was acknowledged sends on past it: a segment at the same number is another probe, so no FIN was lost and nothing sits in CLOSE_WAIT. An earlier build read frame 2 as the ACK of a FIN the capture lost: fin_unanswered, and a close_wait_leak finding for the server",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "silent", f.Facts.Silent, 2.779, idleTol)
+			if !f.Midstream || f.Analysis.Client.KeepAlives != 2 || f.Analysis.Server.KeepAliveACKs != 2 {
+				t.Errorf("midstream %v, analysis %+v", f.Midstream, f.Analysis)
+			}
+		},
+	},
+	{
+		name: "idle_open_capture_begun_on_a_single_keepalive_probe", file: "keepalive_midstream.pcap", client: "10.77.0.1:41990",
+		verdict: IdleOpen, close: IdleOpen, zeek: "OTH",
+		why: "TCP_KEEPIDLE=3: one probe in the capture (frame 3, 1.184 s: Seq=1 relative, Len=0), answered by the server's first packet, a bare ACK one past it (frame 4: Ack=2); nothing more in the 1.6 s to the capture's end (frame 8). The server acknowledges one more than the client's first number in its very first acknowledgment, with nothing (no FIN, no data) in it: the answer to a keepalive probe, one below the client's next sequence number. A lost FIN needs an earlier acknowledgment of that first number, which a capture begun on an idle connection does not hold. An earlier build said fin_unanswered (FIN lost by the capture) and close_wait_leak",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "silent", f.Facts.Silent, 1.595, idleTol)
+			if f.Analysis.Client.KeepAlives != 1 || f.Facts.KeepAliveSeen == nil || !*f.Facts.KeepAliveSeen {
+				t.Errorf("analysis %+v facts %+v", f.Analysis, f.Facts)
+			}
+		},
+	},
+	{
+		name: "idle_open_capture_begun_on_a_keepalive_answer", file: "keepalive_midstream_answer_first.pcap", client: "10.77.0.1:41980",
+		verdict: IdleOpen, close: IdleOpen, zeek: "OTH",
+		why: "keepalive_midstream.pcap without the client's first probe: the connection opens with the server's ACK (frame 1: Ack=2494522471, absolute), and the client's first packet (frame 4, 2.016 s) is at Seq=2494522470, one below what the server acknowledges, with no payload: a keepalive probe, answered by frame 5 (Ack=2494522471 again; tshark, with nothing earlier from the client to go by, calls it a Dup ACK). The client's sequence numbers, taken from the probe, are one short; counted so, the probe is no keepalive and the flow reads 'no keepalive seen', which an earlier build said (and, in the finding half_open_suspect, 'enable TCP keepalive')",
+		check: func(t *testing.T, f *Flow) {
+			if f.Analysis.Client.KeepAlives != 1 || f.Analysis.Server.KeepAliveACKs != 1 || f.Facts.KeepAliveSeen == nil || !*f.Facts.KeepAliveSeen {
+				t.Errorf("analysis %+v facts %+v", f.Analysis, f.Facts)
+			}
+		},
+	},
+	{
 		name: "open_bulk_at_capture_end", file: "open_active.pcap", client: "10.77.0.1:41190",
 		verdict: Open, close: Open, zeek: "S1",
 		why: "the server sends 1000 bytes every 10 ms until the last frame: no FIN, no RST, no silence",

@@ -472,6 +472,18 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		s.LastSYN = m
 	}
 
+	// A capture begun on an idle connection may open with a side's keepalive probes:
+	// empty segments one below its next sequence number, which the capture never saw,
+	// so the side's sequence numbers were taken from the probe, one short. Its peer's
+	// ACK of the probe, one past it, then read as the ACK of a FIN the capture lost
+	// (and the peer as in CLOSE_WAIT). A side whose FIN its peer acknowledged sends on
+	// past it; a segment at the acknowledged FIN's own number is another probe.
+	if f.Midstream && !syn && !fin && !rst && seg.PayloadLen == 0 && s.FIN.IsZero() && s.HaveISN &&
+		p.HaveAck && p.MaxAck == s.NextSeq+1 && seg.Seq == s.NextSeq {
+		s.NextSeq++
+		s.FINAcked, s.FINIdle = Mark{}, 0
+	}
+
 	// Keepalive (Wireshark: at most one byte, one before the next expected sequence
 	// number, no SYN/FIN/RST): a probe that the peer should answer with an ACK.
 	keepAlive := !syn && !fin && !rst && seg.PayloadLen <= 1 && s.HaveISN &&
@@ -642,6 +654,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 		pure := seg.PayloadLen == 0 && !syn && !fin
 		repeat = pure && s.HaveAck && a == s.MaxAck && a == s.lastDupAckValue && seg.Window == s.lastPureAckWindow
 		if !s.HaveAck || seqAfter(a, s.MaxAck) {
+			firstAck := !s.HaveAck
 			if s.HaveAck {
 				s.AckAdvances++
 			}
@@ -655,7 +668,30 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			if !p.FIN.IsZero() && p.FINAcked.IsZero() && seqAfter(a, p.FINSeq) {
 				p.FINAcked = m
 			}
-			if p.FIN.IsZero() && p.FINAcked.IsZero() && p.Packets > 0 && p.HaveISN && a == p.NextSeq+1 {
+			if f.Midstream && firstAck && pure && p.FIN.IsZero() && p.FINs == 0 && p.Packets > 0 && p.HaveISN &&
+				a == p.NextSeq+1 && p.NextSeq == p.ISN+1 {
+				// The peer's sequence numbers are those of its first packet, it has sent
+				// nothing to advance them, and this side acknowledges one more in its
+				// first acknowledgment, a bare ACK: a capture begun on an idle connection
+				// opens so with a keepalive probe, one below the peer's next sequence
+				// number (see the probes below), and this ACK answers it. (Else it would
+				// read as the ACK of a FIN the capture lost. Where this side had
+				// acknowledged the peer's first number before, one more is new: a FIN,
+				// or a byte; and a probe's answer carries nothing, no FIN nor data.) The
+				// peer's last packet was that probe: counted now, with this ACK its
+				// answer.
+				p.NextSeq++
+				p.KeepAlives++
+				if p.FirstKeepAlive.IsZero() {
+					p.FirstKeepAlive = p.Last
+				} else {
+					p.LastKeepAliveGap = p.Last.Sub(p.LastKeepAlive)
+				}
+				p.LastKeepAlive = p.Last
+				notes |= NoteKeepAliveACK
+				s.KeepAliveACKs++
+				p.kaAnswerTSval, p.kaAnswerPending = seg.TSval, true
+			} else if p.FIN.IsZero() && p.FINAcked.IsZero() && p.Packets > 0 && p.HaveISN && a == p.NextSeq+1 {
 				p.FINAcked, p.FINIdle = m, f.sinceActive(seg.Time) // a FIN the capture lost? (settleLostFINs)
 			}
 			if d == FromClient && f.Established.IsZero() && !syn && (p.SYNs > 0 && a == p.ISN+1 || p.SYNs == 0 && s.SYNs > 0) {

@@ -16,7 +16,7 @@ names=(
 	keepalive_answers_lost retransmit_acks_lost handshake_ack_lost rst_lost_past_capture fin_unacked_retrying fin_unacked_giveup fin_unacked_giveup_rtt rst_crossing_fin rst_after_idle_resent request_unacked rst_crossing_fin_client ack_lost_once rst_crossing_fin_synlost accept_queue_abort_ack accept_queue_abort_mixed accept_queue_full_rtt
 	retransmit_recovering mtu_blackhole_open mtu_blackhole_finack icmp_unreachable_both_resend
 	synack_lost_past_capture keepalive_answers_lost_nots syn_app_timeout
-	keepalive_probe_lost_by_capture zero_window_probe_lost_by_capture
+	keepalive_probe_lost_by_capture zero_window_probe_lost_by_capture keepalive_midstream keepalive_midstream_answer_first
 )
 [ $# -gt 0 ] && names=("$@")
 failed=()
