@@ -715,7 +715,7 @@ func synsAfter(side *flows.Side, t time.Time) int {
 // believes; one alone may be a single loss its next ACK repaired.
 func synACKsAfterACK(f *flows.Flow) int {
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
-	if f.Midstream || f.Established.IsZero() || s.SYNs < 2 || c.PayloadBytes > 0 || !c.FIN.IsZero() ||
+	if f.Established.IsZero() || s.SYNs < 2 || c.PayloadBytes > 0 || !c.FIN.IsZero() ||
 		s.PayloadBytes > 0 || !s.FIN.IsZero() || !s.LastSYN.Time().After(f.Established.Time()) {
 		return 0
 	}

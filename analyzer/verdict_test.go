@@ -1030,6 +1030,16 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "handshake_incomplete_capture_begun_after_the_ack", file: "handshake_ack_lost_midstream.pcap", client: "10.77.0.1:41590",
+		verdict: HandshakeIncomplete, close: HandshakeIncomplete, zeek: "OTH",
+		why: "handshake_ack_lost.pcap from its frame 3: the client's ACK (frame 1: Ack=3517123827, absolute) comes before any SYN-ACK, then the server's SYN-ACK (5, 9: Seq=3517123826, one below what the client acknowledged) twice after it, each answered by the client's ACK (6, 10; tshark: Dup ACK 1#1, 1#2): the server's kernel never took the handshake's last ACK. The ACKs are in the capture, so not 'the client's final ACK never came', which an earlier build said of a flow begun mid-connection",
+		check: func(t *testing.T, f *Flow) {
+			if !f.Midstream || f.Facts.SYNACKAfterACK != 2 || !strings.Contains(f.Summary, "the client's ACK is in the capture, but the server sent its SYN-ACK again after it 2 times") {
+				t.Errorf("midstream %v, facts %+v, summary %q", f.Midstream, f.Facts, f.Summary)
+			}
+		},
+	},
+	{
 		name: "open_bulk_at_capture_end", file: "open_active.pcap", client: "10.77.0.1:41190",
 		verdict: Open, close: Open, zeek: "S1",
 		why: "the server sends 1000 bytes every 10 ms until the last frame: no FIN, no RST, no silence",

@@ -470,6 +470,13 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			s.Retransmissions++
 		}
 		s.LastSYN = m
+		if d == FromServer && f.Midstream && f.Established.IsZero() && p.HaveAck && p.MaxAck == seg.Seq+1 && p.PayloadBytes == 0 {
+			// A capture begun during the handshake: the client had acknowledged this
+			// SYN-ACK's sequence number before it came, so this one is a resend and the
+			// handshake's last ACK went out already (its server never took it, as a
+			// listener whose accept queue is full does).
+			f.Established = p.Last
+		}
 	}
 
 	// A capture begun on an idle connection may open with a side's keepalive probes:
