@@ -289,6 +289,16 @@ var appCases = []verdictCase{
 		},
 	},
 	{
+		name: "http_response_lost_by_a_capture_begun_mid_handshake", file: "lost_response_midstream.pcap", client: "10.77.0.1:35724",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "lost_response.pcap from its frame 2: the client's SYN is gone, so the flow begins mid-connection, but the server's SYN-ACK (frame 1: Seq=3782292053) gives its first sequence number; the client ACKs 3782292197 (frame 5: tshark's 'ACKed unseen segment'), 143 server bytes past it that the file lacks, and the server's FIN starts there (frame 7). So the request (frame 3) is not called unanswered, as in the whole capture; an earlier build counted no lost byte on a flow begun mid-connection and said http_unanswered, 'the client gave up after 315 µs'",
+		check: func(t *testing.T, f *Flow) {
+			if !f.Midstream || f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "the client acknowledged 143 bytes from the server that the capture does not hold") {
+				t.Errorf("midstream %v, app facts %+v, summary %q", f.Midstream, f.Facts.AppFacts, f.Summary)
+			}
+		},
+	},
+	{
 		name: "answer_and_fins_lost_by_the_capture", file: "answer_and_fins_lost.pcap", client: "10.77.0.1:41160",
 		verdict: FINUnanswered, close: FINUnanswered, zeek: "S1",
 		why: "ping (frame 4), ACKed (5); then only the server's ACK of the client's FIN (frame 6, Seq=7 Ack=7: tshark's 'Previous segment not captured' and 'ACKed unseen segment'). The client's FIN stands at that ACK. The server's sequence numbers run 6 past anything of its in the file: it sent an answer or a FIN or both, lost by the capture, so the request is not unanswered and nothing shows the server in CLOSE_WAIT (the original, tcp/clean_close_server_first, holds its 5-byte answer and its FIN)",

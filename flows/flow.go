@@ -380,10 +380,12 @@ func (s *Side) AckedData(p *Side) bool {
 // tcpdump's "dropped by kernel"), counted from the handshake; 0 when the capture holds
 // no SYN from d to count from. Two things show them: the peer's acknowledgments, and
 // d's own sequence numbers, which run past the bytes captured when a later segment of
-// d's starts beyond them. acked says the peer's acknowledgments show them all.
+// d's starts beyond them. acked says the peer's acknowledgments show them all. (A flow
+// begun mid-connection counts them from d's SYN where the capture holds it: a server's
+// SYN-ACK, when only the client's SYN came before the capture began.)
 func (f *Flow) UnseenBytes(d Direction) (n int64, acked bool) {
 	s, p := &f.Sides[d], &f.Sides[d.Other()]
-	if f.Midstream || s.SYNs == 0 || !s.HaveISN {
+	if s.SYNs == 0 || !s.HaveISN {
 		return 0, false
 	}
 	// Past the SYN, up to where d's latest segment started, less a captured FIN's
