@@ -137,8 +137,8 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		late := ev.at(flows.Mark{File: e.RequestFile, Frame: e.RequestFrame}, "HTTP "+e.Method+" "+e.Path+", sent after the server's FIN")
 		return afterServerFIN(j, f, "HTTP "+e.Method+" "+e.Path, e.RequestStart, late)
 	}
-	if f.Midstream || c.FirstData.IsZero() || info.Protocol == app.ProtoHTTP {
-		if info.ServerSpeaksFirst && s.FirstData.IsZero() && !f.Midstream && c.FirstData.IsZero() {
+	if !f.FromStart() || c.FirstData.IsZero() || info.Protocol == app.ProtoHTTP {
+		if info.ServerSpeaksFirst && s.FirstData.IsZero() && f.FromStart() && c.FirstData.IsZero() {
 			j.app = &AppFacts{Protocol: proto, NoGreeting: true}
 			j.summary += "; the server never sent its " + protocolName(proto) + " greeting"
 		}

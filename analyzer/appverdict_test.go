@@ -87,6 +87,18 @@ var appCases = []verdictCase{
 		},
 	},
 	{
+		name: "server_silent_ssh_banner_capture_begun_at_the_synack", file: "ssh_banner_hang_midstream.pcap", client: "10.77.0.1:39644",
+		verdict: ServerSilent, close: IdleOpen, zeek: "S1",
+		why: "ssh_banner_hang.pcap from its frame 2: the client's SYN is gone, but the server's SYN-ACK (frame 1) acknowledges 843498244, where the client's first packet (2, its handshake ACK) starts, so the client's bytes are held from their first: its SSH-2.0-Go banner (3) is its first message, ACKed (4), and nothing comes back in the 3.04 s to the capture's end. An earlier build took no application verdict on a flow begun mid-connection and said idle_open",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if !f.Midstream || a == nil || a.Protocol != "ssh" || !a.NoGreeting || a.BytesSent != 12 {
+				t.Fatalf("midstream %v, app facts %+v", f.Midstream, a)
+			}
+			near(t, "wait so far", a.Wait, 3.0436, 0.05)
+		},
+	},
+	{
 		name: "request_unanswered_ssh_client_gives_up", file: "ssh_banner_hang.pcap", client: "10.77.0.1:39660",
 		verdict: RequestUnanswered, close: FINUnanswered, zeek: "S2",
 		why: "banner in frame 9, no byte back; the client's FIN (frame 11) 1000.3 ms later",

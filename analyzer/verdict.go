@@ -530,7 +530,7 @@ func plural(n int, what string) string { return text(nil).plural(n, what).String
 // handshake for a listener whose process never took the connection (accept queue, fd
 // limit) or closed it unread.
 func classifyRSTOnFirstData(f *flows.Flow, c, s *flows.Side, ev *evidenceNamer) (judgement, bool) {
-	if f.Midstream || f.Established.IsZero() || c.FirstData.IsZero() || !s.FirstData.IsZero() ||
+	if !f.FromStart() || f.Established.IsZero() || c.FirstData.IsZero() || !s.FirstData.IsZero() ||
 		s.RST.IsZero() || !s.FIN.IsZero() || !s.RST.Time().After(c.FirstData.Time()) ||
 		s.RST.Time().Before(f.Established.Time()) {
 		// The RST must answer data, from a server that sent none, on a connection the
@@ -731,7 +731,7 @@ func synACKsAfterACK(f *flows.Flow) int {
 // followed by the data's acknowledgment.)
 func synACKsAfterData(f *flows.Flow) int {
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
-	if f.Midstream || c.FirstData.IsZero() || !s.FirstData.IsZero() || s.SYNs < 2 ||
+	if !f.FromStart() || c.FirstData.IsZero() || !s.FirstData.IsZero() || s.SYNs < 2 ||
 		!s.LastSYN.Time().After(c.FirstData.Time()) || s.AckedData(c) {
 		return 0
 	}

@@ -1040,6 +1040,16 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "rst_on_first_data_capture_begun_at_the_synack", file: "rst_on_first_data_midstream.pcap", client: "10.77.0.1:41060",
+		verdict: RSTOnFirstData, close: Reset, zeek: "RSTR",
+		why: "rst_on_first_data.pcap from its frame 2: no client SYN, but the server's SYN-ACK (frame 1: Ack=771700742, absolute) is where the client's handshake ACK (2) starts; the client's GET (3, 46 bytes) is its first data, ACKed (4), and the server's RST,ACK (5) comes 299.7 ms later, the server never having sent a byte: as in the whole capture. An earlier build, with no application verdict or handshake reading on a flow begun mid-connection, said http_unanswered",
+		check: func(t *testing.T, f *Flow) {
+			if !f.Midstream || !strings.Contains(f.Summary, "handshake completed, the client sent 46 bytes and the server answered with RST 299.7 ms later, never having sent a byte") {
+				t.Errorf("midstream %v, summary %q", f.Midstream, f.Summary)
+			}
+		},
+	},
+	{
 		name: "open_bulk_at_capture_end", file: "open_active.pcap", client: "10.77.0.1:41190",
 		verdict: Open, close: Open, zeek: "S1",
 		why: "the server sends 1000 bytes every 10 ms until the last frame: no FIN, no RST, no silence",

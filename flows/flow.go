@@ -207,6 +207,11 @@ type Flow struct {
 	ID             int // 1-based, in order of each flow's first packet
 	Client, Server netip.AddrPort
 	Midstream      bool // no SYN seen: the capture started mid-connection
+	// startSeen says a midstream flow's capture began between the client's SYN and the
+	// server's SYN-ACK, and the client's first packet starts where the SYN-ACK
+	// acknowledged: both byte streams are held from their start (see FromStart). (In
+	// the padding after Midstream.)
+	startSeen bool
 
 	First, Last Mark // first and last packet; Mark.File says which input
 

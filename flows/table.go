@@ -215,6 +215,12 @@ func inferClient(seg *Segment) (client, server netip.AddrPort) {
 // portsSayClient reports whether port a looks more like a client's than port b.
 func portsSayClient(a, b uint16) bool { return portClass(a) > portClass(b) }
 
+// FromStart says the capture holds the connection from its handshake, so that both
+// sides' bytes count from their first: its client's SYN was captured, or the capture
+// began between that SYN and the server's SYN-ACK, which then gives where the client's
+// bytes start (its acknowledgment number), and the client's first packet starts there.
+func (f *Flow) FromStart() bool { return !f.Midstream || f.startSeen }
+
 // ClientInferredBy says how inferClient named a midstream flow's client: "the SYN-ACK"
 // (it was the first packet), "the ports", or "the first sender"; "" for a flow whose
 // SYN was captured.
@@ -402,6 +408,11 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	s.Packets++
 
 	if !s.HaveISN {
+		if d == FromClient && f.Midstream && !syn && p.SYNs > 0 && p.FirstSYN == f.First && p.HaveAck && seg.Seq == p.MaxAck {
+			// The flow began with the server's SYN-ACK, and the client's first packet
+			// starts where it acknowledged: the client's bytes count from their start.
+			f.startSeen = true
+		}
 		s.HaveISN = true
 		s.ISN = seg.Seq
 		if !syn {

@@ -183,7 +183,7 @@ func (h *Hook) Segment(f *flows.Flow, d flows.Direction, seg *flows.Segment, ste
 			return // finished (InfoOf) before it carried any payload
 		}
 		st = newState(looksHTTP(d, seg))
-		st.midstream = f.Midstream
+		st.midstream = !f.FromStart()
 		f.App = st
 	}
 	if st.finished {
