@@ -98,6 +98,41 @@ func TestScenario1SidecarCloseWait(t *testing.T) {
 	noFinding(t, r, KindIdleTimeout)
 }
 
+// Incident 2 captured from the middle: s2_idle_timeout.pcap from its frame 158, as a
+// capture begun during the incident holds it. tshark (EXPECTED.md): 10 connections had
+// gone quiet before the capture began, and the LB's FIN is the first packet of each in
+// it; the 10 others' last payload byte is in it, 3.000153 to 3.001867 s before their
+// FIN. The first 10 are still fin_unanswered (the client ACKs the FIN and never closes),
+// but how long they had been idle does not show: no idle_s, and no "closed after 0 µs
+// idle" (an earlier build's). The idle timeout is read from the 10 others.
+func TestScenario2CaptureBegunDuringTheIncident(t *testing.T) {
+	r := scenario(t, "s2_idle_timeout_midstream.pcap")
+	verdictCounts(t, r, map[Verdict]int{FINUnanswered: 20, CleanClose: 1})
+	unseen := 0
+	for _, f := range r.Flows {
+		if f.Verdict != FINUnanswered {
+			continue
+		}
+		if f.Facts.Idle == nil {
+			unseen++
+			if !f.Midstream || !strings.Contains(f.Summary, "server 10.77.0.2:3306 closed (its FIN is the connection's first packet in the capture: how long it had been idle before does not show); the client's kernel ACKed the FIN") {
+				t.Errorf("flow %d: %s", f.ID, f.Summary)
+			}
+		} else if *f.Facts.Idle < 2.9 || strings.Contains(f.Summary, "does not show") {
+			t.Errorf("flow %d: idle %v: %s", f.ID, *f.Facts.Idle, f.Summary)
+		}
+	}
+	if unseen != 10 {
+		t.Errorf("%d flows with the idle unseen, want 10", unseen)
+	}
+	it := finding(t, r, KindIdleTimeout, "10.77.0.2:3306")
+	number(t, it, "flows", 10, 0)
+	number(t, it, "idle_min_s", 3.000153, 0.002)
+	number(t, it, "idle_max_s", 3.001867, 0.002)
+	cw := finding(t, r, KindCloseWaitLeak, "10.77.0.1")
+	number(t, cw, "still_open", 20, 0)
+}
+
 // Incident 2: the "load balancer" on 3306 closes every connection 3 s after its last
 // byte; the client's kernel ACKs and its application never closes.
 func TestScenario2IdleTimeout(t *testing.T) {

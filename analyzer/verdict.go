@@ -773,13 +773,13 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 	stuck := d.Other()
 	since := closer.FIN.Time()
 	j := judgement{verdict: FINUnanswered, facts: Facts{
-		Side: stuck.String(), Idle: psecs(closer.FINIdle), Stuck: psecs(end.Sub(since)),
+		Side: stuck.String(), Idle: finIdle(f, closer), Stuck: psecs(end.Sub(since)),
 		FINAcked: pbool(!closer.FINAcked.IsZero()),
 	}}
 	// A CLOSE_WAIT leak makes thousands of these: built without fmt (see text).
 	j.evidence = append(make([]Evidence, 0, 2), finEvidence(ev, closer, d, false))
 	var buf [320]byte
-	sum := text(buf[:0]).s(d.String()).s(" ").addr(sideAddr(f, d)).s(" closed after ").d(closer.FINIdle).s(" idle; ")
+	sum := closedAfter(text(buf[:0]), f, d).s("; ")
 	switch {
 	case closer.FINUnseen:
 		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN, which the capture lost")
@@ -829,6 +829,30 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 	j.summary = sum.s(", but the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT for ").d(end.Sub(since)).
 		s(" until capture end): the ").s(stuck.String()).s(" application never closed its socket").String()
 	return j
+}
+
+// finIdle is how long the flow had been silent when side s sent its FIN, nil when the
+// capture does not show it: begun mid-connection, it holds nothing of the flow before
+// the FIN (which the silence before the capture began may have lasted any time).
+func finIdle(f *flows.Flow, s *flows.Side) *float64 {
+	if finIdleUnseen(f, s) {
+		return nil
+	}
+	return psecs(s.FINIdle)
+}
+
+func finIdleUnseen(f *flows.Flow, s *flows.Side) bool {
+	return f.Midstream && s.FINIdle == 0 && !s.FIN.Time().After(f.First.Time())
+}
+
+// closedAfter says side d closed, after how long a silence where the capture shows it.
+func closedAfter(sum text, f *flows.Flow, d flows.Direction) text {
+	sum = sum.s(d.String()).s(" ").addr(sideAddr(f, d)).s(" closed")
+	s := f.Side(d)
+	if finIdleUnseen(f, s) {
+		return sum.s(" (its FIN is the connection's first packet in the capture: how long it had been idle before does not show)")
+	}
+	return sum.s(" after ").d(s.FINIdle).s(" idle")
 }
 
 // finEvidence names side s's FIN (sent by d; first: it closed first) as evidence. A FIN
@@ -1036,7 +1060,7 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 				continue // the FIN had not reached the RST's sender: no CLOSE_WAIT
 			}
 			j := judgement{verdict: FINUnansweredThenRST, facts: Facts{
-				Side: stuck.String(), Idle: psecs(closer.FINIdle), FINToRST: psecs(r.Packet.Time().Sub(closer.FIN.Time())),
+				Side: stuck.String(), Idle: finIdle(f, closer), FINToRST: psecs(r.Packet.Time().Sub(closer.FIN.Time())),
 				RSTFrom: r.From.String(), RSTHasACK: pbool(rs.RSTHasAck), FINAcked: pbool(!closer.FINAcked.IsZero()),
 			}}
 			// Built without fmt, as finUnanswered's are.
@@ -1046,8 +1070,7 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 			}
 			j.evidence = append(j.evidence, rstEv)
 			var buf [320]byte
-			sum := text(buf[:0]).s(d.String()).s(" ").addr(sideAddr(f, d)).s(" closed after ").d(closer.FINIdle).
-				s(" idle; the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT); ").d(r.Packet.Time().Sub(closer.FIN.Time())).
+			sum := closedAfter(text(buf[:0]), f, d).s("; the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT); ").d(r.Packet.Time().Sub(closer.FIN.Time())).
 				s(" later an RST from the ").s(r.From.String()).s(" ended the flow")
 			if r.PrevFrom != r.From && r.PrevData && !r.Prev.IsZero() {
 				j.facts.RSTAnswered = "data"
