@@ -133,6 +133,34 @@ func TestScenario2CaptureBegunDuringTheIncident(t *testing.T) {
 	number(t, cw, "still_open", 20, 0)
 }
 
+// Incident 1 captured from the middle: s1_sidecar_close_wait.pcap from its frame 53, as
+// a capture begun during the incident holds it (EXPECTED.md). tshark: for 38020, 38022
+// and 38034 the sidecar's FIN is the first packet in the capture (38020: frame 6), the
+// service ACKs it (7) and answers its request 6.2 s later (500, frame 134), and the
+// sidecar's kernel answers with a bare RST (135: no ACK flag): fin_unanswered_then_rst,
+// with no idle_s (the idle before the FIN does not show). 38004's first packet is the
+// service's late 500 (133), answered by a bare RST (136) 24 µs later: a reset, whose
+// summary says the RST carried no ACK, as a kernel answers data for a socket it no
+// longer has. The 18 others are whole, as in the full capture.
+func TestScenario1CaptureBegunDuringTheIncident(t *testing.T) {
+	r := scenario(t, "s1_sidecar_close_wait_midstream.pcap")
+	verdictCounts(t, r, map[Verdict]int{HTTPUnanswered: 18, FINUnansweredThenRST: 3, Reset: 1})
+	for _, f := range r.Flows {
+		switch f.Verdict {
+		case FINUnansweredThenRST:
+			if !f.Midstream || f.Facts.Idle != nil || !strings.Contains(f.Summary, "closed (its FIN is the connection's first packet in the capture: how long it had been idle before does not show); the server never sent FIN (CLOSE_WAIT)") {
+				t.Errorf("flow %d: idle %v: %s", f.ID, f.Facts.Idle, f.Summary)
+			}
+		case Reset:
+			if f.Client != "127.0.0.1:38004" || !strings.Contains(f.Summary, ": its RST carried no ACK, as a kernel answers data for a connection it no longer has") {
+				t.Errorf("flow %d %s: %s", f.ID, f.Client, f.Summary)
+			}
+		}
+	}
+	cw := finding(t, r, KindCloseWaitLeak, "127.0.0.1:8280")
+	number(t, cw, "flows", 21, 0)
+}
+
 // Incident 2: the "load balancer" on 3306 closes every connection 3 s after its last
 // byte; the client's kernel ACKs and its application never closes.
 func TestScenario2IdleTimeout(t *testing.T) {

@@ -1177,10 +1177,15 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 			s(" after the client's ACK of its SYN-ACK, before any data either way: its kernel refused the connection the handshake had just completed (as a listener whose accept queue is full does with net.ipv4.tcp_abort_on_overflow=1), or its application reset it as it accepted it").String()
 		return j
 	}
-	var buf [192]byte
-	j.summary = text(buf[:0]).s("the ").s(r.From.String()).s(" reset the connection in the middle of the exchange, ").
+	var buf [384]byte
+	sum := text(buf[:0]).s("the ").s(r.From.String()).s(" reset the connection in the middle of the exchange, ").
 		d(r.Gap).s(" after the previous packet (client sent ").n(f.Side(flows.FromClient).PayloadBytes).
-		s(" bytes, server sent ").n(f.Side(flows.FromServer).PayloadBytes).s(" bytes before it)").String()
+		s(" bytes, server sent ").n(f.Side(flows.FromServer).PayloadBytes).s(" bytes before it)")
+	if r.PrevFrom != r.From && r.PrevData && !f.Side(r.From).RSTHasAck {
+		// A bare RST answering the peer's data: see endedText.
+		sum = sum.s(": its RST carried no ACK, as a kernel answers data for a connection it no longer has (a socket its application closed, or a host restarted), or a firewall on the way answers for it")
+	}
+	j.summary = sum.String()
 	return j
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -264,6 +265,14 @@ func textApp(w *errWriter, f *analyzer.Flow, p palette) {
 		}
 		req := strings.TrimSpace(e.Method + " " + e.Path)
 		switch {
+		case e.Answered() && e.RequestFrame == 0:
+			// A response whose request came before the capture began (a flow begun
+			// mid-connection): no request frame, no wait to tell.
+			status := "body, no status line (HTTP/0.9)"
+			if e.Status != 0 {
+				status = strconv.Itoa(e.Status)
+			}
+			w.printf("    %-40s → %s  (frame %d)\n", "(its request is not in the capture)", status, e.ResponseFrame)
 		case e.Answered() && e.Status == 0: // an HTTP/0.9 answer: the body alone
 			w.printf("    %-40s → body, no status line (HTTP/0.9) after %s  (frames %d → %d)\n", clip(req, 40), humanDur(e.Wait), e.RequestFrame, e.ResponseFrame)
 		case e.Answered():

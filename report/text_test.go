@@ -306,6 +306,19 @@ func TestTextSnaplenCut(t *testing.T) {
 	}
 }
 
+// TestTextResponseWithoutRequest: in s1_sidecar_close_wait_midstream.pcap (a capture
+// begun during incident 1) the service's late 500 to 127.0.0.1:38020 (tshark: frame 134)
+// answers a request sent before the capture began: the exchange is told as a response
+// whose request is not in the capture, not as one with a request in frame 0 answered
+// "after 0 µs" (an earlier build's).
+func TestTextResponseWithoutRequest(t *testing.T) {
+	out := renderText(t, analyzeFiles(t, analyzer.Options{}, td+"scenarios/s1_sidecar_close_wait_midstream.pcap"), report.Options{All: true})
+	if !strings.Contains(out, "    (its request is not in the capture)      → 500  (frame 134)\n") ||
+		strings.Contains(out, "frames 0 →") {
+		t.Errorf("a response without its request:\n%s", out)
+	}
+}
+
 // The empty case: no TCP at all.
 func TestTextNoTCP(t *testing.T) {
 	res := &analyzer.Result{Flows: []analyzer.Flow{}, Summary: analyzer.Summary{Verdicts: map[analyzer.Verdict]int{}}}

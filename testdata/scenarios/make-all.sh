@@ -12,4 +12,5 @@ for s in s1_sidecar_close_wait s2_idle_timeout s2_fin_lost s2_fin_lost_rtt s3_sy
 	tail -1 /tmp/tmt4-$s.log
 done
 # Cut from a capture above (editcap, no namespaces).
+bash "$here/s1_sidecar_close_wait_midstream.sh"
 bash "$here/s2_idle_timeout_midstream.sh"
