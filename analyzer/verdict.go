@@ -371,9 +371,10 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 			j.evidence = append(j.evidence, ev.at(f.Established, "client's ACK (never taken by the server)"))
 			sum = sum.s("; the client's ACK is in the capture, but the server sent its SYN-ACK again after it ").times(n).
 				s(": its kernel never took the handshake's last ACK, lost between the capture point and the server (or dropped there, as a listener whose accept queue is full does)")
-		} else if wait := end.Sub(s.LastSYN.Time()); c.RST.IsZero() && s.RST.IsZero() && wait < cfg.Idle {
-			// A capture stopped within a round trip or two of the SYN-ACK: the ACK may
-			// have been on its way.
+		} else if wait := end.Sub(s.LastSYN.Time()); s.SYNs == 1 && c.RST.IsZero() && s.RST.IsZero() && wait < cfg.Idle {
+			// A capture stopped within a round trip or two of the only SYN-ACK (none
+			// resent, as a server waiting for the ACK would): the ACK may have been on
+			// its way.
 			if wait == 0 { // a pcap keeps no end time: the file's last packet was this SYN-ACK
 				sum = sum.s("; the capture ended with it")
 			} else {
