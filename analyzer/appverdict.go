@@ -225,8 +225,14 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 			a.RequestFrame = c.FirstData.Frame
 			j.evidence[0] = ev.at(c.FirstData, "client's first data, never answered")
 		}
-		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(since)), "server"
+		a.GaveUpBy = "server"
 		j.verdict, j.app = RequestUnanswered, a
+		if m.Time().Before(since) {
+			// The RST came first (see endedBefore): no wait to tell.
+			j.summary = endedBefore(sum.s("; "), who, since.Sub(m.Time()), "the data").String()
+			return j
+		}
+		a.Wait = psecs(m.Time().Sub(since))
 		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time().Sub(since)).s(" later").s(endedText(f, m)).String()
 		return j
 	}
@@ -295,6 +301,16 @@ func afterServerFIN(j judgement, f *flows.Flow, what string, at time.Time, e Evi
 	}
 	j.summary = sum.s(": the client used a connection the server had closed, so nothing could answer it").String()
 	return j
+}
+
+// endedBefore says the RST (or FIN, who) that ended a flow came before what the client
+// sent (what), by d: the client wrote on a connection already ended, the RST not (yet)
+// reaching it. Over a long path the two cross on the way (a server resetting just after
+// the handshake, the client's request in flight); a flow begun mid-connection whose
+// first packet is the RST shows it too. A wait from the request to it would be
+// negative.
+func endedBefore(sum text, who string, d time.Duration, what string) text {
+	return sum.s(who).s(" came ").d(d).s(" before ").s(what).s(": the client sent it on a connection already ended, which it had not learnt of")
 }
 
 // endedBy is what ended a flow the client did not close: the server's FIN or an RST,
@@ -510,8 +526,13 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 		sum = gaveUpAfter(sum, f, m.Time().Sub(reqEnd), how, end, idle)
 	} else if s := f.Side(flows.FromServer); !s.FIN.IsZero() || !f.RST.Packet.IsZero() {
 		m, who := endedBy(f)
-		a.Wait, a.GaveUpBy = psecs(m.Time().Sub(reqEnd)), "server"
-		sum = sum.s(who).s(" ended the connection ").d(m.Time().Sub(reqEnd)).s(" later").s(endedText(f, m))
+		a.GaveUpBy = "server"
+		if m.Time().Before(reqEnd) {
+			sum = endedBefore(sum, who, reqEnd.Sub(m.Time()), "the request")
+		} else {
+			a.Wait = psecs(m.Time().Sub(reqEnd))
+			sum = sum.s(who).s(" ended the connection ").d(m.Time().Sub(reqEnd)).s(" later").s(endedText(f, m))
+		}
 	} else {
 		a.Wait, a.GaveUpBy = psecs(end.Sub(reqEnd)), "capture end"
 		sum = sum.s("still waiting ").d(end.Sub(reqEnd)).s(" later when the capture ended")

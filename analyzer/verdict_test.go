@@ -1050,6 +1050,17 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "http_unanswered_capture_begun_on_an_rst", file: "rst_lost_past_capture_midstream.pcap", client: "10.77.0.1:41650",
+		verdict: HTTPUnanswered, close: Reset, zeek: "OTH",
+		why: "rst_lost_past_capture.pcap from its frame 22: 41650 opens with the server's bare RST (frame 1: Seq=41 relative there), then the client resends GET /b 415.9 ms later (2) and the server's bare RST answers it (3). The first RST came before the request: no wait from the request to it, and not 'ended the connection -415.9 ms later', which an earlier build said",
+		check: func(t *testing.T, f *Flow) {
+			a := f.Facts.AppFacts
+			if a == nil || a.Wait != nil || !strings.Contains(f.Summary, "HTTP GET /b (Host 10.77.0.2:9063) never answered; an RST from the server came 415.9 ms before the request: the client sent it on a connection already ended") {
+				t.Errorf("app %+v, summary %q", a, f.Summary)
+			}
+		},
+	},
+	{
 		name: "open_bulk_at_capture_end", file: "open_active.pcap", client: "10.77.0.1:41190",
 		verdict: Open, close: Open, zeek: "S1",
 		why: "the server sends 1000 bytes every 10 ms until the last frame: no FIN, no RST, no silence",
