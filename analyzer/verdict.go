@@ -211,7 +211,12 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		j := judgement{verdict: IdleOpen, facts: Facts{Silent: psecs(silent), KeepAliveSeen: pbool(kaSeen)}}
 		j.evidence = append(make([]Evidence, 0, 2), ev.at(f.LastActive, "last activity"))
 		var buf [192]byte
-		sum := text(buf[:0]).s("established, silent for ").d(silent).s(" at capture end; ")
+		sum := text(buf[:0]).s("established, silent for ")
+		if silentBeforeCapture(f) {
+			sum = sum.s("at least ").d(silent).s(" at capture end (since its first packet in the capture, which carried nothing); ")
+		} else {
+			sum = sum.d(silent).s(" at capture end; ")
+		}
 		if zw, ok := zeroWindow(sum, f); ok {
 			sum = zw
 		} else if rt, ok := stillRetrying(sum, f, end, ev, &j); ok {
@@ -830,6 +835,15 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 	j.summary = sum.s(", but the ").s(stuck.String()).s(" never sent FIN (CLOSE_WAIT for ").d(end.Sub(since)).
 		s(" until capture end): the ").s(stuck.String()).s(" application never closed its socket").String()
 	return j
+}
+
+// silentBeforeCapture says a flow begun mid-connection has carried nothing since its
+// first packet in the capture, itself empty (a keepalive probe or an ACK): its silence
+// began before the capture did, and the silence the capture shows is a lower bound.
+func silentBeforeCapture(f *flows.Flow) bool {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	return f.Midstream && f.LastActive == f.First && c.FirstData != f.First && s.FirstData != f.First &&
+		c.FIN != f.First && s.FIN != f.First
 }
 
 // finIdle is how long the flow had been silent when side s sent its FIN, nil when the

@@ -1006,6 +1006,8 @@ var tcpCases = []verdictCase{
 			if !f.Midstream || f.Analysis.Client.KeepAlives != 2 || f.Analysis.Server.KeepAliveACKs != 2 {
 				t.Errorf("midstream %v, analysis %+v", f.Midstream, f.Analysis)
 			}
+			// Silent since before the capture began: 2.78 s is a lower bound.
+			summarySays(t, f, "established, silent for at least 2.8 s at capture end (since its first packet in the capture, which carried nothing)", "CLOSE_WAIT")
 		},
 	},
 	{
