@@ -227,13 +227,8 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		}
 		a.GaveUpBy = "server"
 		j.verdict, j.app = RequestUnanswered, a
-		if m.Time().Before(since) {
-			// The RST came first (see endedBefore): no wait to tell.
-			j.summary = endedBefore(sum.s("; "), who, since.Sub(m.Time()), "the data").String()
-			return j
-		}
-		a.Wait = psecs(m.Time().Sub(since))
-		j.summary = sum.s("; ").s(who).s(" ended the connection ").d(m.Time().Sub(since)).s(" later").s(endedText(f, m)).String()
+		sum, a.Wait = serverEnded(sum.s("; "), f, m, who, since, "the data")
+		j.summary = sum.String()
 		return j
 	}
 	a.Wait = psecs(end.Sub(lastSent))
@@ -303,14 +298,18 @@ func afterServerFIN(j judgement, f *flows.Flow, what string, at time.Time, e Evi
 	return j
 }
 
-// endedBefore says the RST (or FIN, who) that ended a flow came before what the client
-// sent (what), by d: the client wrote on a connection already ended, the RST not (yet)
-// reaching it. Over a long path the two cross on the way (a server resetting just after
-// the handshake, the client's request in flight); a flow begun mid-connection whose
-// first packet is the RST shows it too. A wait from the request to it would be
-// negative.
-func endedBefore(sum text, who string, d time.Duration, what string) text {
-	return sum.s(who).s(" came ").d(d).s(" before ").s(what).s(": the client sent it on a connection already ended, which it had not learnt of")
+// serverEnded says how m, the FIN or RST that ended a flow (endedBy: who), came after
+// what the client sent at since (what), and the wait between them. It may have come
+// first: the client wrote on a connection already ended, the RST not (yet) reaching it.
+// Over a long path the two cross on the way (a server resetting just after the
+// handshake, the client's request in flight); a flow begun mid-connection whose first
+// packet is the RST shows it too. There is no wait then (it would be negative).
+func serverEnded(sum text, f *flows.Flow, m flows.Mark, who string, since time.Time, what string) (text, *float64) {
+	if d := m.Time().Sub(since); d >= 0 {
+		return sum.s(who).s(" ended the connection ").d(d).s(" later").s(endedText(f, m)), psecs(d)
+	}
+	return sum.s(who).s(" came ").d(since.Sub(m.Time())).s(" before ").s(what).
+		s(": the client sent it on a connection already ended, which it had not learnt of"), nil
 }
 
 // endedBy is what ended a flow the client did not close: the server's FIN or an RST,
@@ -527,12 +526,7 @@ func httpUnanswered(j judgement, f *flows.Flow, info *app.Info, un []app.Exchang
 	} else if s := f.Side(flows.FromServer); !s.FIN.IsZero() || !f.RST.Packet.IsZero() {
 		m, who := endedBy(f)
 		a.GaveUpBy = "server"
-		if m.Time().Before(reqEnd) {
-			sum = endedBefore(sum, who, reqEnd.Sub(m.Time()), "the request")
-		} else {
-			a.Wait = psecs(m.Time().Sub(reqEnd))
-			sum = sum.s(who).s(" ended the connection ").d(m.Time().Sub(reqEnd)).s(" later").s(endedText(f, m))
-		}
+		sum, a.Wait = serverEnded(sum, f, m, who, reqEnd, "the request")
 	} else {
 		a.Wait, a.GaveUpBy = psecs(end.Sub(reqEnd)), "capture end"
 		sum = sum.s("still waiting ").d(end.Sub(reqEnd)).s(" later when the capture ended")

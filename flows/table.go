@@ -513,14 +513,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			idle = quiet // the first probe since the flow was last active
 		}
 		s.keepAliveAnswerReached(seg, m.At, idle)
-		s.KeepAlives++
-		if s.FirstKeepAlive.IsZero() {
-			s.FirstKeepAlive = m
+		if s.countKeepAlive(m) {
 			key = true
-		} else {
-			s.LastKeepAliveGap = m.Sub(s.LastKeepAlive) // set with FirstKeepAlive
 		}
-		s.LastKeepAlive = m
 		s.KeepAliveUnacked++
 	} else if seqLen > 0 && !syn && !rst {
 		// Data or a FIN: the side is past probing.
@@ -699,13 +694,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 				// peer's last packet was that probe: counted now, with this ACK its
 				// answer.
 				p.NextSeq++
-				p.KeepAlives++
-				if p.FirstKeepAlive.IsZero() {
-					p.FirstKeepAlive = p.Last
-				} else {
-					p.LastKeepAliveGap = p.Last.Sub(p.LastKeepAlive)
-				}
-				p.LastKeepAlive = p.Last
+				p.countKeepAlive(p.Last)
 				notes |= NoteKeepAliveACK
 				s.KeepAliveACKs++
 				p.kaAnswerTSval, p.kaAnswerPending = seg.TSval, true
@@ -819,6 +808,20 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	if t.App != nil && seg.PayloadLen > 0 {
 		t.App.Segment(f, d, seg, step)
 	}
+}
+
+// countKeepAlive counts the side's keepalive probe m; first says it was the side's
+// first.
+func (s *Side) countKeepAlive(m Mark) (first bool) {
+	s.KeepAlives++
+	if s.FirstKeepAlive.IsZero() {
+		s.FirstKeepAlive = m
+		first = true
+	} else {
+		s.LastKeepAliveGap = m.Sub(s.LastKeepAlive) // set with FirstKeepAlive
+	}
+	s.LastKeepAlive = m
+	return first
 }
 
 // keepAliveAnswerReached looks, at a side's keepalive probe or RST (at; idle is the
