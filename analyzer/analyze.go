@@ -147,9 +147,10 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		opts.ReadDone()
 	}
 	first, last, dec := rs.first, rs.last, rs.dec
+	st := dec.Stats()
 	if d := rs.dedupe; d.Dropped > 0 {
 		res.Summary.Warnings = append(res.Summary.Warnings, fmt.Sprintf(
-			"%s: frame %d: %s captured twice (on two interfaces, as tcpdump -i any does on a bridge or veth pair): the copies were dropped",
+			"%s: frame %d: %s captured twice (on two interfaces, as tcpdump -i any does on a bridge, a veth pair or a tunnel): the copies were dropped",
 			names[d.FirstFile], d.FirstFrame, plural(d.Dropped, "segment")))
 	}
 	if c := rs.cut; c.segments > 0 {
@@ -176,7 +177,8 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		res.Summary.Warnings = append(res.Summary.Warnings, in.Warnings...)
 	}
 	res.Summary.Start, res.Summary.End = first.UTC(), last.UTC()
-	res.Summary.Skipped = skipped(dec.Stats())
+	res.Summary.Skipped = skipped(st)
+	res.Summary.Tunnelled = st.Tunnelled
 	if d := rs.dedupe.Dropped; d > 0 {
 		res.Summary.Skipped["captured twice"] = d
 	}

@@ -28,6 +28,19 @@ var (
 		{"[::1]:48754", "[::1]:8080", 16, 28, CleanClose},
 		{"[::1]:55484", "[::1]:81", 29, 30, Refused},
 	}
+	// vxlan.pcap (tshark -r vxlan.pcap -d udp.port==8472,vxlan -Y tcp): the mix inside VXLAN
+	// to 10.79.0.2 and fd79::2 (VNI 42 over IPv4, UDP 8472) and to 10.80.0.2 (VNI 43 over
+	// IPv6, UDP 4789). The inner addresses are the flows'; each clean flow ends FIN
+	// (client), FIN (server), ACK; each SYN to :81 is answered by RST,ACK. gre, ipip,
+	// geneve and erspan.pcap are the same records with the tunnel headers swapped.
+	cleanAndRefusedTunnelled = []linkFlow{
+		{"10.79.0.1:46206", "10.79.0.2:8080", 6, 19, CleanClose},
+		{"10.79.0.1:40020", "10.79.0.2:81", 21, 22, Refused},
+		{"[fd79::1]:36300", "[fd79::2]:8080", 35, 47, CleanClose},
+		{"[fd79::1]:49996", "[fd79::2]:81", 51, 52, Refused},
+		{"10.80.0.1:52338", "10.80.0.2:8080", 58, 70, CleanClose},
+		{"10.80.0.1:44882", "10.80.0.2:81", 74, 75, Refused},
+	}
 	cleanAndRefusedTwoIfaces = []linkFlow{
 		{"10.77.0.1:47466", "10.77.0.2:8080", 4, 16, CleanClose},
 		{"10.77.0.1:52200", "10.77.0.2:81", 20, 21, Refused},
@@ -115,6 +128,20 @@ func TestLinkTypes(t *testing.T) {
 			{"10.77.0.1:40000", "10.77.0.2:8080", 13, 22, CleanClose},
 			{"10.77.0.1:40000", "10.77.0.2:8080", 24, 33, CleanClose}},
 			"one client port, three connections: frames 13 and 24 are SYNs with new ISNs on the same tuple (tshark: Port numbers reused); the first ended with the client's RST 0 s after the response"},
+		{"vxlan.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled,
+			"captured under two VXLAN devices: the flows are the connections inside (UDP 8472 and 4789)"},
+		{"vxlan_any.pcap", "pcap", false, []string{"LINUX_SLL2(276)"}, 147, []linkFlow{
+			{"10.79.0.1:46206", "10.79.0.2:8080", 21, 45, CleanClose},
+			{"10.79.0.1:40020", "10.79.0.2:81", 48, 50, Refused},
+			{"[fd79::1]:36300", "[fd79::2]:8080", 74, 96, CleanClose},
+			{"[fd79::1]:49996", "[fd79::2]:81", 102, 104, Refused},
+			{"10.80.0.1:52338", "10.80.0.2:8080", 116, 138, CleanClose},
+			{"10.80.0.1:44882", "10.80.0.2:81", 143, 145, Refused}},
+			"tcpdump -i any sees each packet bare on the VXLAN device and encapsulated on veth-c: one flow each, not two (the same ports as vxlan.pcap: one run made both); each flow's last frame in tshark (46, 51, 97, 105, 139, 146) is the copy of the one before it on the other interface (sll.ifindex), dropped, so the flow ends at that one"},
+		{"gre.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "GRE with a key around the inner IP packets"},
+		{"ipip.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "IPv4 in IPv4, IPv6 in IPv4, IPv4 in IPv6"},
+		{"geneve.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "Geneve with an option, around the inner frames"},
+		{"erspan.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "ERSPAN type II in GRE, around the inner frames"},
 		{"midstream.pcap", "pcap", false, []string{"ETHERNET(1)"}, 58, []linkFlow{
 			{"10.77.0.1:56472", "10.77.0.2:8080", 1, 55, CleanClose},
 			{"10.77.0.1:44818", "10.77.0.2:81", 56, 57, Refused}},
@@ -340,5 +367,39 @@ func TestDemo(t *testing.T) {
 	// server only ACKs: the close shape is fin_unanswered with the server stuck.
 	if f := flowByClient(t, r, "10.77.0.1:33860"); f.Close != FINUnanswered || f.Facts.Side != "server" {
 		t.Errorf("unanswered POST: close %s side %s, want fin_unanswered, server", f.Close, f.Facts.Side)
+	}
+}
+
+// TestTunnelledCounts: the summary says how many TCP packets were found inside each
+// kind of tunnel, as tshark counts them: in vxlan.pcap, tshark -d udp.port==8472,vxlan
+// -Y 'tcp && udp.port==8472' finds 30 and -Y 'tcp && udp.port==4789' 15; in
+// vxlan_any.pcap 28 and 14, plus 42 bare copies (-Y 'tcp && !vxlan') on the VXLAN
+// devices, dropped as captured twice (tcpdump -i any lost 3 client ACKs on both devices:
+// each connection's handshake ACK on the IPv6 and 4789 flows, so 42 of 45). The other
+// files are vxlan.pcap's 45 tunnelled packets re-wrapped.
+func TestTunnelledCounts(t *testing.T) {
+	cases := []struct {
+		file  string
+		want  map[string]int
+		twice int
+	}{
+		{"vxlan.pcap", map[string]int{"VXLAN (UDP 8472)": 30, "VXLAN (UDP 4789)": 15}, 0},
+		{"vxlan_any.pcap", map[string]int{"VXLAN (UDP 8472)": 28, "VXLAN (UDP 4789)": 14}, 42},
+		{"gre.pcap", map[string]int{"GRE": 45}, 0},
+		{"ipip.pcap", map[string]int{"IP in IP": 45}, 0},
+		{"geneve.pcap", map[string]int{"Geneve (UDP 6081)": 45}, 0},
+		{"erspan.pcap", map[string]int{"ERSPAN (GRE)": 45}, 0},
+		{"vlan.pcap", nil, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", c.file))
+			if fmt.Sprint(r.Summary.Tunnelled) != fmt.Sprint(c.want) {
+				t.Errorf("tunnelled %v, want %v", r.Summary.Tunnelled, c.want)
+			}
+			if got := r.Summary.Skipped["captured twice"]; got != c.twice {
+				t.Errorf("captured twice: %d, want %d", got, c.twice)
+			}
+		})
 	}
 }

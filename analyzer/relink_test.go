@@ -127,6 +127,7 @@ func relinkAnalysis(t *testing.T, name string, data []byte) string {
 		t.Fatalf("%s: %v", name, err)
 	}
 	res.Inputs = nil
+	res.Summary.Tunnelled = nil // what the tunnel variants add: their packets are the same
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +197,33 @@ var relinkVariants = []relinkVariant{
 		}
 		return b.Bytes()
 	}},
+	// Inside a tunnel, as captured on a host's interface under an overlay network: the
+	// whole Ethernet frame in VXLAN on Linux's port over IPv4, and the IP packet in GRE
+	// over IPv6.
+	{"VXLAN (UDP 8472) over IPv4", encap(func(inner []byte, wire int) ([]byte, int) {
+		h := make([]byte, 14+20+8+8, 14+20+8+8+len(inner))
+		binary.BigEndian.PutUint16(h[12:], uint16(layers.EthernetTypeIPv4))
+		ip := h[14:]
+		ip[0], ip[8], ip[9] = 0x45, 64, byte(layers.IPProtocolUDP)
+		binary.BigEndian.PutUint16(ip[2:], uint16(20+8+8+wire))
+		copy(ip[12:], []byte{192, 0, 2, 1, 192, 0, 2, 2})
+		udp := ip[20:]
+		binary.BigEndian.PutUint16(udp[0:], 40000)
+		binary.BigEndian.PutUint16(udp[2:], 8472)
+		binary.BigEndian.PutUint16(udp[4:], uint16(8+8+wire))
+		udp[8], udp[14] = 0x08, 42 // VXLAN: the I flag, VNI 42
+		return append(h, inner...), len(h)
+	})},
+	{"GRE over IPv6", encap(func(inner []byte, wire int) ([]byte, int) {
+		h := make([]byte, 14+40+4, 14+40+4+len(inner))
+		binary.BigEndian.PutUint16(h[12:], uint16(layers.EthernetTypeIPv6))
+		ip := h[14:]
+		ip[0], ip[6], ip[7] = 0x60, byte(layers.IPProtocolGRE), 64
+		binary.BigEndian.PutUint16(ip[4:], uint16(4+wire-14))
+		ip[8], ip[23], ip[24], ip[39] = 0x20, 1, 0x20, 2 // 2000::1 -> 2000::2
+		copy(ip[40+2:], inner[12:14])                    // GRE: no flags, the inner EtherType
+		return append(h, inner[14:]...), len(h) - 14
+	})},
 	// The original file, gzip'd (detected by its magic).
 	{"gzip", func(t *testing.T, _ []relinkPacket, orig []byte) []byte {
 		var b bytes.Buffer
@@ -226,6 +254,29 @@ func rewrap(lt layers.LinkType, nanos bool, head func(eth []byte) []byte) func(*
 			ci := p.ci
 			ci.CaptureLength = len(frame)
 			ci.Length = p.ci.Length - len(p.data) + len(frame)
+			if err := w.WritePacket(ci, frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b.Bytes()
+	}
+}
+
+// encap makes a variant that puts each Ethernet frame (or its IP packet) in a tunnel:
+// wrap returns the frame to write for the captured frame inner, whose wire length is
+// wire, and how many bytes it adds on the wire.
+func encap(wrap func(inner []byte, wire int) ([]byte, int)) func(*testing.T, []relinkPacket, []byte) []byte {
+	return func(t *testing.T, pkts []relinkPacket, _ []byte) []byte {
+		var b bytes.Buffer
+		w := pcapgo.NewWriter(&b)
+		if err := w.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pkts {
+			frame, added := wrap(p.data, p.ci.Length)
+			ci := p.ci
+			ci.CaptureLength = len(frame)
+			ci.Length = p.ci.Length + added
 			if err := w.WritePacket(ci, frame); err != nil {
 				t.Fatal(err)
 			}

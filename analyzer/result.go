@@ -300,6 +300,9 @@ type Summary struct {
 	Start       time.Time       `json:"start"`
 	End         time.Time       `json:"end"`
 	Skipped     map[string]int  `json:"skipped,omitempty"` // frames not analysed, by reason
+	// Tunnelled counts the TCP segments found inside a tunnel (VXLAN, Geneve, GRE, IP in
+	// IP), by the outermost one: their flows are the inner connections.
+	Tunnelled map[string]int `json:"tunnelled,omitempty"`
 	// Evicted counts flows judged early because --max-flows was reached; PeakLiveFlows
 	// is the most flows tracked at once; TrailingPackets are stragglers of connections
 	// already judged.

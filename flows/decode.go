@@ -25,6 +25,9 @@ type DecodeStats struct {
 	FirstMalformed MalformedFrame
 	// UnsupportedLink counts packets of link types the decoder does not know, by name.
 	UnsupportedLink map[string]int
+	// Tunnelled counts the TCP segments (of TCP) found inside a tunnel, by the
+	// outermost one: "VXLAN (UDP 8472)", "GRE", "IP in IP"... (tunnel.go).
+	Tunnelled map[string]int
 }
 
 // MalformedFrame names a packet the decoder could not make sense of.
@@ -85,6 +88,12 @@ type Decoder struct {
 	tcp   layers.TCP
 	icmp4 layers.ICMPv4
 	icmp6 layers.ICMPv6
+	// tunnels (tunnel.go)
+	udp    layers.UDP
+	vxlan  vxlanLayer
+	geneve geneveLayer
+	gre    layers.GRE
+	erspan layers.ERSPANII
 
 	pEth, pSLL, pSLL2, pLoop, pIP4, pIP6 *gopacket.DecodingLayerParser
 	decoded                              []gopacket.LayerType
@@ -105,6 +114,7 @@ type Decoder struct {
 	tcpN, icmpN, fragN, malformedN int
 	firstMalformed                 MalformedFrame
 	nonTCP                         map[nonTCPKey]int
+	tunnelled                      [numTunnelKinds]int
 	unsupported                    map[layers.LinkType]int
 }
 
@@ -119,7 +129,7 @@ func NewDecoder() *Decoder {
 	// starts with. The fragment layer is added after the extension skipper so that it,
 	// not the skipper, decodes fragment headers.
 	all := []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6,
-		&d.ext, &d.frag, &d.tcp, &d.icmp4, &d.icmp6}
+		&d.ext, &d.frag, &d.tcp, &d.icmp4, &d.icmp6, &d.udp, &d.vxlan, &d.geneve, &d.gre, &d.erspan}
 	mk := func(first gopacket.LayerType) *gopacket.DecodingLayerParser {
 		p := gopacket.NewDecodingLayerParser(first)
 		p.SetDecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
@@ -266,6 +276,16 @@ func (d *Decoder) layer(t gopacket.LayerType) gopacket.DecodingLayer {
 		return &d.icmp4
 	case layers.LayerTypeICMPv6:
 		return &d.icmp6
+	case layers.LayerTypeUDP:
+		return &d.udp
+	case layers.LayerTypeVXLAN:
+		return &d.vxlan
+	case layers.LayerTypeGeneve:
+		return &d.geneve
+	case layers.LayerTypeGRE:
+		return &d.gre
+	case layers.LayerTypeERSPANII:
+		return &d.erspan
 	}
 	return nil
 }
@@ -279,7 +299,7 @@ func (d *Decoder) parse(p *gopacket.DecodingLayerParser, first gopacket.LayerTyp
 		if !d.ipContext(n - 1) {
 			return d.malformed("IP header with the wrong version")
 		}
-		return d.fromTCPLayer()
+		return d.fromTCPLayer() && d.countTunnel(n-1)
 	}
 	// The layer after the last decoded one, and the bytes it was (or would be) given.
 	next, rest := first, data
@@ -317,7 +337,7 @@ func (d *Decoder) parse(p *gopacket.DecodingLayerParser, first gopacket.LayerTyp
 		if !d.ipContext(n) {
 			return d.malformed("IP header with the wrong version")
 		}
-		return d.tcpManual(d.off(rest))
+		return d.tcpManual(d.off(rest)) && d.countTunnel(n)
 	case layers.LayerTypeLLC:
 		return d.nonTCPCount(ntLLC, 0)
 	}
@@ -345,6 +365,11 @@ func (d *Decoder) parse(p *gopacket.DecodingLayerParser, first gopacket.LayerTyp
 		return d.nonTCPCount(ntIP, uint32(d.ext.NextHeader))
 	case layers.LayerTypeIPv6Fragment:
 		return d.nonTCPCount(ntIP, uint32(d.frag.NextHeader))
+	case layers.LayerTypeUDP, layers.LayerTypeVXLAN, layers.LayerTypeGeneve:
+		// UDP that is not a tunnel, or a tunnel header with nothing after it
+		return d.nonTCPCount(ntIP, uint32(layers.IPProtocolUDP))
+	case layers.LayerTypeGRE, layers.LayerTypeERSPANII:
+		return d.nonTCPCount(ntIP, uint32(layers.IPProtocolGRE))
 	}
 	return d.malformed("headers too short")
 }
@@ -376,6 +401,11 @@ func (d *Decoder) salvage(failed gopacket.LayerType, data []byte, n int) bool {
 		return d.nonTCPCount(ntIP, uint32(layers.IPProtocolICMPv4))
 	case layers.LayerTypeICMPv6:
 		return d.nonTCPCount(ntIP, uint32(layers.IPProtocolICMPv6))
+	case layers.LayerTypeUDP, layers.LayerTypeVXLAN, layers.LayerTypeGeneve:
+		// a UDP header cut short, or UDP on a tunnel's port that is not that tunnel
+		return d.nonTCPCount(ntIP, uint32(layers.IPProtocolUDP))
+	case layers.LayerTypeGRE, layers.LayerTypeERSPANII:
+		return d.nonTCPCount(ntIP, uint32(layers.IPProtocolGRE))
 	}
 	return d.malformed("headers too short")
 }
@@ -803,6 +833,14 @@ func (d *Decoder) Stats() DecodeStats {
 	}
 	for lt, v := range d.unsupported {
 		st.UnsupportedLink[LinkTypeName(lt)] += v
+	}
+	for k, v := range d.tunnelled {
+		if v > 0 {
+			if st.Tunnelled == nil {
+				st.Tunnelled = map[string]int{}
+			}
+			st.Tunnelled[tunnelNames[k]] = v
+		}
 	}
 	return st
 }

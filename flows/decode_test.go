@@ -391,8 +391,15 @@ func TestDecodeCountsWhatIsNotTCPByReason(t *testing.T) {
 // TestDecodeNeverPanicsOnCutOrDamagedPackets cuts every packet of a few captures at
 // every length and flips bytes in its headers.
 func TestDecodeNeverPanicsOnCutOrDamagedPackets(t *testing.T) {
+	files := []string{}
 	for _, name := range []string{"zeek-mixed-vlan-mpls.pcap", "zeek-ftp-ipv6.pcap", "zeek-nflog-http.pcap", "lwerdna-simple_http_sll2.pcap", "gopacket-pcap-test_loopback.pcap"} {
-		src := mustOpen(t, public(t, name), 0)
+		files = append(files, public(t, name))
+	}
+	for _, name := range []string{"vxlan.pcap", "gre.pcap", "geneve.pcap", "erspan.pcap", "ipip.pcap"} {
+		files = append(files, linkCapture(t, name))
+	}
+	for _, name := range files {
+		src := mustOpen(t, name, 0)
 		dec := NewDecoder()
 		var seg Segment
 		for {
@@ -435,6 +442,55 @@ func TestDecodeAllocatesNothingPerPacket(t *testing.T) {
 		})
 		if allocs != 0 {
 			t.Errorf("%s: %.2f allocations per packet", name, allocs)
+		}
+	}
+	// Nor inside tunnels: VXLAN over IPv4 and IPv6, GRE with a key, Geneve with an
+	// option, ERSPAN, IP in IP.
+	for _, name := range []string{"vxlan.pcap", "gre.pcap", "geneve.pcap", "erspan.pcap", "ipip.pcap"} {
+		pkts := loadPackets(t, linkCapture(t, name))
+		dec := NewDecoder()
+		var seg Segment
+		for i := range pkts {
+			dec.Decode(&pkts[i], &seg)
+		}
+		i := 0
+		allocs := testing.AllocsPerRun(len(pkts)*3, func() {
+			dec.Decode(&pkts[i%len(pkts)], &seg)
+			i++
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %.2f allocations per packet", name, allocs)
+		}
+	}
+}
+
+// TestDecodeUDPOnATunnelPortThatIsNoTunnel: UDP to VXLAN's or Geneve's port whose header
+// is not that tunnel's (the VXLAN I flag clear, a Geneve version other than 0) is
+// counted as UDP, not decoded into a TCP segment made of whatever bytes follow. The
+// packets are vxlan.pcap's and geneve.pcap's SYNs (frame 6) with that one bit changed.
+func TestDecodeUDPOnATunnelPortThatIsNoTunnel(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		at   int // offset of the tunnel header's first byte: Ethernet 14, IPv4 20, UDP 8
+		flip byte
+	}{
+		{"vxlan.pcap", 42, 0x08},  // VXLAN flags 0x08 -> 0x00
+		{"geneve.pcap", 42, 0x40}, // Geneve version 0 -> 1
+	} {
+		pkts := loadPackets(t, linkCapture(t, c.file))
+		p := pkts[5]
+		dec := NewDecoder()
+		var seg Segment
+		if !dec.Decode(&p, &seg) || seg.Flags != FlagSYN {
+			t.Fatalf("%s frame %d: not the SYN the test expects", c.file, p.Frame)
+		}
+		p.Data = append([]byte(nil), p.Data...)
+		p.Data[c.at] ^= c.flip
+		if dec.Decode(&p, &seg) {
+			t.Errorf("%s frame %d, byte %d ^ %#x: decoded as TCP %v -> %v", c.file, p.Frame, c.at, c.flip, seg.Src, seg.Dst)
+		}
+		if st := dec.Stats(); st.NonTCP["udp"] != 1 || st.Malformed != 0 {
+			t.Errorf("%s: stats %+v, want one udp", c.file, st)
 		}
 	}
 }

@@ -26,11 +26,12 @@ type tsharkRow struct {
 
 func runTshark(t *testing.T, file string) map[int]tsharkRow {
 	t.Helper()
+	// UDP 8472 is Linux's VXLAN port, which tshark 4.0 does not decode as VXLAN unless told.
 	cmd := exec.Command("tshark", "-r", file, "-Y", "tcp && !icmp && !icmpv6", "-T", "fields", "-E", "separator=|",
-		"-o", "tcp.analyze_sequence_numbers:FALSE",
+		"-o", "tcp.analyze_sequence_numbers:FALSE", "-d", "udp.port==8472,vxlan",
 		"-e", "frame.number", "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.seq_raw", "-e", "tcp.ack_raw",
 		"-e", "tcp.flags", "-e", "tcp.len", "-e", "tcp.window_size_value", "-e", "tcp.options.wscale.shift",
-		"-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst")
+		"-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst", "-e", "frame.protocols")
 	out, _ := cmd.Output() // tshark exits 2 on files it cannot read to the end; what it printed counts
 	rows := map[int]tsharkRow{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
@@ -71,8 +72,12 @@ func runTshark(t *testing.T, file string) map[int]tsharkRow {
 		r.window = int(n)
 		n, r.hasWScale = num(8)
 		r.wscale = int(n)
+		// Inside a tunnel the TCP header's addresses are the innermost IP layer's, which
+		// may be of the other version than the outer one: frame.protocols tells which
+		// came last (eth:ethertype:ipv6:udp:vxlan:eth:ethertype:ip:tcp).
 		r.src, r.dst = last(f[9]), last(f[10])
-		if f[11] != "" {
+		protos := ":" + f[13] + ":"
+		if f[11] != "" && (f[9] == "" || strings.LastIndex(protos, ":ipv6:") > strings.LastIndex(protos, ":ip:")) {
 			r.src, r.dst = last(f[11]), last(f[12])
 		}
 		rows[r.frame] = r

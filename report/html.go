@@ -75,6 +75,7 @@ type htmlPage struct {
 	ChartsCut int
 	Ladders   []htmlLadder
 	Problems  int
+	Tunnels   string // tunnelNote
 	Reproduce string
 	CSS       template.CSS
 	JS        template.JS
@@ -123,7 +124,8 @@ type htmlRow struct {
 func buildPage(r *analyzer.Result) *htmlPage {
 	s := r.Summary
 	p := &htmlPage{Inputs: r.Inputs, Summary: s, Shown: matched(r), Total: r.Total,
-		Filtered: matched(r) != r.Total, Reproduce: reproduce(r, "html") + " > report.html"}
+		Filtered: matched(r) != r.Total, Reproduce: reproduce(r, "html") + " > report.html",
+		Tunnels: tunnelNote(s)}
 	var names []string
 	for _, in := range r.Inputs {
 		names = append(names, in.Name)

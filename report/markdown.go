@@ -94,6 +94,9 @@ func mdSummary(w *errWriter, r *analyzer.Result) {
 		w.printf(" %s across flows, below.", plural(len(r.Findings), "finding"))
 	}
 	w.printf("\n\n")
+	if note := tunnelNote(s); note != "" {
+		w.printf("**Inside tunnels:** %s\n\n", mdText(note))
+	}
 	for _, warn := range s.Warnings {
 		w.printf("> **Warning:** %s\n\n", mdText(warn))
 	}

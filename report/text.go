@@ -124,6 +124,9 @@ func textHeader(w *errWriter, r *analyzer.Result, p palette) {
 	if len(s.Skipped) > 0 {
 		w.printf("  not TCP or not analysed: %s\n", countList(s.Skipped))
 	}
+	if note := tunnelNote(s); note != "" {
+		w.printf("  inside tunnels: %s\n", note)
+	}
 	for _, warn := range s.Warnings {
 		w.printf("  %s %s\n", p.sev[analyzer.SevWarn].Sprint("warning:"), warn)
 	}
@@ -414,4 +417,26 @@ func countList(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%d %s", m[k], k)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// tunnelNote says which TCP packets were found inside a tunnel ("" when none): the
+// flows are the inner connections, and Wireshark shows them only where it decodes
+// the tunnel too, which for Linux's VXLAN port may take a Decode As.
+func tunnelNote(s analyzer.Summary) string {
+	if len(s.Tunnelled) == 0 {
+		return ""
+	}
+	parts := strings.Split(countList(s.Tunnelled), ", ")
+	for i, p := range parts {
+		n, kind, _ := strings.Cut(p, " ")
+		if i == 0 {
+			n += " TCP packets"
+		}
+		parts[i] = n + " in " + kind
+	}
+	note := strings.Join(parts, ", ") + "; the flows are the inner connections"
+	if s.Tunnelled[flows.VXLANLinux] > 0 {
+		note += "; where Wireshark shows UDP port 8472 as plain UDP, Decode As VXLAN makes the filters below match"
+	}
+	return note
 }

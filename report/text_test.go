@@ -327,3 +327,35 @@ func TestTextNoTCP(t *testing.T) {
 		t.Errorf("empty result:\n%s", out)
 	}
 }
+
+// TestReportsSayTunnels: a capture taken under VXLAN (testdata/link/vxlan.pcap: tshark
+// -d udp.port==8472,vxlan counts 30 TCP packets in UDP 8472 and 15 in UDP 4789) says in
+// every format that its flows are the connections inside, and that the filters need
+// Wireshark to decode UDP 8472 as VXLAN; gre.pcap (45 in GRE, which Wireshark decodes
+// unasked) says the first only, and a capture with no tunnel says neither.
+func TestReportsSayTunnels(t *testing.T) {
+	const inside = "30 TCP packets in VXLAN (UDP 8472), 15 in VXLAN (UDP 4789); the flows are the inner connections; " +
+		"where Wireshark shows UDP port 8472 as plain UDP, Decode As VXLAN makes the filters below match"
+	vx := analyzeFiles(t, analyzer.Options{}, td+"link/vxlan.pcap")
+	for _, c := range []struct{ format, want string }{
+		{"text", "\n  inside tunnels: " + inside + "\n"},
+		{"markdown", "\n**Inside tunnels:** " + inside + "\n"},
+		{"html", "<p class=\"tunnels\">inside tunnels: " + inside + "</p>"},
+		{"json", `"tunnelled": {` + "\n" + `      "VXLAN (UDP 4789)": 15,` + "\n" + `      "VXLAN (UDP 8472)": 30` + "\n    }"},
+	} {
+		var buf bytes.Buffer
+		if err := report.Render(&buf, c.format, vx, report.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), c.want) {
+			t.Errorf("%s: no %q in:\n%s", c.format, c.want, buf.String())
+		}
+	}
+	gre := renderText(t, analyzeFiles(t, analyzer.Options{}, td+"link/gre.pcap"), report.Options{})
+	if !strings.Contains(gre, "\n  inside tunnels: 45 TCP packets in GRE; the flows are the inner connections\n") {
+		t.Errorf("gre.pcap:\n%s", gre)
+	}
+	if plain := renderText(t, analyzeFiles(t, analyzer.Options{}, td+"link/vlan.pcap"), report.Options{}); strings.Contains(plain, "tunnel") {
+		t.Errorf("vlan.pcap speaks of tunnels:\n%s", plain)
+	}
+}
