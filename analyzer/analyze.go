@@ -166,7 +166,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 
 	for _, s := range srcs {
 		in := s.Input()
-		out := Input{Name: in.Name, Format: in.Format, Gzip: in.Gzip, Packets: in.Packets,
+		out := Input{Name: in.Name, Format: in.Format, Gzip: in.Gzip, Compression: in.Compression, Packets: in.Packets,
 			Truncated: in.Truncated, Warnings: in.Warnings}
 		for _, lt := range in.LinkTypes {
 			out.LinkTypes = append(out.LinkTypes, linkTypeName(int(lt), lt.String()))

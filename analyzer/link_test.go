@@ -53,84 +53,92 @@ func TestLinkTypes(t *testing.T) {
 	cases := []struct {
 		file      string
 		format    string
-		gzip      bool
+		compress  string
 		linkTypes []string
 		packets   int
 		flows     []linkFlow
 		why       string
 	}{
-		{"lo_ethernet.pcap", "pcap", false, []string{"ETHERNET(1)"}, 15, cleanAndRefusedLo,
+		{"lo_ethernet.pcap", "pcap", "", []string{"ETHERNET(1)"}, 15, cleanAndRefusedLo,
 			"tcpdump -i lo: Linux loopback has the Ethernet link type with zero MACs"},
-		{"lo_ethernet.pcap.gz", "pcap", true, []string{"ETHERNET(1)"}, 15, cleanAndRefusedLo,
+		{"lo_ethernet.pcap.gz", "pcap", "gzip", []string{"ETHERNET(1)"}, 15, cleanAndRefusedLo,
 			"the same file gzip'd: detected by its magic, not its name"},
-		{"any_sll2.pcap", "pcap", false, []string{"LINUX_SLL2(276)"}, 24, []linkFlow{
+		{"lo_ethernet.pcap.bz2", "pcap", "bzip2", []string{"ETHERNET(1)"}, 15, cleanAndRefusedLo,
+			"bzip2 -9 (tcpdump -z bzip2)"},
+		{"lo_ethernet.pcap.zst", "pcap", "zstd", []string{"ETHERNET(1)"}, 15, cleanAndRefusedLo,
+			"zstd -19, which Wireshark reads as it is"},
+		{"lo_ethernet.pcap.lz4", "pcap", "lz4", []string{"ETHERNET(1)"}, 15, cleanAndRefusedLo,
+			"lz4 -9 (the frame format), which Wireshark reads as it is"},
+		{"any_sll2.pcap", "pcap", "", []string{"LINUX_SLL2(276)"}, 24, []linkFlow{
 			{"10.77.0.1:38712", "10.77.0.2:8080", 5, 17, CleanClose},
 			{"10.77.0.1:57026", "10.77.0.2:81", 18, 19, Refused}},
 			"tcpdump -i any writes Linux cooked v2"},
-		{"synack_lost_past_capture_any.pcap", "pcap", false, []string{"LINUX_SLL2(276)"}, 22, []linkFlow{
+		{"synack_lost_past_capture_any.pcap", "pcap", "", []string{"LINUX_SLL2(276)"}, 22, []linkFlow{
 			{"10.77.0.1:41720", "10.77.0.2:9072", 1, 20, HandshakeIncomplete}},
 			"cooked v2 names each packet's interface: two identical SYN-ACKs microseconds apart on one (frames 4-5, 15-16) are two packets, not one captured twice, and the flow is one (the SYN at frame 17 joins it)"},
-		{"any_sll1.pcap", "pcap", false, []string{"LINUX_SLL(113)"}, 23, []linkFlow{
+		{"any_sll1.pcap", "pcap", "", []string{"LINUX_SLL(113)"}, 23, []linkFlow{
 			{"10.77.0.1:38718", "10.77.0.2:8080", 4, 16, CleanClose},
 			{"10.77.0.1:57040", "10.77.0.2:81", 18, 19, Refused}},
 			"tcpdump -i any -y LINUX_SLL writes Linux cooked v1"},
-		{"null_loop.pcap", "pcap", false, []string{"NULL(0)"}, 30, cleanAndRefusedBSD,
+		{"null_loop.pcap", "pcap", "", []string{"NULL(0)"}, 30, cleanAndRefusedBSD,
 			"BSD Null: 4-byte address family in host order (AF_INET 2, macOS AF_INET6 30)"},
-		{"loop.pcap", "pcap", false, []string{"LOOP(108)"}, 30, cleanAndRefusedBSD,
+		{"loop.pcap", "pcap", "", []string{"LOOP(108)"}, 30, cleanAndRefusedBSD,
 			"OpenBSD Loop: the family in network order (AF_INET6 24)"},
-		{"raw_ip.pcap", "pcap", false, []string{"RAW(101)"}, 30, []linkFlow{
+		{"raw_ip.pcap", "pcap", "", []string{"RAW(101)"}, 30, []linkFlow{
 			{"10.78.0.1:39898", "10.78.0.2:8080", 1, 13, CleanClose},
 			{"10.78.0.1:60046", "10.78.0.2:81", 14, 15, Refused},
 			{"[fd78::1]:39426", "[fd78::2]:8080", 16, 28, CleanClose},
 			{"[fd78::1]:54268", "[fd78::2]:81", 29, 30, Refused}},
 			"a tun device captures raw IP, IPv4 and IPv6 told apart by the version nibble"},
-		{"raw_ipv4.pcap", "pcap", false, []string{"IPV4(228)"}, 15, []linkFlow{
+		{"raw_ipv4.pcap", "pcap", "", []string{"IPV4(228)"}, 15, []linkFlow{
 			{"10.78.0.1:39898", "10.78.0.2:8080", 1, 13, CleanClose},
 			{"10.78.0.1:60046", "10.78.0.2:81", 14, 15, Refused}},
 			"link type 228 is IPv4 only"},
-		{"raw_ipv6.pcap", "pcap", false, []string{"IPV6(229)"}, 15, []linkFlow{
+		{"raw_ipv6.pcap", "pcap", "", []string{"IPV6(229)"}, 15, []linkFlow{
 			{"[fd78::1]:39426", "[fd78::2]:8080", 1, 13, CleanClose},
 			{"[fd78::1]:54268", "[fd78::2]:81", 14, 15, Refused}},
 			"link type 229 is IPv6 only"},
-		{"vlan.pcap", "pcap", false, []string{"ETHERNET(1)"}, 42, []linkFlow{
+		{"vlan.pcap", "pcap", "", []string{"ETHERNET(1)"}, 42, []linkFlow{
 			{"10.77.0.1:41440", "10.77.0.2:8080", 5, 19, CleanClose},
 			{"10.77.0.1:48098", "10.77.0.2:81", 20, 21, Refused},
 			{"[fd77::1]:36932", "[fd77::2]:8080", 24, 37, CleanClose},
 			{"[fd77::1]:59352", "[fd77::2]:81", 40, 41, Refused}},
 			"every frame carries an 802.1Q tag (VLAN 10)"},
-		{"qinq.pcap", "pcap", false, []string{"ETHERNET(1)"}, 23, []linkFlow{
+		{"qinq.pcap", "pcap", "", []string{"ETHERNET(1)"}, 23, []linkFlow{
 			{"10.77.0.1:41548", "10.77.0.2:8080", 5, 17, CleanClose},
 			{"10.77.0.1:48106", "10.77.0.2:81", 18, 19, Refused}},
 			"802.1ad outer tag 100 around an 802.1Q inner tag 10"},
-		{"nanosecond.pcap", "pcap", false, []string{"ETHERNET(1)"}, 25, []linkFlow{
+		{"nanosecond.pcap", "pcap", "", []string{"ETHERNET(1)"}, 25, []linkFlow{
 			{"10.77.0.1:56496", "10.77.0.2:8080", 4, 16, CleanClose},
 			{"10.77.0.1:52594", "10.77.0.2:81", 19, 20, Refused}},
 			"pcap magic a1b23c4d: nanosecond timestamps"},
-		{"bigendian.pcap", "pcap", false, []string{"ETHERNET(1)"}, 24, []linkFlow{
+		{"bigendian.pcap", "pcap", "", []string{"ETHERNET(1)"}, 24, []linkFlow{
 			{"10.77.0.1:33852", "10.77.0.2:8080", 4, 16, CleanClose},
 			{"10.77.0.1:52602", "10.77.0.2:81", 17, 18, Refused}},
 			"pcap headers big-endian (magic a1b2c3d4 read as d4c3b2a1)"},
-		{"two_ifaces.pcapng", "pcapng", false, []string{"ETHERNET(1)", "RAW(101)"}, 44, cleanAndRefusedTwoIfaces,
+		{"two_ifaces.pcapng", "pcapng", "", []string{"ETHERNET(1)", "RAW(101)"}, 44, cleanAndRefusedTwoIfaces,
 			"one dumpcap run on veth-c (Ethernet) and tun0 (raw IP): both interfaces' packets are read"},
-		{"two_ifaces.pcapng.gz", "pcapng", true, []string{"ETHERNET(1)", "RAW(101)"}, 44, cleanAndRefusedTwoIfaces,
+		{"two_ifaces.pcapng.gz", "pcapng", "gzip", []string{"ETHERNET(1)", "RAW(101)"}, 44, cleanAndRefusedTwoIfaces,
 			"the same, gzip'd"},
-		{"snaplen96.pcap", "pcap", false, []string{"ETHERNET(1)"}, 22, []linkFlow{
+		{"two_ifaces.pcapng.zst", "pcapng", "zstd", []string{"ETHERNET(1)", "RAW(101)"}, 44, cleanAndRefusedTwoIfaces,
+			"the same, zstd -19"},
+		{"snaplen96.pcap", "pcap", "", []string{"ETHERNET(1)"}, 22, []linkFlow{
 			{"10.77.0.1:56482", "10.77.0.2:8080", 3, 16, CleanClose},
 			{"10.77.0.1:44826", "10.77.0.2:81", 17, 18, Refused}},
 			"tcpdump -s 96 cut the data segments; payload lengths come from the IP header"},
-		{"ipv6.pcap", "pcap", false, []string{"ETHERNET(1)"}, 34, []linkFlow{
+		{"ipv6.pcap", "pcap", "", []string{"ETHERNET(1)"}, 34, []linkFlow{
 			{"[fd77::1]:36948", "[fd77::2]:8080", 4, 16, CleanClose},
 			{"[fd77::1]:36954", "[fd77::2]:8080", 17, 25, FINUnanswered},
 			{"[fd77::1]:53134", "[fd77::2]:81", 33, 34, Refused}},
 			"over IPv6: the server's FIN (flow 2) is ACKed and the client never closes"},
-		{"port_reuse.pcap", "pcap", false, []string{"ETHERNET(1)"}, 37, []linkFlow{
+		{"port_reuse.pcap", "pcap", "", []string{"ETHERNET(1)"}, 37, []linkFlow{
 			{"10.77.0.1:40000", "10.77.0.2:8080", 4, 11, Reset},
 			{"10.77.0.1:40000", "10.77.0.2:8080", 13, 22, CleanClose},
 			{"10.77.0.1:40000", "10.77.0.2:8080", 24, 33, CleanClose}},
 			"one client port, three connections: frames 13 and 24 are SYNs with new ISNs on the same tuple (tshark: Port numbers reused); the first ended with the client's RST 0 s after the response"},
-		{"vxlan.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled,
+		{"vxlan.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled,
 			"captured under two VXLAN devices: the flows are the connections inside (UDP 8472 and 4789)"},
-		{"vxlan_any.pcap", "pcap", false, []string{"LINUX_SLL2(276)"}, 147, []linkFlow{
+		{"vxlan_any.pcap", "pcap", "", []string{"LINUX_SLL2(276)"}, 147, []linkFlow{
 			{"10.79.0.1:46206", "10.79.0.2:8080", 21, 45, CleanClose},
 			{"10.79.0.1:40020", "10.79.0.2:81", 48, 50, Refused},
 			{"[fd79::1]:36300", "[fd79::2]:8080", 74, 96, CleanClose},
@@ -138,11 +146,11 @@ func TestLinkTypes(t *testing.T) {
 			{"10.80.0.1:52338", "10.80.0.2:8080", 116, 138, CleanClose},
 			{"10.80.0.1:44882", "10.80.0.2:81", 143, 145, Refused}},
 			"tcpdump -i any sees each packet bare on the VXLAN device and encapsulated on veth-c: one flow each, not two (the same ports as vxlan.pcap: one run made both); each flow's last frame in tshark (46, 51, 97, 105, 139, 146) is the copy of the one before it on the other interface (sll.ifindex), dropped, so the flow ends at that one"},
-		{"gre.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "GRE with a key around the inner IP packets"},
-		{"ipip.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "IPv4 in IPv4, IPv6 in IPv4, IPv4 in IPv6"},
-		{"geneve.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "Geneve with an option, around the inner frames"},
-		{"erspan.pcap", "pcap", false, []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "ERSPAN type II in GRE, around the inner frames"},
-		{"midstream.pcap", "pcap", false, []string{"ETHERNET(1)"}, 58, []linkFlow{
+		{"gre.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "GRE with a key around the inner IP packets"},
+		{"ipip.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "IPv4 in IPv4, IPv6 in IPv4, IPv4 in IPv6"},
+		{"geneve.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "Geneve with an option, around the inner frames"},
+		{"erspan.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "ERSPAN type II in GRE, around the inner frames"},
+		{"midstream.pcap", "pcap", "", []string{"ETHERNET(1)"}, 58, []linkFlow{
 			{"10.77.0.1:56472", "10.77.0.2:8080", 1, 55, CleanClose},
 			{"10.77.0.1:44818", "10.77.0.2:81", 56, 57, Refused}},
 			"the capture starts with a GET on an established connection: no SYN, the client inferred from the ephemeral port"},
@@ -151,8 +159,8 @@ func TestLinkTypes(t *testing.T) {
 		t.Run(c.file, func(t *testing.T) {
 			r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", c.file))
 			in := r.Inputs[0]
-			if in.Format != c.format || in.Gzip != c.gzip || in.Packets != c.packets {
-				t.Errorf("input %+v, want %s gzip=%v %d packets", in, c.format, c.gzip, c.packets)
+			if in.Format != c.format || in.Compression != c.compress || in.Gzip != (c.compress == "gzip") || in.Packets != c.packets {
+				t.Errorf("input %+v, want %s compressed %q, %d packets", in, c.format, c.compress, c.packets)
 			}
 			if len(in.LinkTypes) != len(c.linkTypes) {
 				t.Errorf("link types %v, want %v", in.LinkTypes, c.linkTypes)

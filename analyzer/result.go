@@ -240,13 +240,15 @@ type Flow struct {
 
 // Input is one capture file as the report header describes it.
 type Input struct {
-	Name      string   `json:"name"`
-	Format    string   `json:"format"`
-	Gzip      bool     `json:"gzip,omitempty"`
-	LinkTypes []string `json:"link_types"`
-	Packets   int      `json:"packets"`
-	Truncated bool     `json:"truncated,omitempty"`
-	Warnings  []string `json:"warnings,omitempty"`
+	Name   string `json:"name"`
+	Format string `json:"format"`
+	Gzip   bool   `json:"gzip,omitempty"`
+	// Compression: "gzip", "bzip2", "zstd" or "lz4" (gzip also sets Gzip).
+	Compression string   `json:"compression,omitempty"`
+	LinkTypes   []string `json:"link_types"`
+	Packets     int      `json:"packets"`
+	Truncated   bool     `json:"truncated,omitempty"`
+	Warnings    []string `json:"warnings,omitempty"`
 }
 
 // Finding is a conclusion across flows: the few sentences, with numbers, that explain

@@ -116,6 +116,9 @@ func TestDecodeMatchesTsharkFieldByField(t *testing.T) {
 		files = append(files, m...)
 	}
 	for _, file := range files {
+		if strings.HasSuffix(file, ".bz2") {
+			continue // tshark does not read bzip2; the .zst, .lz4 and .gz files it does
+		}
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			want := runTshark(t, file)
 			wantICMP := runTsharkICMP(t, file)

@@ -2,8 +2,6 @@ package flows
 
 import (
 	"bufio"
-	"compress/flate"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -19,14 +17,17 @@ import (
 
 // Input describes one capture file as read: what the report header says about it.
 type Input struct {
-	Name       string            // as given on the command line; "-" for stdin
-	Format     string            // "pcap" or "pcapng"
-	Gzip       bool              // the file was gzip-compressed
-	Nanosecond bool              // pcap with ns timestamps (pcapng: any interface with ns resolution)
-	LinkTypes  []layers.LinkType // distinct link types of the packets read (and declared IDBs), in order first seen
-	Packets    int               // frames read, as Wireshark numbers them (pcapng custom blocks count)
-	Truncated  bool              // the file ended (or broke) mid-record: analysed up to the cut
-	Warnings   []string          // one line each, already naming the file and frame
+	Name   string // as given on the command line; "-" for stdin
+	Format string // "pcap" or "pcapng"
+	Gzip   bool   // the file was gzip-compressed
+	// Compression is how the file was compressed: "gzip", "bzip2", "zstd", "lz4"; ""
+	// for none (compressed.go).
+	Compression string
+	Nanosecond  bool              // pcap with ns timestamps (pcapng: any interface with ns resolution)
+	LinkTypes   []layers.LinkType // distinct link types of the packets read (and declared IDBs), in order first seen
+	Packets     int               // frames read, as Wireshark numbers them (pcapng custom blocks count)
+	Truncated   bool              // the file ended (or broke) mid-record: analysed up to the cut
+	Warnings    []string          // one line each, already naming the file and frame
 
 	// TimeStepsBack counts frames whose timestamp was earlier than the previous
 	// frame's. Each such frame is given the previous frame's time, so that time never
@@ -92,6 +93,8 @@ type FileSource struct {
 	done  bool
 
 	rd        *readErrNote // the reader under everything: its I/O error, if any
+	dec       *readErrNote // the decompressed stream, if compressed: its decoder's error
+	closeDec  func()       // releases the decoder (nil: nothing to release)
 	havePrev  bool
 	prevTime  time.Time     // the previous frame's time, as given out
 	timeShift time.Duration // added to every timestamp after a clock step back
@@ -184,23 +187,33 @@ func OpenReader(name string, r io.Reader, index int) (*FileSource, error) {
 		return nil, fmt.Errorf("%s: read: %v", dn, err)
 	}
 	var src *bufio.Reader = br
-	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
+	if kind := compressionOf(head); kind != "" {
+		d, closeDec, err := decompress(dn, kind, br)
 		if err != nil {
-			return nil, fmt.Errorf("%s: broken gzip header: %v", dn, err)
+			return nil, err
 		}
-		s.in.Gzip = true
-		src = bufio.NewReaderSize(gz, readBufferSize)
+		s.in.Compression, s.in.Gzip = kind, kind == "gzip"
+		s.dec, s.closeDec = &readErrNote{r: d}, closeDec
+		src = bufio.NewReaderSize(s.dec, readBufferSize)
 		head, err = src.Peek(8)
 		if len(head) == 0 {
+			s.Close()
 			if err == nil || err == io.EOF {
-				return nil, fmt.Errorf("%s: empty file (gzip-compressed)", dn)
+				return nil, fmt.Errorf("%s: empty file (%s-compressed)", dn, kind)
 			}
-			return nil, fmt.Errorf("%s: broken gzip stream: %v", dn, err)
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				// bzip2, zstd and lz4 give out nothing of a block until it is whole
+				return nil, fmt.Errorf("%s: %s stream cut off before its first block ended: nothing to read", dn, kind)
+			}
+			return nil, fmt.Errorf("%s: broken %s stream: %v", dn, kind, err)
 		}
 	}
+	fail := func(err error) (*FileSource, error) {
+		s.Close()
+		return nil, err
+	}
 	if len(head) < 4 {
-		return nil, notCapture(dn, s.in.Gzip, head)
+		return fail(notCapture(dn, s.in.Compression, head))
 	}
 	switch binary.LittleEndian.Uint32(head) {
 	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
@@ -208,9 +221,9 @@ func OpenReader(name string, r io.Reader, index int) (*FileSource, error) {
 		rd, err := pcapgo.NewReader(src)
 		if err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, fmt.Errorf("%s: pcap file header cut short", dn)
+				return fail(fmt.Errorf("%s: pcap file header cut short", dn))
 			}
-			return nil, fmt.Errorf("%s: unsupported pcap file: %v", dn, err)
+			return fail(fmt.Errorf("%s: unsupported pcap file: %v", dn, err))
 		}
 		s.pcap = rd
 		s.in.Nanosecond = rd.Resolution().Exponent == -9
@@ -229,21 +242,21 @@ func OpenReader(name string, r io.Reader, index int) (*FileSource, error) {
 		})
 		if err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, fmt.Errorf("%s: pcapng section header cut short", dn)
+				return fail(fmt.Errorf("%s: pcapng section header cut short", dn))
 			}
 			if errors.Is(err, pcapgo.ErrNgVersionMismatch) {
-				return nil, fmt.Errorf("%s: unsupported pcapng version", dn)
+				return fail(fmt.Errorf("%s: unsupported pcapng version", dn))
 			}
-			return nil, fmt.Errorf("%s: broken pcapng section header: %v", dn, err)
+			return fail(fmt.Errorf("%s: broken pcapng section header: %v", dn, err))
 		}
 		s.ng = rd
 	default:
-		return nil, notCapture(dn, s.in.Gzip, head)
+		return fail(notCapture(dn, s.in.Compression, head))
 	}
 	return s, nil
 }
 
-func notCapture(dn string, gz bool, head []byte) error {
+func notCapture(dn string, compression string, head []byte) error {
 	const show = 7
 	more := ""
 	if len(head) > show {
@@ -251,8 +264,8 @@ func notCapture(dn string, gz bool, head []byte) error {
 		more = "…"
 	}
 	what := ""
-	if gz {
-		what = "gzip-compressed, "
+	if compression != "" {
+		what = compression + "-compressed, "
 	}
 	return fmt.Errorf("%s: not a pcap or pcapng file (%sstarts with %q%s)", dn, what, head, more)
 }
@@ -300,6 +313,10 @@ func (s *FileSource) Index() int { return s.index }
 // Close closes the file (not stdin, nor a reader given to OpenReader).
 func (s *FileSource) Close() error {
 	s.done = true
+	if s.closeDec != nil {
+		s.closeDec()
+		s.closeDec = nil
+	}
 	if s.closer != nil {
 		c := s.closer
 		s.closer = nil
@@ -455,15 +472,14 @@ func (s *FileSource) fail(err error) error {
 	s.in.Truncated = true
 	n := s.frame
 	var msg string
-	var ce flate.CorruptInputError
 	switch {
 	case s.rd.err != nil:
 		msg = fmt.Sprintf("%s: read error after frame %d (%v): analysed up to there", dn, n, s.rd.err)
 	case s.trk != nil && s.trk.structErr != "":
 		msg = fmt.Sprintf("%s: %s: analysed up to frame %d", dn, s.trk.structErr, n)
-	case s.in.Gzip && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &ce)):
-		msg = fmt.Sprintf("%s: compressed data broken after frame %d (%v): analysed up to the break", dn, n, err)
-	case s.in.Gzip && errors.Is(err, io.ErrUnexpectedEOF):
+	case s.dec != nil && s.dec.err != nil && !errors.Is(s.dec.err, io.ErrUnexpectedEOF):
+		msg = fmt.Sprintf("%s: compressed data broken after frame %d (%v): analysed up to the break", dn, n, s.dec.err)
+	case s.dec != nil && errors.Is(s.dec.err, io.ErrUnexpectedEOF):
 		msg = fmt.Sprintf("%s: compressed stream cut off after frame %d (%d complete frames read): analysed up to the cut", dn, n, n)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		if s.trk != nil && !s.trk.inPacketBlock() {

@@ -9,6 +9,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 )
 
 // fuzzSeedMax caps a seed taken from a capture file: the fuzzer mutates small inputs
@@ -21,8 +24,12 @@ func fuzzSeedFiles(tb testing.TB) []string {
 	tb.Helper()
 	var files []string
 	isCapture := func(name string) bool {
-		return strings.HasSuffix(name, ".pcap") || strings.HasSuffix(name, ".pcapng") ||
-			strings.HasSuffix(name, ".pcap.gz") || strings.HasSuffix(name, ".pcapng.gz")
+		for _, ext := range []string{"", ".gz", ".bz2", ".zst", ".lz4"} {
+			if strings.HasSuffix(name, ".pcap"+ext) || strings.HasSuffix(name, ".pcapng"+ext) {
+				return true
+			}
+		}
+		return false
 	}
 	for _, root := range []string{"../testdata", "../../shared/captures/public"} {
 		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
@@ -130,8 +137,31 @@ func FuzzSource(f *testing.F) {
 // FuzzSourceGzip compresses a capture, cuts the compressed stream at an arbitrary
 // point and damages one byte: the packets before the damage are read, then a warning.
 func FuzzSourceGzip(f *testing.F) {
+	fuzzCompressed(f, "gz", func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) })
+}
+
+// FuzzSourceZstd is FuzzSourceGzip through zstd, in small blocks (a 1 KiB window).
+func FuzzSourceZstd(f *testing.F) {
+	fuzzCompressed(f, "zst", func(w io.Writer) io.WriteCloser {
+		z, _ := zstd.NewWriter(w, zstd.WithWindowSize(1<<10), zstd.WithEncoderConcurrency(1))
+		return z
+	})
+}
+
+// FuzzSourceLz4 is FuzzSourceGzip through lz4's frame format, in 64 KiB blocks.
+func FuzzSourceLz4(f *testing.F) {
+	fuzzCompressed(f, "lz4", func(w io.Writer) io.WriteCloser {
+		z := lz4.NewWriter(w)
+		z.Apply(lz4.BlockSizeOption(lz4.Block64Kb))
+		return z
+	})
+}
+
+// fuzzCompressed is the fuzz target of FuzzSourceGzip for the compression compress
+// writes (ext: its file name extension, for the messages).
+func fuzzCompressed(f *testing.F, ext string, compress func(io.Writer) io.WriteCloser) {
 	for i, name := range fuzzSeedFiles(f) {
-		if strings.HasSuffix(name, ".gz") {
+		if compressionOf(fuzzSeed(f, name)) != "" {
 			continue
 		}
 		b := fuzzSeed(f, name)
@@ -141,9 +171,10 @@ func FuzzSourceGzip(f *testing.F) {
 		f.Add(b, uint16(i*97), uint16(0), byte(0))
 		f.Add(b, uint16(0xffff), uint16(i*13), byte(i))
 	}
+	name := "fuzz.pcap." + ext
 	f.Fuzz(func(t *testing.T, data []byte, cut, pos uint16, xor byte) {
 		var z bytes.Buffer
-		w := gzip.NewWriter(&z)
+		w := compress(&z)
 		w.Write(data)
 		w.Close()
 		gz := z.Bytes()
@@ -153,22 +184,23 @@ func FuzzSourceGzip(f *testing.F) {
 		if len(gz) > 0 {
 			gz[int(pos)%len(gz)] ^= xor
 		}
-		src, err := OpenReader("fuzz.pcap.gz", bytes.NewReader(gz), 0)
+		src, err := OpenReader(name, bytes.NewReader(gz), 0)
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "fuzz.pcap.gz: ") || strings.Contains(err.Error(), "\n") {
+			if !strings.HasPrefix(err.Error(), name+": ") || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error not one line naming the file: %q", err)
 			}
 			return
 		}
+		defer src.Close()
 		n := readAllChecked(t, src, len(data)+len(gz))
 		if int(cut) >= len(z.Bytes()) && xor == 0 {
 			// The whole stream, undamaged: the same packets as the plain bytes.
 			plain, err := OpenReader("plain", bytes.NewReader(data), 0)
 			if err != nil {
-				t.Fatalf("gzip stream read, plain bytes not: %v", err)
+				t.Fatalf("%s stream read, plain bytes not: %v", ext, err)
 			}
 			if m := readAllChecked(t, plain, len(data)); m != n || plain.Input().Truncated != src.Input().Truncated {
-				t.Fatalf("gzip'd: %d packets (truncated %v), plain: %d (truncated %v)", n, src.Input().Truncated, m, plain.Input().Truncated)
+				t.Fatalf("%s: %d packets (truncated %v), plain: %d (truncated %v)", ext, n, src.Input().Truncated, m, plain.Input().Truncated)
 			}
 		}
 	})

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 )
 
 // publicDir is the shared corpus of public captures, relative to the package dir.
@@ -412,6 +414,81 @@ func TestSourceGzipIsDetectedByMagicNotName(t *testing.T) {
 	}
 }
 
+// TestSourceCompressedAsWiresharkAndTcpdumpWriteThem reads the captures compressed by
+// the real tools (testdata/link/lo_ethernet.sh: bzip2 -9, zstd -19, lz4 -9;
+// two_ifaces.sh: zstd -19 of a pcapng) and gets exactly the plain file's packets.
+func TestSourceCompressedAsWiresharkAndTcpdumpWriteThem(t *testing.T) {
+	for _, c := range []struct{ plain, compressed, kind string }{
+		{"lo_ethernet.pcap", "lo_ethernet.pcap.gz", "gzip"},
+		{"lo_ethernet.pcap", "lo_ethernet.pcap.bz2", "bzip2"},
+		{"lo_ethernet.pcap", "lo_ethernet.pcap.zst", "zstd"},
+		{"lo_ethernet.pcap", "lo_ethernet.pcap.lz4", "lz4"},
+		{"two_ifaces.pcapng", "two_ifaces.pcapng.zst", "zstd"},
+	} {
+		a := drain(t, mustOpen(t, linkCapture(t, c.plain), 0))
+		// under a name that says nothing: the magic tells
+		src, err := openBytes(t, "capture", readFile(t, linkCapture(t, c.compressed)), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := drain(t, src)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: read differs from %s", c.compressed, c.plain)
+		}
+		if in := src.Input(); in.Compression != c.kind || in.Gzip != (c.kind == "gzip") || in.Truncated || in.Packets != len(a) || len(in.Warnings) != 0 {
+			t.Errorf("%s: %+v", c.compressed, in)
+		}
+		src.Close()
+	}
+}
+
+// TestSourceCompressedStreamCut: a zstd or lz4 stream that ends early is read up to its
+// last whole block, with a warning; cut inside its first block, nothing can be read
+// and the error says so. The streams are made here with small blocks (1 KiB windows,
+// 64 KiB blocks), so that a cut at two thirds falls after some.
+func TestSourceCompressedStreamCut(t *testing.T) {
+	plain := readFile(t, public(t, "zeek-ssh-ssh.client-side-half-duplex.pcap")) // 120 KiB
+	a := drain(t, mustOpen(t, public(t, "zeek-ssh-ssh.client-side-half-duplex.pcap"), 0))
+	for _, kind := range []string{"zstd", "lz4"} {
+		var buf bytes.Buffer
+		switch kind {
+		case "zstd":
+			w, err := zstd.NewWriter(&buf, zstd.WithWindowSize(1<<10), zstd.WithEncoderConcurrency(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(plain)
+			w.Close()
+		case "lz4":
+			w := lz4.NewWriter(&buf)
+			w.Apply(lz4.BlockSizeOption(lz4.Block64Kb))
+			w.Write(plain)
+			w.Close()
+		}
+		whole := buf.Bytes()
+		src, err := openBytes(t, "whole", whole, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := drain(t, src); !reflect.DeepEqual(a, b) || src.Input().Compression != kind {
+			t.Errorf("%s: whole stream read differs from the plain file (%+v)", kind, src.Input())
+		}
+		src, err = openBytes(t, "cut.pcap."+kind, whole[:len(whole)*2/3], 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := drain(t, src)
+		in := src.Input()
+		if !in.Truncated || len(in.Warnings) != 1 || !strings.HasPrefix(in.Warnings[0], "cut.pcap."+kind+": compressed stream cut off after frame ") || len(c) == 0 || len(c) >= len(a) || !reflect.DeepEqual(c, a[:len(c)]) {
+			t.Errorf("%s cut: %d of %d packets, %+v", kind, len(c), len(a), in)
+		}
+		_, err = openBytes(t, "head.pcap."+kind, whole[:12], 0)
+		if want := "head.pcap." + kind + ": " + kind + " stream cut off before its first block ended: nothing to read"; err == nil || err.Error() != want {
+			t.Errorf("%s cut in its first block: %v, want %q", kind, err, want)
+		}
+	}
+}
+
 // TestSourceStdin reads "-" from standard input, through Open and through OpenReader.
 func TestSourceStdin(t *testing.T) {
 	name := public(t, "zeek-http-get.pcap")
@@ -525,6 +602,10 @@ func TestSourceErrorsAreOneLineAndNameTheFile(t *testing.T) {
 		{write("tiny.pcap", []byte("ab")), `tiny.pcap: not a pcap or pcapng file (starts with "ab")`},
 		{write("report.json.gz", gzJSON.Bytes()), `report.json.gz: not a pcap or pcapng file (gzip-compressed, starts with "{\"flows"…)`},
 		{write("head.pcap", pcapHead), "head.pcap: pcap file header cut short"},
+		// xz -c of a pcap's first bytes: a format neither tcpmortem nor Wireshark reads
+		{write("capture.pcap.xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 0, 4, 0xe6, 0xd6, 0xb4, 0x46}),
+			"capture.pcap.xz: xz-compressed, which neither tcpmortem nor Wireshark reads as it is: decompress it on the way in (xz -dc " +
+				filepath.Join(dir, "capture.pcap.xz") + " | tcpmortem analyze -), or recompress it with gzip, zstd or lz4"},
 		{write("head.pcapng", []byte{0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0}), "head.pcapng: pcapng section header cut short"},
 		{filepath.Join(dir, "x.pcap"), "x.pcap: open: no such file or directory"},
 		{dir, "is a directory"},

@@ -40,8 +40,8 @@ func mdSummary(w *errWriter, r *analyzer.Result) {
 	var files []string
 	for _, in := range r.Inputs {
 		kind := in.Format
-		if in.Gzip {
-			kind += "+gzip"
+		if in.Compression != "" {
+			kind += "+" + in.Compression
 		}
 		desc := fmt.Sprintf("%s (%s, %s, %s", mdCode(in.Name), kind, mdText(strings.Join(in.LinkTypes, ", ")), plural(in.Packets, "packet"))
 		if in.Truncated {

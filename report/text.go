@@ -112,8 +112,8 @@ func textHeader(w *errWriter, r *analyzer.Result, p palette) {
 	w.printf("\n")
 	for _, in := range r.Inputs {
 		kind := in.Format
-		if in.Gzip {
-			kind += "+gzip"
+		if in.Compression != "" {
+			kind += "+" + in.Compression
 		}
 		w.printf("  %s  %s  %s  %d packets", in.Name, kind, strings.Join(in.LinkTypes, ", "), in.Packets)
 		if in.Truncated {

@@ -49,8 +49,9 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(*Options) error) *cobra.Com
 	cmd := &cobra.Command{
 		Use:   "analyze [flags] FILE...",
 		Short: "Judge every TCP connection in one or more captures",
-		Long: `Read one or more captures (pcap or pcapng, optionally gzip'd; "-" reads stdin) as one
-incident, merged by time, and say how every TCP connection ended.
+		Long: `Read one or more captures (pcap or pcapng, plain or compressed with gzip, zstd, lz4 or
+bzip2; "-" reads stdin) as one incident, merged by time, and say how every TCP connection
+ended.
 
 Exit status: 0 when the captures were read (whatever the verdicts), 1 when nothing could
 be read, 2 for bad usage.`,

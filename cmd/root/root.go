@@ -18,7 +18,7 @@ func NewCmdRoot(ios *cmdutil.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tcpmortem",
 		Short: "Tell how every TCP connection in a capture ended, and what that means",
-		Long: `tcpmortem reads tcpdump or Wireshark captures (pcap, pcapng, gzip'd, several at once,
+		Long: `tcpmortem reads tcpdump or Wireshark captures (pcap, pcapng, compressed or not, several at once,
 or stdin) and says, flow by flow, how every TCP connection ended: refused, SYN never
 answered, FIN left unanswered (CLOSE_WAIT), reset after idle, clean close, and so on,
 with the frames that prove it.`,
