@@ -599,9 +599,17 @@ func countPackets(b *testing.B, data []byte) int {
 
 // BenchmarkDecode decodes packets held in memory, per packet.
 func BenchmarkDecode(b *testing.B) {
+	files := []string{}
 	for _, name := range []string{"zeek-echo-connections.pcap", "zeek-ftp-ipv6.pcap", "zeek-mixed-vlan-mpls.pcap"} {
-		b.Run(name, func(b *testing.B) {
-			pkts := loadPackets(b, public(b, name))
+		files = append(files, public(b, name))
+	}
+	// tunnels: VXLAN over IPv4 and IPv6, GRE, Geneve (the gopacket path)
+	for _, name := range []string{"vxlan.pcap", "gre.pcap", "geneve.pcap"} {
+		files = append(files, linkCapture(b, name))
+	}
+	for _, path := range files {
+		b.Run(filepath.Base(path), func(b *testing.B) {
+			pkts := loadPackets(b, path)
 			dec := NewDecoder()
 			var seg Segment
 			b.ReportAllocs()

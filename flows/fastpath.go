@@ -90,7 +90,11 @@ func etherIPVersion(et uint16) byte {
 
 // fastIP goes on from the IP header at b[ip:], which the link layer says is of
 // version ver (0: not IP).
-func (d *Decoder) fastIP(b []byte, ip int, ver byte) bool {
+func (d *Decoder) fastIP(b []byte, ip int, ver byte) bool { return d.fastIPIn(b, ip, ver, -1) }
+
+// fastIPIn is fastIP for an IP packet that must end by limit, the end the headers of
+// the tunnel around it allow (-1: none, the outermost packet, which may be a tunnel's).
+func (d *Decoder) fastIPIn(b []byte, ip int, ver byte, limit int) bool {
 	if ip >= len(b) || b[ip]>>4 != ver {
 		// Also a version the link layer contradicts: gopacket decodes the header
 		// anyway and ipContext calls the packet malformed.
@@ -106,8 +110,17 @@ func (d *Decoder) fastIP(b []byte, ip int, ver byte) bool {
 			return false
 		}
 		ihl := int(h[0]&0x0f) * 4
-		if ihl < 20 || ihl > len(h) || h[9] != byte(layers.IPProtocolTCP) ||
-			binary.BigEndian.Uint16(h[6:8])&0x3fff != 0 { // MF or a fragment offset
+		if ihl < 20 || ihl > len(h) || binary.BigEndian.Uint16(h[6:8])&0x3fff != 0 { // MF or a fragment offset
+			return false
+		}
+		total := int(binary.BigEndian.Uint16(h[2:4]))
+		if limit >= 0 && (total < ihl || ip+total > limit) {
+			return false // gopacket would see the packet cut by the tunnel's lengths
+		}
+		if h[9] != byte(layers.IPProtocolTCP) {
+			if limit < 0 && total >= ihl {
+				return d.fastTunnel(b, ip+ihl, ip+total, h[9])
+			}
 			return false
 		}
 		// IPv4 options are skipped: the gopacket path ignores them once decoded, and
@@ -117,18 +130,119 @@ func (d *Decoder) fastIP(b []byte, ip int, ver byte) bool {
 		ipid = binary.BigEndian.Uint16(h[4:6])
 		tcp, end = ip+ihl, d.endOf(ip, int(binary.BigEndian.Uint16(h[2:4])), ihl)
 	case 6:
-		if len(h) < 40 || h[6] != byte(layers.IPProtocolTCP) {
+		if len(h) < 40 {
+			return false
+		}
+		pl := int(binary.BigEndian.Uint16(h[4:6]))
+		if limit >= 0 && (pl == 0 || ip+40+pl > limit) {
+			return false
+		}
+		if h[6] != byte(layers.IPProtocolTCP) {
+			if limit < 0 && pl != 0 {
+				return d.fastTunnel(b, ip+40, ip+40+pl, h[6])
+			}
 			return false
 		}
 		src, dst = netip.AddrFrom16([16]byte(h[8:24])), netip.AddrFrom16([16]byte(h[24:40]))
 		tcp, end = ip+40, d.wireEnd // payload length 0: BIG TCP, the frame knows (ipv6Manual)
-		if pl := int(binary.BigEndian.Uint16(h[4:6])); pl != 0 {
+		if pl != 0 {
 			end = d.endOf(ip, 40+pl, 40)
 		}
 	default:
 		return false
 	}
 	return d.fastTCP(b, tcp, end, src, dst, ipid)
+}
+
+// fastTunnel goes on from the payload at b[p:] of an outer IP packet of protocol proto
+// declared to end at end, when it is a tunnel the gopacket path decodes (tunnel.go)
+// around a plain TCP segment: VXLAN and Geneve on their own UDP ports, GRE without
+// routing (not ERSPAN), IP in IP. Nested tunnels, odd lengths (a UDP length of 0 or
+// below 8, an inner packet longer than the tunnel's headers allow) and everything else
+// are left to the gopacket path.
+func (d *Decoder) fastTunnel(b []byte, p, end int, proto byte) bool {
+	be16 := binary.BigEndian.Uint16
+	switch layers.IPProtocol(proto) {
+	case layers.IPProtocolUDP:
+		if p+8 > len(b) {
+			return false
+		}
+		sport, dport, ulen := be16(b[p:]), be16(b[p+2:]), int(be16(b[p+4:]))
+		if ulen < 8 {
+			return false
+		}
+		end, v := min(end, p+ulen), p+8
+		switch dport {
+		case 4789, vxlanPortLinux:
+			if v+8 > len(b) || b[v]&0x08 == 0 {
+				return false
+			}
+			kind := tunVXLAN
+			if dport == vxlanPortLinux || sport == vxlanPortLinux {
+				kind = tunVXLANLinux
+			}
+			return d.fastInnerEther(b, v+8, end, kind)
+		case 6081:
+			if v+8 > len(b) || b[v]>>6 != 0 {
+				return false
+			}
+			n := 8 + int(b[v]&0x3f)*4
+			if v+n > len(b) {
+				return false
+			}
+			return d.fastInnerOf(b, v+n, end, be16(b[v+2:]), tunGeneve)
+		}
+	case layers.IPProtocolGRE:
+		if p+4 > len(b) || b[p+1]&0x07 != 0 || b[p]&0x40 != 0 { // version 0, no routing
+			return false
+		}
+		n := 4
+		for _, bit := range [3]byte{0x80, 0x20, 0x10} { // checksum, key, sequence number
+			if b[p]&bit != 0 {
+				n += 4
+			}
+		}
+		if p+n > len(b) {
+			return false
+		}
+		return d.fastInnerOf(b, p+n, end, be16(b[p+2:]), tunGRE)
+	case layers.IPProtocolIPv4:
+		return d.fastInner(b, p, 4, end, tunIPinIP)
+	case layers.IPProtocolIPv6:
+		return d.fastInner(b, p, 6, end, tunIPinIP)
+	}
+	return false
+}
+
+// fastInnerOf goes on from a tunnel header that names what it carries by EtherType.
+func (d *Decoder) fastInnerOf(b []byte, at, limit int, et uint16, kind tunnelKind) bool {
+	if layers.EthernetType(et) == layers.EthernetTypeTransparentEthernetBridging {
+		return d.fastInnerEther(b, at, limit, kind)
+	}
+	if v := etherIPVersion(et); v != 0 {
+		return d.fastInner(b, at, v, limit, kind)
+	}
+	return false
+}
+
+// fastInnerEther goes on from an Ethernet frame (no VLAN tag) inside a tunnel.
+func (d *Decoder) fastInnerEther(b []byte, e, limit int, kind tunnelKind) bool {
+	if e+14 > len(b) {
+		return false
+	}
+	if v := etherIPVersion(binary.BigEndian.Uint16(b[e+12:])); v != 0 {
+		return d.fastInner(b, e+14, v, limit, kind)
+	}
+	return false
+}
+
+// fastInner decodes the IP packet inside a tunnel of this kind, and counts it.
+func (d *Decoder) fastInner(b []byte, ip int, ver byte, limit int, kind tunnelKind) bool {
+	if !d.fastIPIn(b, ip, ver, limit) {
+		return false
+	}
+	d.tunnelled[kind]++
+	return true
 }
 
 // fastTCP fills the segment from the TCP header at b[tcp:] of an IP packet ending at
