@@ -32,7 +32,7 @@ var (
 	// to 10.79.0.2 and fd79::2 (VNI 42 over IPv4, UDP 8472) and to 10.80.0.2 (VNI 43 over
 	// IPv6, UDP 4789). The inner addresses are the flows'; each clean flow ends FIN
 	// (client), FIN (server), ACK; each SYN to :81 is answered by RST,ACK. gre, ipip,
-	// geneve and erspan.pcap are the same records with the tunnel headers swapped.
+	// geneve, erspan and erspan3.pcap are the same records with the tunnel headers swapped.
 	cleanAndRefusedTunnelled = []linkFlow{
 		{"10.79.0.1:46206", "10.79.0.2:8080", 6, 19, CleanClose},
 		{"10.79.0.1:40020", "10.79.0.2:81", 21, 22, Refused},
@@ -150,6 +150,7 @@ func TestLinkTypes(t *testing.T) {
 		{"ipip.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "IPv4 in IPv4, IPv6 in IPv4, IPv4 in IPv6"},
 		{"geneve.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "Geneve with an option, around the inner frames"},
 		{"erspan.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "ERSPAN type II in GRE, around the inner frames"},
+		{"erspan3.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "ERSPAN type III, with and without its platform-specific subheader"},
 		{"midstream.pcap", "pcap", "", []string{"ETHERNET(1)"}, 58, []linkFlow{
 			{"10.77.0.1:56472", "10.77.0.2:8080", 1, 55, CleanClose},
 			{"10.77.0.1:44818", "10.77.0.2:81", 56, 57, Refused}},
@@ -397,6 +398,7 @@ func TestTunnelledCounts(t *testing.T) {
 		{"ipip.pcap", map[string]int{"IP in IP": 45}, 0},
 		{"geneve.pcap", map[string]int{"Geneve (UDP 6081)": 45}, 0},
 		{"erspan.pcap", map[string]int{"ERSPAN (GRE)": 45}, 0},
+		{"erspan3.pcap", map[string]int{"ERSPAN (GRE)": 45}, 0},
 		{"vlan.pcap", nil, 0},
 	}
 	for _, c := range cases {

@@ -25,7 +25,7 @@ type DecodeStats struct {
 	FirstMalformed MalformedFrame
 	// UnsupportedLink counts packets of link types the decoder does not know, by name.
 	UnsupportedLink map[string]int
-	// Tunnelled counts the TCP segments (of TCP) found inside a tunnel, by the
+	// Tunnelled counts the TCP segments (of TCP above) found inside a tunnel, by the
 	// outermost one: "VXLAN (UDP 8472)", "GRE", "IP in IP"... (tunnel.go).
 	Tunnelled map[string]int
 }
@@ -93,7 +93,7 @@ type Decoder struct {
 	vxlan  vxlanLayer
 	geneve geneveLayer
 	gre    layers.GRE
-	erspan layers.ERSPANII
+	erspan erspanLayer
 
 	pEth, pSLL, pSLL2, pLoop, pIP4, pIP6 *gopacket.DecodingLayerParser
 	decoded                              []gopacket.LayerType

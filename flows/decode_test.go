@@ -395,7 +395,7 @@ func TestDecodeNeverPanicsOnCutOrDamagedPackets(t *testing.T) {
 	for _, name := range []string{"zeek-mixed-vlan-mpls.pcap", "zeek-ftp-ipv6.pcap", "zeek-nflog-http.pcap", "lwerdna-simple_http_sll2.pcap", "gopacket-pcap-test_loopback.pcap"} {
 		files = append(files, public(t, name))
 	}
-	for _, name := range []string{"vxlan.pcap", "gre.pcap", "geneve.pcap", "erspan.pcap", "ipip.pcap"} {
+	for _, name := range []string{"vxlan.pcap", "gre.pcap", "geneve.pcap", "erspan.pcap", "erspan3.pcap", "ipip.pcap"} {
 		files = append(files, linkCapture(t, name))
 	}
 	for _, name := range files {
@@ -446,7 +446,7 @@ func TestDecodeAllocatesNothingPerPacket(t *testing.T) {
 	}
 	// Nor inside tunnels: VXLAN over IPv4 and IPv6, GRE with a key, Geneve with an
 	// option, ERSPAN, IP in IP.
-	for _, name := range []string{"vxlan.pcap", "gre.pcap", "geneve.pcap", "erspan.pcap", "ipip.pcap"} {
+	for _, name := range []string{"vxlan.pcap", "gre.pcap", "geneve.pcap", "erspan.pcap", "erspan3.pcap", "ipip.pcap"} {
 		pkts := loadPackets(t, linkCapture(t, name))
 		dec := NewDecoder()
 		var seg Segment

@@ -155,7 +155,7 @@ func TestFastPathTakesTunnels(t *testing.T) {
 	for _, c := range []struct {
 		file string
 		want int
-	}{{"vxlan.pcap", 45}, {"gre.pcap", 45}, {"geneve.pcap", 45}, {"ipip.pcap", 45}, {"erspan.pcap", 0}} {
+	}{{"vxlan.pcap", 45}, {"gre.pcap", 45}, {"geneve.pcap", 45}, {"ipip.pcap", 45}, {"erspan.pcap", 0}, {"erspan3.pcap", 0}} {
 		src := mustOpen(t, linkCapture(t, c.file), 0)
 		n := 0
 		for {

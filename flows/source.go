@@ -19,7 +19,7 @@ import (
 type Input struct {
 	Name   string // as given on the command line; "-" for stdin
 	Format string // "pcap" or "pcapng"
-	Gzip   bool   // the file was gzip-compressed
+	Gzip   bool   // the file was gzip-compressed (Compression "gzip")
 	// Compression is how the file was compressed: "gzip", "bzip2", "zstd", "lz4"; ""
 	// for none (compressed.go).
 	Compression string

@@ -16,11 +16,11 @@ import (
 // the same connection seen inside the tunnel on one interface and bare on another
 // (tcpdump -i any on the node) is one flow, its copies dropped by Dedupe.
 //
-// gopacket's layers do the decoding (UDP, GRE, ERSPAN II, IP in IP); the VXLAN and
-// Geneve layers here add what a decoder fed any UDP on those ports needs: a header
-// that is not one (the VXLAN I flag clear, a Geneve version other than 0) stops the
-// decoding, and the packet counts as UDP. Geneve is read without gopacket's layer,
-// which allocates each option.
+// gopacket's layers do the decoding (UDP, GRE, IP in IP); the VXLAN and Geneve layers
+// here add what a decoder fed any UDP on those ports needs: a header that is not one
+// (the VXLAN I flag clear, a Geneve version other than 0) stops the decoding, and the
+// packet counts as UDP. Geneve is read without gopacket's layer, which allocates each
+// option, and ERSPAN without gopacket's, which reads type II only.
 
 // vxlanPortLinux is the port Linux gives a VXLAN device created without dstport (and
 // flannel and Cilium use): IANA's is 4789, which gopacket already knows.
@@ -72,6 +72,55 @@ func (g *geneveLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) e
 // VXLANLinux is Tunnelled's name for VXLAN on Linux's port, which Wireshark may need
 // told about.
 const VXLANLinux = "VXLAN (UDP 8472)"
+
+// erspanLayer reads the ERSPAN header GRE's protocol 0x88be announces: type II (version
+// 1, 8 bytes, as gopacket's ERSPANII) and type III (version 2: 12 bytes, 8 more when
+// its O flag says a platform-specific subheader follows), which Cisco and Linux
+// (erspan_ver 2) send and gopacket does not read. Both carry an Ethernet frame.
+type erspanLayer struct {
+	layers.BaseLayer
+	next gopacket.LayerType
+}
+
+var errNotERSPAN = errors.New("not ERSPAN type II or III")
+
+func (e *erspanLayer) CanDecode() gopacket.LayerClass    { return layers.LayerTypeERSPANII }
+func (e *erspanLayer) LayerType() gopacket.LayerType     { return layers.LayerTypeERSPANII }
+func (e *erspanLayer) NextLayerType() gopacket.LayerType { return e.next }
+
+func (e *erspanLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	if len(data) < 8 {
+		df.SetTruncated()
+		return errNotERSPAN
+	}
+	n, next := 8, layers.LayerTypeEthernet
+	switch data[0] >> 4 {
+	case 0, 1: // type II (0: its obsolete version number)
+	case 2:
+		if len(data) < 12 {
+			df.SetTruncated()
+			return errNotERSPAN
+		}
+		n = 12
+		if data[11]&0x01 != 0 { // O: the platform-specific subheader
+			n += 8
+		}
+		if data[10]>>2&0x1f != 0 {
+			// A frame type other than Ethernet (2: an IP packet), which Wireshark does
+			// not read either.
+			next = gopacket.LayerTypePayload
+		}
+		if len(data) < n {
+			df.SetTruncated()
+			return errNotERSPAN
+		}
+	default:
+		return errNotERSPAN
+	}
+	e.next = next
+	e.BaseLayer = layers.BaseLayer{Contents: data[:n], Payload: data[n:]}
+	return nil
+}
 
 // tunnelKind names an encapsulation, for the counts of TCP packets found inside one.
 type tunnelKind uint8

@@ -17,6 +17,8 @@ change, so every flow sits at the same frames as in vxlan.pcap.
                inner Ethernet frame
   erspan.pcap  ERSPAN type II in GRE with sequence numbers, carrying the inner frame, as a
                switch's mirror session sends it
+  erspan3.pcap ERSPAN type III carrying the inner frame: with the 8-byte platform-specific
+               subheader (O flag) on the IPv4 underlay, without it on the IPv6 one
 """
 import struct
 import sys
@@ -108,7 +110,7 @@ def inner_ip(frame):
 def main():
     src, outdir = sys.argv[1], sys.argv[2]
     header, recs = read_pcap(src)
-    out = {"gre": [], "ipip": [], "geneve": [], "erspan": []}
+    out = {"gre": [], "ipip": [], "geneve": [], "erspan": [], "erspan3": []}
     seq = 0
     for sec, usec, pkt in recs:
         v = split_vxlan(pkt)
@@ -137,6 +139,14 @@ def main():
         seq += 1
         er = struct.pack("!HHI", 0x1000, 0x88BE, seq) + struct.pack("!HHI", 0x1000, 1, 0) + frame
         out["erspan"].append((sec, usec, outer(eth, ip, 47, er)))
+        # ERSPAN type III: version 2, VLAN 0; session 1; a timestamp; SGT 0, then P, the
+        # frame type (0: Ethernet), hardware ID 0, D, granularity, O.
+        gre3 = struct.pack("!HHI", 0x1000, 0x88BE, seq)
+        if len(ip) == 20:
+            e3 = struct.pack("!HHIHH", 0x2000, 1, seq * 1000, 0, 0x0001) + b"\x00" * 8 + frame
+        else:
+            e3 = struct.pack("!HHIHH", 0x2000, 1, seq * 1000, 0, 0) + frame
+        out["erspan3"].append((sec, usec, outer(eth, ip, 47, gre3 + e3)))
     for k, v in out.items():
         write_pcap("%s/%s.pcap" % (outdir, k), header, v)
 

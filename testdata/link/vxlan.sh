@@ -12,7 +12,7 @@
 # vxlan_any.pcap: the same traffic captured at the same time with `tcpdump -i any` in the
 # client namespace (Linux cooked v2): each inner packet is there twice, bare on vx4/vx6
 # and encapsulated on veth-c, as a node capture on "any" shows it.
-# tunnels.py then makes gre.pcap, ipip.pcap, geneve.pcap and erspan.pcap from vxlan.pcap
+# tunnels.py then makes gre.pcap, ipip.pcap, geneve.pcap, erspan.pcap and erspan3.pcap from vxlan.pcap
 # (this kernel has no GRE, IP-in-IP or Geneve): see that script.
 # Run as root: bash testdata/link/vxlan.sh   (namespaces tmt2-vx-*, deleted on exit)
 T2_DIR="$(cd "$(dirname "$0")" && pwd)"
@@ -54,4 +54,4 @@ tm_stop_capture
 TM_CAPTURE_PID=$ANY_PID
 tm_stop_capture
 "$T2_PY" "$T2_DIR/tunnels.py" "$OUT" "$T2_DIR"
-t2_done "$OUT" "$ANY" "$T2_DIR/gre.pcap" "$T2_DIR/ipip.pcap" "$T2_DIR/geneve.pcap" "$T2_DIR/erspan.pcap"
+t2_done "$OUT" "$ANY" "$T2_DIR/gre.pcap" "$T2_DIR/ipip.pcap" "$T2_DIR/geneve.pcap" "$T2_DIR/erspan.pcap" "$T2_DIR/erspan3.pcap"
