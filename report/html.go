@@ -75,7 +75,7 @@ type htmlPage struct {
 	ChartsCut int
 	Ladders   []htmlLadder
 	Problems  int
-	Tunnels   string // tunnelNote
+	Tunnels   string // TunnelNote
 	Reproduce string
 	CSS       template.CSS
 	JS        template.JS
@@ -125,7 +125,7 @@ func buildPage(r *analyzer.Result) *htmlPage {
 	s := r.Summary
 	p := &htmlPage{Inputs: r.Inputs, Summary: s, Shown: matched(r), Total: r.Total,
 		Filtered: matched(r) != r.Total, Reproduce: reproduce(r, "html") + " > report.html",
-		Tunnels: tunnelNote(s)}
+		Tunnels: TunnelNote(s)}
 	var names []string
 	for _, in := range r.Inputs {
 		names = append(names, in.Name)

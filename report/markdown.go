@@ -94,7 +94,7 @@ func mdSummary(w *errWriter, r *analyzer.Result) {
 		w.printf(" %s across flows, below.", plural(len(r.Findings), "finding"))
 	}
 	w.printf("\n\n")
-	if note := tunnelNote(s); note != "" {
+	if note := TunnelNote(s); note != "" {
 		w.printf("**Inside tunnels:** %s\n\n", mdText(note))
 	}
 	for _, warn := range s.Warnings {

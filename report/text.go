@@ -124,7 +124,7 @@ func textHeader(w *errWriter, r *analyzer.Result, p palette) {
 	if len(s.Skipped) > 0 {
 		w.printf("  not TCP or not analysed: %s\n", countList(s.Skipped))
 	}
-	if note := tunnelNote(s); note != "" {
+	if note := TunnelNote(s); note != "" {
 		w.printf("  inside tunnels: %s\n", note)
 	}
 	for _, warn := range s.Warnings {
@@ -419,10 +419,10 @@ func countList(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// tunnelNote says which TCP packets were found inside a tunnel ("" when none): the
+// TunnelNote says which TCP packets were found inside a tunnel ("" when none): the
 // flows are the inner connections, and Wireshark shows them only where it decodes
 // the tunnel too, which for Linux's VXLAN port may take a Decode As.
-func tunnelNote(s analyzer.Summary) string {
+func TunnelNote(s analyzer.Summary) string {
 	if len(s.Tunnelled) == 0 {
 		return ""
 	}

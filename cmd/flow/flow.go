@@ -224,6 +224,10 @@ func Run(o *Options) error {
 	for _, w := range res.Summary.Warnings {
 		fmt.Fprintf(o.IO.ErrOut, "tcpmortem: warning: %s\n", w)
 	}
+	if note := report.TunnelNote(res.Summary); note != "" {
+		// the flow's own lines carry no header: the filter's Decode As must be said here
+		fmt.Fprintf(o.IO.ErrOut, "tcpmortem: inside tunnels: %s\n", note)
+	}
 	if len(res.Flows) == 0 {
 		what := fmt.Sprintf("--id %d", o.ID)
 		if o.Client != "" {

@@ -325,3 +325,20 @@ func TestFlowHelpListed(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowSaysTunnels: a flow of a capture taken under VXLAN on Linux's port
+// (testdata/link/vxlan.pcap: flow 3, [fd79::1]:36300, frames 35-47 as tshark -d
+// udp.port==8472,vxlan shows it) is shown by its inner addresses, and stderr says the
+// Wireshark filter needs UDP 8472 decoded as VXLAN.
+func TestFlowSaysTunnels(t *testing.T) {
+	code, out, errOut := run(t, nil, "flow", "../../testdata/link/vxlan.pcap", "--id", "3")
+	if code != 0 || !strings.Contains(out, "#3 clean_close  [fd79::1]:36300 → [fd79::2]:8080  frames 35–47") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "tcpmortem: inside tunnels: 30 TCP packets in VXLAN (UDP 8472), 15 in VXLAN (UDP 4789); the flows are the inner connections; where Wireshark shows UDP port 8472 as plain UDP, Decode As VXLAN makes the filters below match\n") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	if _, _, errOut := run(t, nil, "flow", demo, "--id", "1"); strings.Contains(errOut, "tunnel") {
+		t.Errorf("the demo speaks of tunnels:\n%s", errOut)
+	}
+}
