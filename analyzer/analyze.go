@@ -179,6 +179,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res.Summary.Start, res.Summary.End = first.UTC(), last.UTC()
 	res.Summary.Skipped = skipped(st)
 	res.Summary.Tunnelled = st.Tunnelled
+	res.Summary.ReassembledPackets, res.Summary.ReassembledFragments = st.Reassembled, st.Reassembled+st.FragmentsJoined
 	if d := rs.dedupe.Dropped; d > 0 {
 		res.Summary.Skipped["captured twice"] = d
 	}

@@ -146,6 +146,10 @@ func TestLinkTypes(t *testing.T) {
 			{"10.80.0.1:52338", "10.80.0.2:8080", 116, 138, CleanClose},
 			{"10.80.0.1:44882", "10.80.0.2:81", 143, 145, Refused}},
 			"tcpdump -i any sees each packet bare on the VXLAN device and encapsulated on veth-c: one flow each, not two (the same ports as vxlan.pcap: one run made both); each flow's last frame in tshark (46, 51, 97, 105, 139, 146) is the copy of the one before it on the other interface (sll.ifindex), dropped, so the flow ends at that one"},
+		{"vxlan_frag.pcap", "pcap", "", []string{"ETHERNET(1)"}, 65, []linkFlow{
+			{"10.79.0.1:41830", "10.79.0.2:8080", 3, 52, CleanClose},
+			{"10.79.0.1:33506", "10.79.0.2:81", 56, 57, Refused}},
+			"VXLAN over a veth with no room for its header: the first five full-sized segments of the response come in two IPv4 fragments each (tshark: frames 8-17, reassembled in 9, 11, 13, 15, 17), the rest shrunk to fit; the client closes first (frames 50-52)"},
 		{"gre.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "GRE with a key around the inner IP packets"},
 		{"ipip.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "IPv4 in IPv4, IPv6 in IPv4, IPv4 in IPv6"},
 		{"geneve.pcap", "pcap", "", []string{"ETHERNET(1)"}, 76, cleanAndRefusedTunnelled, "Geneve with an option, around the inner frames"},
@@ -394,6 +398,7 @@ func TestTunnelledCounts(t *testing.T) {
 	}{
 		{"vxlan.pcap", map[string]int{"VXLAN (UDP 8472)": 30, "VXLAN (UDP 4789)": 15}, 0},
 		{"vxlan_any.pcap", map[string]int{"VXLAN (UDP 8472)": 28, "VXLAN (UDP 4789)": 14}, 42},
+		{"vxlan_frag.pcap", map[string]int{"VXLAN (UDP 8472)": 46}, 0},
 		{"gre.pcap", map[string]int{"GRE": 45}, 0},
 		{"ipip.pcap", map[string]int{"IP in IP": 45}, 0},
 		{"geneve.pcap", map[string]int{"Geneve (UDP 6081)": 45}, 0},
@@ -411,5 +416,30 @@ func TestTunnelledCounts(t *testing.T) {
 				t.Errorf("captured twice: %d, want %d", got, c.twice)
 			}
 		})
+	}
+}
+
+// TestFragmentedTunnelIsWhole: in vxlan_frag.pcap the kernel fragmented the outer IPv4
+// packets of the first five full-sized segments of the first response (tshark -d
+// udp.port==8472,vxlan: frames 8-17 are fragments, reassembled in 9, 11, 13, 15 and 17,
+// 1448 bytes of TCP payload each). Read as lost, those 7240 bytes had the exchange say
+// "no response" and "the capture does not hold" them. Put together, the capture holds
+// the whole exchange: the server sent 40136 bytes (the sum of tcp.len from port 8080),
+// both GETs (frames 6 and 32) were answered, the first at frame 9, and the summary
+// says 10 fragments were reassembled into 5 packets.
+func TestFragmentedTunnelIsWhole(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", "vxlan_frag.pcap"))
+	f := flowByClient(t, r, "10.79.0.1:41830")
+	if f.PayloadBytes.Server != 40136 || f.PayloadBytes.Client != 178 {
+		t.Errorf("payload %+v, want client 178 server 40136", f.PayloadBytes)
+	}
+	if len(f.HTTP) != 2 || f.HTTP[0].Status != 200 || f.HTTP[0].ResponseFrame != 9 || f.HTTP[1].Status != 200 || f.HTTP[1].ResponseFrame != 33 {
+		t.Errorf("HTTP %+v", f.HTTP)
+	}
+	if strings.Contains(f.Summary, "does not hold") {
+		t.Errorf("summary: %s", f.Summary)
+	}
+	if r.Summary.ReassembledPackets != 5 || r.Summary.ReassembledFragments != 10 || r.Summary.Skipped["ip fragments"] != 0 {
+		t.Errorf("summary %+v", r.Summary)
 	}
 }

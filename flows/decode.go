@@ -18,8 +18,12 @@ type DecodeStats struct {
 	// "ip-proto-N") or, for non-IP frames, by ethertype ("arp", "ethertype-0x88cc"),
 	// or by what else stopped the decoding ("llc", "mpls-other", "null-af-N", "nflog-other").
 	NonTCP      map[string]int
-	IPFragments int // IPv4 fragments (MF or offset) and IPv6 fragment headers, any protocol
-	Malformed   int // headers too short or lying beyond repair
+	IPFragments int // IPv4 fragments (MF or offset) and IPv6 fragment headers, any protocol, not joined
+	// Reassembled counts the IPv4 datagrams put together from fragments (defrag.go),
+	// each counted as what it held (TCP, UDP...) at the frame of its last fragment;
+	// FragmentsJoined the other fragments that went into them.
+	Reassembled, FragmentsJoined int
+	Malformed                    int // headers too short or lying beyond repair
 	// FirstMalformed is the first malformed packet and what was wrong with it (zero
 	// when none), for a warning that names the file and frame.
 	FirstMalformed MalformedFrame
@@ -39,7 +43,7 @@ type MalformedFrame struct {
 
 // Total is the number of packets the decoder was given.
 func (s DecodeStats) Total() int {
-	n := s.TCP + s.ICMPErrors + s.IPFragments + s.Malformed
+	n := s.TCP + s.ICMPErrors + s.IPFragments + s.FragmentsJoined + s.Malformed
 	for _, v := range s.NonTCP {
 		n += v
 	}
@@ -112,6 +116,8 @@ type Decoder struct {
 	noFast bool
 
 	tcpN, icmpN, fragN, malformedN int
+	frags                          *defrag // IPv4 reassembly (defrag.go), once a fragment came
+	fragsJoined, reassembled       int
 	firstMalformed                 MalformedFrame
 	nonTCP                         map[nonTCPKey]int
 	tunnelled                      [numTunnelKinds]int
@@ -328,6 +334,9 @@ func (d *Decoder) parse(p *gopacket.DecodingLayerParser, first gopacket.LayerTyp
 	}
 	switch next {
 	case gopacket.LayerTypeFragment:
+		if last == layers.LayerTypeIPv4 {
+			return d.fragment(rest)
+		}
 		d.fragN++
 		return false
 	case layers.LayerTypeMPLS:
@@ -823,6 +832,8 @@ func (d *Decoder) Stats() DecodeStats {
 		TCP:             d.tcpN,
 		ICMPErrors:      d.icmpN,
 		IPFragments:     d.fragN,
+		Reassembled:     d.reassembled,
+		FragmentsJoined: d.fragsJoined,
 		Malformed:       d.malformedN,
 		FirstMalformed:  d.firstMalformed,
 		NonTCP:          make(map[string]int, len(d.nonTCP)),

@@ -60,27 +60,28 @@ func HTML(w io.Writer, r *analyzer.Result, _ Options) error {
 }
 
 type htmlPage struct {
-	Title     string
-	Inputs    []analyzer.Input
-	Span      string
-	Summary   analyzer.Summary
-	Filtered  bool
-	Shown     int
-	Total     int
-	Verdicts  []htmlVerdict
-	Findings  []htmlFinding
-	Rows      []htmlRow
-	RowsCut   int
-	Charts    []htmlChart
-	ChartsCut int
-	Ladders   []htmlLadder
-	Problems  int
-	Tunnels   string // TunnelNote
-	Reproduce string
-	CSS       template.CSS
-	JS        template.JS
-	CSSHash   string
-	JSHash    string
+	Title      string
+	Inputs     []analyzer.Input
+	Span       string
+	Summary    analyzer.Summary
+	Filtered   bool
+	Shown      int
+	Total      int
+	Verdicts   []htmlVerdict
+	Findings   []htmlFinding
+	Rows       []htmlRow
+	RowsCut    int
+	Charts     []htmlChart
+	ChartsCut  int
+	Ladders    []htmlLadder
+	Problems   int
+	Tunnels    string // TunnelNote
+	Reassembly string // ReassemblyNote
+	Reproduce  string
+	CSS        template.CSS
+	JS         template.JS
+	CSSHash    string
+	JSHash     string
 }
 
 // cspHash is a Content-Security-Policy source for an inline element's exact text.
@@ -125,7 +126,7 @@ func buildPage(r *analyzer.Result) *htmlPage {
 	s := r.Summary
 	p := &htmlPage{Inputs: r.Inputs, Summary: s, Shown: matched(r), Total: r.Total,
 		Filtered: matched(r) != r.Total, Reproduce: reproduce(r, "html") + " > report.html",
-		Tunnels: TunnelNote(s)}
+		Tunnels: TunnelNote(s), Reassembly: ReassemblyNote(s)}
 	var names []string
 	for _, in := range r.Inputs {
 		names = append(names, in.Name)

@@ -97,6 +97,9 @@ func mdSummary(w *errWriter, r *analyzer.Result) {
 	if note := TunnelNote(s); note != "" {
 		w.printf("**Inside tunnels:** %s\n\n", mdText(note))
 	}
+	if note := ReassemblyNote(s); note != "" {
+		w.printf("%s\n\n", mdText(note))
+	}
 	for _, warn := range s.Warnings {
 		w.printf("> **Warning:** %s\n\n", mdText(warn))
 	}

@@ -127,6 +127,9 @@ func textHeader(w *errWriter, r *analyzer.Result, p palette) {
 	if note := TunnelNote(s); note != "" {
 		w.printf("  inside tunnels: %s\n", note)
 	}
+	if note := ReassemblyNote(s); note != "" {
+		w.printf("  %s\n", note)
+	}
 	for _, warn := range s.Warnings {
 		w.printf("  %s %s\n", p.sev[analyzer.SevWarn].Sprint("warning:"), warn)
 	}
@@ -439,4 +442,14 @@ func TunnelNote(s analyzer.Summary) string {
 		note += "; where Wireshark shows UDP port 8472 as plain UDP, Decode As VXLAN makes the filters below match"
 	}
 	return note
+}
+
+// ReassemblyNote says how many IPv4 datagrams were put together from fragments ("" when
+// none): their segments sit at the frame of their last fragment, as in Wireshark.
+func ReassemblyNote(s analyzer.Summary) string {
+	if s.ReassembledPackets == 0 {
+		return ""
+	}
+	return fmt.Sprintf("IP fragments reassembled: %d into %s, each at the frame of its last fragment (as Wireshark shows it)",
+		s.ReassembledFragments, plural(s.ReassembledPackets, "packet"))
 }

@@ -355,7 +355,14 @@ func TestReportsSayTunnels(t *testing.T) {
 	if !strings.Contains(gre, "\n  inside tunnels: 45 TCP packets in GRE; the flows are the inner connections\n") {
 		t.Errorf("gre.pcap:\n%s", gre)
 	}
-	if plain := renderText(t, analyzeFiles(t, analyzer.Options{}, td+"link/vlan.pcap"), report.Options{}); strings.Contains(plain, "tunnel") {
-		t.Errorf("vlan.pcap speaks of tunnels:\n%s", plain)
+	if plain := renderText(t, analyzeFiles(t, analyzer.Options{}, td+"link/vlan.pcap"), report.Options{}); strings.Contains(plain, "tunnel") || strings.Contains(plain, "reassembled") {
+		t.Errorf("vlan.pcap speaks of tunnels or reassembly:\n%s", plain)
+	}
+	// vxlan_frag.pcap: tshark shows frames 8-17 as five datagrams in two IPv4 fragments
+	// each, reassembled in frames 9, 11, 13, 15 and 17.
+	frag := renderText(t, analyzeFiles(t, analyzer.Options{}, td+"link/vxlan_frag.pcap"), report.Options{})
+	if !strings.Contains(frag, "\n  IP fragments reassembled: 10 into 5 packets, each at the frame of its last fragment (as Wireshark shows it)\n") ||
+		strings.Contains(frag, "ip fragments") {
+		t.Errorf("vxlan_frag.pcap:\n%s", frag)
 	}
 }
