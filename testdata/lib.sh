@@ -105,6 +105,27 @@ tm_tunrelay() {
 	rm -f "$log"
 }
 
+# tm_cut MODE SRC OUT RANGE... : OUT made by editcap from SRC (both named relative to the
+# calling script's directory), keeping (MODE keep) or dropping (MODE drop) the frames in
+# the ranges ("12", "2-1000"): what a capture begun late, stopped early or that lost
+# packets holds, made from a kernel capture. No root needed once editcap is there.
+tm_cut() {
+	local mode=$1 dir src out
+	dir=$(cd "$(dirname "$0")" && pwd)
+	src=$dir/$2 out=$dir/$3
+	shift 3
+	tm_require editcap
+	case $mode in
+	keep) editcap -F pcap -r "$src" "$out" "$@" ;;
+	drop) editcap -F pcap "$src" "$out" "$@" ;;
+	*)
+		echo "tm_cut: MODE is keep or drop, not $mode" >&2
+		return 2
+		;;
+	esac
+	echo "wrote $out"
+}
+
 # tm_capture NS FILE TCPDUMP-ARGS... : start tcpdump in NS writing FILE; returns once it
 # is capturing. Stop it with tm_stop_capture.
 tm_capture() {

@@ -9,8 +9,5 @@
 # capture lost (5 bytes and its FIN, as the original shows; the file alone cannot say
 # which): the request must not be called unanswered, nor the server stuck in CLOSE_WAIT.
 # Needs editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap -r "$here/../tcp/clean_close_server_first.pcap" "$here/answer_and_fins_lost.pcap" 1-5 10-1000
-echo "wrote $here/answer_and_fins_lost.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut keep ../tcp/clean_close_server_first.pcap answer_and_fins_lost.pcap 1-5 10-1000

@@ -6,8 +6,5 @@
 # and the server's FIN (frame 9: Seq=144) still show that the server sent those bytes,
 # so the request must not be called unanswered.
 # Needs editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap -r "$here/http_close.pcap" "$here/lost_response.pcap" 1-5 7-10
-echo "wrote $here/lost_response.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut keep http_close.pcap lost_response.pcap 1-5 7-10

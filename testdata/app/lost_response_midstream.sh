@@ -6,8 +6,5 @@
 # that the server sent them (the 200 response lost_response.pcap is without). The
 # request must not be called unanswered. Made by hand from a kernel capture; needs
 # editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap -r "$here/lost_response.pcap" "$here/lost_response_midstream.pcap" 2-1000
-echo "wrote $here/lost_response_midstream.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut keep lost_response.pcap lost_response_midstream.pcap 2-1000

@@ -7,8 +7,5 @@
 # first message and the server's silence after it reads as in the whole capture
 # (server_silent), not as an idle connection. Made by hand from a kernel capture; needs
 # editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap -r "$here/ssh_banner_hang.pcap" "$here/ssh_banner_hang_midstream.pcap" 2-1000
-echo "wrote $here/ssh_banner_hang_midstream.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut keep ssh_banner_hang.pcap ssh_banner_hang_midstream.pcap 2-1000

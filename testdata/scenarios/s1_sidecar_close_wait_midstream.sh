@@ -6,8 +6,5 @@
 # 500s, whose requests came before the capture began, are answered by the sidecar's
 # kernel with bare RSTs (no ACK: its sockets were gone). Made by hand from a kernel
 # capture; needs editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap -r "$here/s1_sidecar_close_wait.pcap" "$here/s1_sidecar_close_wait_midstream.pcap" 53-10000
-echo "wrote $here/s1_sidecar_close_wait_midstream.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut keep s1_sidecar_close_wait.pcap s1_sidecar_close_wait_midstream.pcap 53-10000

@@ -6,8 +6,5 @@
 # not say "closed after 0 µs idle", and the idle_timeout finding rests on the others,
 # whose last exchange the capture holds. Made by hand from a kernel capture; needs
 # editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap -r "$here/s2_idle_timeout.pcap" "$here/s2_idle_timeout_midstream.pcap" 158-10000
-echo "wrote $here/s2_idle_timeout_midstream.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut keep s2_idle_timeout.pcap s2_idle_timeout_midstream.pcap 158-10000

@@ -7,8 +7,5 @@
 # accept queue drops them). The ACKs are in the capture: the summary must not say the
 # client's final ACK never came. Made by hand from a kernel capture (a capture started
 # late); needs editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap -r "$here/handshake_ack_lost.pcap" "$here/handshake_ack_lost_midstream.pcap" 3-1000
-echo "wrote $here/handshake_ack_lost_midstream.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut keep handshake_ack_lost.pcap handshake_ack_lost_midstream.pcap 3-1000

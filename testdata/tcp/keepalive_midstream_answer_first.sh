@@ -7,8 +7,5 @@
 # client's sequence numbers taken from it are one short), not as a pure ACK of a client
 # that never probes. Made by hand from a kernel capture, as tcpdump under load drops
 # packets. Needs editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap "$here/keepalive_midstream.pcap" "$here/keepalive_midstream_answer_first.pcap" 1
-echo "wrote $here/keepalive_midstream_answer_first.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut drop keepalive_midstream.pcap keepalive_midstream_answer_first.pcap 1

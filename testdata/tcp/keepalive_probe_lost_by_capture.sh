@@ -8,8 +8,5 @@
 # pong 3.5 s before the capture's end, as in the source, so it must stay idle_open, not
 # become "open, active at capture end" because of an answer whose probe is missing.
 # Needs editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap "$here/idle_open_keepalive.pcap" "$here/keepalive_probe_lost_by_capture.pcap" 12
-echo "wrote $here/keepalive_probe_lost_by_capture.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut drop idle_open_keepalive.pcap keepalive_probe_lost_by_capture.pcap 12

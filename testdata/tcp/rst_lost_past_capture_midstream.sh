@@ -7,8 +7,5 @@
 # server's RST answering it. With no handshake there is no round trip to call the resend
 # and the first RST a crossing: the summary must not say the RST ended the connection
 # "-415.9 ms later". Made by hand from a kernel capture; needs editcap (tshark package).
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap -r "$here/rst_lost_past_capture.pcap" "$here/rst_lost_past_capture_midstream.pcap" 22-1000
-echo "wrote $here/rst_lost_past_capture_midstream.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut keep rst_lost_past_capture.pcap rst_lost_past_capture_midstream.pcap 22-1000

@@ -6,8 +6,5 @@
 # the client's first data and the server's RST answering it are all held, so the verdict
 # is rst_on_first_data as in the whole capture, not http_unanswered. Made by hand from a
 # kernel capture; needs editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap -r "$here/rst_on_first_data.pcap" "$here/rst_on_first_data_midstream.pcap" 2-1000
-echo "wrote $here/rst_on_first_data_midstream.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut keep rst_on_first_data.pcap rst_on_first_data_midstream.pcap 2-1000

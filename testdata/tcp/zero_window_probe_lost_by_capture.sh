@@ -8,8 +8,5 @@
 # a zero window), which tell of no exchange. Both connections have carried nothing new
 # since their windows closed, so they must stay idle at the capture's end.
 # Needs editcap (Debian's tshark package); no root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-command -v editcap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; }
-editcap -F pcap "$here/zero_window_stall.pcap" "$here/zero_window_probe_lost_by_capture.pcap" 245 247
-echo "wrote $here/zero_window_probe_lost_by_capture.pcap"
+. "$(dirname "$0")/../lib.sh"
+tm_cut drop zero_window_stall.pcap zero_window_probe_lost_by_capture.pcap 245 247
