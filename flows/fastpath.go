@@ -128,7 +128,7 @@ func (d *Decoder) fastIPIn(b []byte, ip int, ver byte, limit int) bool {
 		// refuses (below 20 or below the header) leads ipv4Manual to the same end.
 		src, dst = netip.AddrFrom4([4]byte(h[12:16])), netip.AddrFrom4([4]byte(h[16:20]))
 		ipid = binary.BigEndian.Uint16(h[4:6])
-		tcp, end = ip+ihl, d.endOf(ip, int(binary.BigEndian.Uint16(h[2:4])), ihl)
+		tcp, end = ip+ihl, d.endOf(ip, total, ihl)
 	case 6:
 		if len(h) < 40 {
 			return false
