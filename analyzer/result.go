@@ -305,7 +305,7 @@ type Summary struct {
 	// Tunnelled counts the TCP segments found inside a tunnel (VXLAN, Geneve, GRE, IP in
 	// IP), by the outermost one: their flows are the inner connections.
 	Tunnelled map[string]int `json:"tunnelled,omitempty"`
-	// ReassembledPackets are the IPv4 datagrams put together from ReassembledFragments
+	// ReassembledPackets are the IP datagrams put together from ReassembledFragments
 	// fragments, each analysed at the frame of its last fragment.
 	ReassembledPackets   int `json:"reassembled_packets,omitempty"`
 	ReassembledFragments int `json:"reassembled_fragments,omitempty"`

@@ -19,7 +19,7 @@ type DecodeStats struct {
 	// or by what else stopped the decoding ("llc", "mpls-other", "null-af-N", "nflog-other").
 	NonTCP      map[string]int
 	IPFragments int // IPv4 fragments (MF or offset) and IPv6 fragment headers, any protocol, not joined
-	// Reassembled counts the IPv4 datagrams put together from fragments (defrag.go),
+	// Reassembled counts the IP datagrams put together from fragments (defrag.go),
 	// each counted as what it held (TCP, UDP...) at the frame of its last fragment;
 	// FragmentsJoined the other fragments that went into them.
 	Reassembled, FragmentsJoined int
@@ -324,8 +324,7 @@ func (d *Decoder) parse(p *gopacket.DecodingLayerParser, first gopacket.LayerTyp
 		return d.icmpLayer(n - 1)
 	case layers.LayerTypeIPv6Fragment:
 		if next == gopacket.LayerTypeFragment {
-			d.fragN++
-			return false
+			return d.fragment(true, rest)
 		}
 	case layers.LayerTypeLoopback:
 		if next == gopacket.LayerTypeZero {
@@ -335,7 +334,7 @@ func (d *Decoder) parse(p *gopacket.DecodingLayerParser, first gopacket.LayerTyp
 	switch next {
 	case gopacket.LayerTypeFragment:
 		if last == layers.LayerTypeIPv4 {
-			return d.fragment(rest)
+			return d.fragment(false, rest)
 		}
 		d.fragN++
 		return false

@@ -353,9 +353,9 @@ func TestDecodeICMPErrorsQuotingTCP(t *testing.T) {
 		}
 	}
 	// tshark: frames 72-75 are the 4 IPv4 fragments of one UDP datagram (reassembled in
-	// 75), 4 more are IPv6 fragments, which are only counted.
-	if st.IPFragments != 4 || st.Reassembled != 1 || st.FragmentsJoined != 3 || st.ICMPErrors == 0 {
-		t.Errorf("stats %+v, want 4 IPv6 fragments and 4 IPv4 ones made one datagram", st)
+	// 75), frames 148-151 the 4 IPv6 fragments of another (reassembled in 151).
+	if st.IPFragments != 0 || st.Reassembled != 2 || st.FragmentsJoined != 6 || st.NonTCP["udp"] != 2 || st.ICMPErrors == 0 {
+		t.Errorf("stats %+v, want 4 IPv4 and 4 IPv6 fragments made one datagram each", st)
 	}
 }
 
