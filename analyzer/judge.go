@@ -43,6 +43,7 @@ func judge(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, t *flowT
 		Verdict:    j.verdict,
 		Close:      closeShape,
 		Midstream:  f.Midstream,
+		Tunnel:     f.Tunnel.String(),
 		Summary:    j.summary,
 		Facts:      j.facts,
 		Evidence:   j.evidence,

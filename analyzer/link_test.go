@@ -391,20 +391,25 @@ func TestDemo(t *testing.T) {
 // each connection's handshake ACK on the IPv6 and 4789 flows, so 42 of 45). The other
 // files are vxlan.pcap's 45 tunnelled packets re-wrapped.
 func TestTunnelledCounts(t *testing.T) {
+	// Each flow says its tunnel: in vxlan.pcap flows 1-4 (10.79.0.0/24 and fd79::/64)
+	// came in vx4 (UDP 8472), 5-6 (10.80.0.0/24) in vx6 (UDP 4789).
+	vx := []string{"VXLAN (UDP 8472)", "VXLAN (UDP 8472)", "VXLAN (UDP 8472)", "VXLAN (UDP 8472)", "VXLAN (UDP 4789)", "VXLAN (UDP 4789)"}
+	six := func(s string) []string { return []string{s, s, s, s, s, s} }
 	cases := []struct {
-		file  string
-		want  map[string]int
-		twice int
+		file    string
+		want    map[string]int
+		twice   int
+		tunnels []string // by flow
 	}{
-		{"vxlan.pcap", map[string]int{"VXLAN (UDP 8472)": 30, "VXLAN (UDP 4789)": 15}, 0},
-		{"vxlan_any.pcap", map[string]int{"VXLAN (UDP 8472)": 28, "VXLAN (UDP 4789)": 14}, 42},
-		{"vxlan_frag.pcap", map[string]int{"VXLAN (UDP 8472)": 46}, 0},
-		{"gre.pcap", map[string]int{"GRE": 45}, 0},
-		{"ipip.pcap", map[string]int{"IP in IP": 45}, 0},
-		{"geneve.pcap", map[string]int{"Geneve (UDP 6081)": 45}, 0},
-		{"erspan.pcap", map[string]int{"ERSPAN (GRE)": 45}, 0},
-		{"erspan3.pcap", map[string]int{"ERSPAN (GRE)": 45}, 0},
-		{"vlan.pcap", nil, 0},
+		{"vxlan.pcap", map[string]int{"VXLAN (UDP 8472)": 30, "VXLAN (UDP 4789)": 15}, 0, vx},
+		{"vxlan_any.pcap", map[string]int{"VXLAN (UDP 8472)": 28, "VXLAN (UDP 4789)": 14}, 42, vx},
+		{"vxlan_frag.pcap", map[string]int{"VXLAN (UDP 8472)": 46}, 0, []string{"VXLAN (UDP 8472)", "VXLAN (UDP 8472)"}},
+		{"gre.pcap", map[string]int{"GRE": 45}, 0, six("GRE")},
+		{"ipip.pcap", map[string]int{"IP in IP": 45}, 0, six("IP in IP")},
+		{"geneve.pcap", map[string]int{"Geneve (UDP 6081)": 45}, 0, six("Geneve (UDP 6081)")},
+		{"erspan.pcap", map[string]int{"ERSPAN (GRE)": 45}, 0, six("ERSPAN (GRE)")},
+		{"erspan3.pcap", map[string]int{"ERSPAN (GRE)": 45}, 0, six("ERSPAN (GRE)")},
+		{"vlan.pcap", nil, 0, []string{"", "", "", ""}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -414,6 +419,13 @@ func TestTunnelledCounts(t *testing.T) {
 			}
 			if got := r.Summary.Skipped["captured twice"]; got != c.twice {
 				t.Errorf("captured twice: %d, want %d", got, c.twice)
+			}
+			var got []string
+			for _, f := range r.Flows {
+				got = append(got, f.Tunnel)
+			}
+			if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", c.tunnels) {
+				t.Errorf("flows' tunnels %q, want %q", got, c.tunnels)
 			}
 		})
 	}

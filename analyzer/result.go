@@ -216,6 +216,7 @@ type Flow struct {
 	Close         Verdict         `json:"close"`
 	Severity      Severity        `json:"severity"`
 	Midstream     bool            `json:"midstream"`
+	Tunnel        string          `json:"tunnel,omitempty"` // the tunnel its segments came in: "VXLAN (UDP 8472)", "GRE"...
 	Summary       string          `json:"summary"`
 	Facts         Facts           `json:"facts"`
 	Evidence      []Evidence      `json:"evidence"`

@@ -215,7 +215,7 @@ func (d *Decoder) fastTunnel(b []byte, p, end int, proto byte) bool {
 }
 
 // fastInnerOf goes on from a tunnel header that names what it carries by EtherType.
-func (d *Decoder) fastInnerOf(b []byte, at, limit int, et uint16, kind tunnelKind) bool {
+func (d *Decoder) fastInnerOf(b []byte, at, limit int, et uint16, kind Tunnel) bool {
 	if layers.EthernetType(et) == layers.EthernetTypeTransparentEthernetBridging {
 		return d.fastInnerEther(b, at, limit, kind)
 	}
@@ -226,7 +226,7 @@ func (d *Decoder) fastInnerOf(b []byte, at, limit int, et uint16, kind tunnelKin
 }
 
 // fastInnerEther goes on from an Ethernet frame (no VLAN tag) inside a tunnel.
-func (d *Decoder) fastInnerEther(b []byte, e, limit int, kind tunnelKind) bool {
+func (d *Decoder) fastInnerEther(b []byte, e, limit int, kind Tunnel) bool {
 	if e+14 > len(b) {
 		return false
 	}
@@ -237,11 +237,12 @@ func (d *Decoder) fastInnerEther(b []byte, e, limit int, kind tunnelKind) bool {
 }
 
 // fastInner decodes the IP packet inside a tunnel of this kind, and counts it.
-func (d *Decoder) fastInner(b []byte, ip int, ver byte, limit int, kind tunnelKind) bool {
+func (d *Decoder) fastInner(b []byte, ip int, ver byte, limit int, kind Tunnel) bool {
 	if !d.fastIPIn(b, ip, ver, limit) {
 		return false
 	}
 	d.tunnelled[kind]++
+	d.seg.Tunnel = kind
 	return true
 }
 

@@ -212,6 +212,10 @@ type Flow struct {
 	// acknowledged: both byte streams are held from their start (see FromStart). (In
 	// the padding after Midstream.)
 	startSeen bool
+	// Tunnel is the tunnel the flow's segments came in, from the first that came in
+	// one (0: none seen; with tcpdump -i any a segment may come bare on the tunnel
+	// device and its copy, dropped, inside the tunnel). (In the same padding.)
+	Tunnel Tunnel
 
 	First, Last Mark // first and last packet; Mark.File says which input
 

@@ -38,6 +38,9 @@ const (
 // packet is read; the flow table copies the bounded prefix it keeps.
 type Segment struct {
 	Kind SegmentKind
+	// Tunnel is the tunnel the segment was found in (0: none). (In the padding after
+	// Kind.)
+	Tunnel Tunnel
 	// Iface is the interface the packet was captured on plus one, where the capture
 	// says: the interface index of a Linux cooked v2 header (tcpdump -i any), or the
 	// interface of a pcapng with several (Packet.Iface); 0 when unknown. (In the padding

@@ -390,6 +390,9 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	if seg.Src != f.Client {
 		d = FromServer
 	}
+	if f.Tunnel == 0 {
+		f.Tunnel = seg.Tunnel
+	}
 	s, p := &f.Sides[d], &f.Sides[d.Other()]
 	m := MarkAt(seg.File, seg.Frame, seg.Time)
 	flags := seg.Flags

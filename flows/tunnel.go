@@ -122,11 +122,12 @@ func (e *erspanLayer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) e
 	return nil
 }
 
-// tunnelKind names an encapsulation, for the counts of TCP packets found inside one.
-type tunnelKind uint8
+// Tunnel names the encapsulation a TCP segment was found in (Segment.Tunnel,
+// Flow.Tunnel), the outermost when there are several; 0 for a bare segment.
+type Tunnel uint8
 
 const (
-	tunNone tunnelKind = iota
+	tunNone Tunnel = iota
 	tunVXLAN
 	tunVXLANLinux
 	tunGeneve
@@ -135,6 +136,14 @@ const (
 	tunIPinIP
 	numTunnelKinds
 )
+
+// String is the tunnel as the report names it: "VXLAN (UDP 8472)", "GRE"... ("" for none).
+func (k Tunnel) String() string {
+	if k >= numTunnelKinds {
+		return ""
+	}
+	return tunnelNames[k]
+}
 
 var tunnelNames = [numTunnelKinds]string{
 	tunVXLAN:      "VXLAN (UDP 4789)",
@@ -147,7 +156,7 @@ var tunnelNames = [numTunnelKinds]string{
 
 // tunnelOf is the outermost encapsulation among the first n decoded layers of a packet
 // whose TCP header was found (tunNone: a bare one).
-func (d *Decoder) tunnelOf(n int) tunnelKind {
+func (d *Decoder) tunnelOf(n int) Tunnel {
 	ip := false
 	for _, t := range d.decoded[:n] {
 		switch t {
@@ -176,10 +185,12 @@ func (d *Decoder) tunnelOf(n int) tunnelKind {
 }
 
 // countTunnel counts a TCP segment found inside a tunnel (n: the layers before its TCP
-// header). It returns true, to follow a successful decode with &&.
+// header) and marks it with its tunnel. It returns true, to follow a successful decode
+// with &&.
 func (d *Decoder) countTunnel(n int) bool {
 	if k := d.tunnelOf(n); k != tunNone {
 		d.tunnelled[k]++
+		d.seg.Tunnel = k
 	}
 	return true
 }

@@ -274,6 +274,7 @@ func (w *jsonWriter) flow(f *analyzer.Flow) {
 	w.str(string(f.Severity))
 	w.lit(`,"midstream":`)
 	w.bool(f.Midstream)
+	w.optStr("tunnel", f.Tunnel)
 	w.lit(`,"summary":`)
 	w.str(f.Summary)
 	w.lit(`,"facts":`)

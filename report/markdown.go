@@ -233,6 +233,9 @@ func mdFlows(w *errWriter, r *analyzer.Result, p palette) {
 			w.printf("- TCP close: `%s`\n", f.Close)
 		}
 		w.printf("- Wireshark filter: %s\n", mdCode(f.WiresharkFilter))
+		if f.Tunnel != "" {
+			w.printf("- Inside: %s\n", mdText(f.Tunnel))
+		}
 		w.printf("- Zeek: conn_state %s, history %s\n\n", mdCode(f.ZeekConnState), mdCode(f.ZeekHistory))
 		var b bytes.Buffer
 		bw := &errWriter{w: &b}

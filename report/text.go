@@ -191,6 +191,9 @@ func textFlowBlock(w *errWriter, f *analyzer.Flow, idle time.Duration, p palette
 		w.printf("  close: %s\n", f.Close)
 	}
 	w.printf("  %s %s   %s %s %s\n", p.dim.Sprint("wireshark:"), f.WiresharkFilter, p.dim.Sprint("zeek:"), f.ZeekConnState, f.ZeekHistory)
+	if f.Tunnel != "" {
+		w.printf("  %s %s\n", p.dim.Sprint("inside:"), f.Tunnel)
+	}
 	textApp(w, f, p)
 	textLadder(w, f, idle, p, full)
 }

@@ -342,6 +342,8 @@ func TestReportsSayTunnels(t *testing.T) {
 		{"markdown", "\n**Inside tunnels:** " + inside + "\n"},
 		{"html", "<p class=\"tunnels\">inside tunnels: " + inside + "</p>"},
 		{"json", `"tunnelled": {` + "\n" + `      "VXLAN (UDP 4789)": 15,` + "\n" + `      "VXLAN (UDP 8472)": 30` + "\n    }"},
+		{"json", `"midstream":false,"tunnel":"VXLAN (UDP 4789)",`},
+		{"markdown", "\n- Inside: VXLAN (UDP 8472)\n"},
 	} {
 		var buf bytes.Buffer
 		if err := report.Render(&buf, c.format, vx, report.Options{}); err != nil {
@@ -350,6 +352,12 @@ func TestReportsSayTunnels(t *testing.T) {
 		if !strings.Contains(buf.String(), c.want) {
 			t.Errorf("%s: no %q in:\n%s", c.format, c.want, buf.String())
 		}
+	}
+	// Each flow says its tunnel: vxlan.pcap's flow 1 (10.79.0.1:46206) came in UDP 8472.
+	all := renderText(t, vx, report.Options{All: true})
+	if !strings.Contains(all, "#1 clean_close  10.79.0.1:46206 → 10.79.0.2:8080") || strings.Count(all, "\n  inside: VXLAN (UDP 8472)\n") != 4 ||
+		strings.Count(all, "\n  inside: VXLAN (UDP 4789)\n") != 2 {
+		t.Errorf("flows' tunnels:\n%s", all)
 	}
 	gre := renderText(t, analyzeFiles(t, analyzer.Options{}, td+"link/gre.pcap"), report.Options{})
 	if !strings.Contains(gre, "\n  inside tunnels: 45 TCP packets in GRE; the flows are the inner connections\n") {
