@@ -241,8 +241,7 @@ func (d *Decoder) fastInner(b []byte, ip int, ver byte, limit int, kind Tunnel) 
 	if !d.fastIPIn(b, ip, ver, limit) {
 		return false
 	}
-	d.tunnelled[kind]++
-	d.seg.Tunnel = kind
+	d.inTunnel(kind)
 	return true
 }
 

@@ -184,13 +184,17 @@ func (d *Decoder) tunnelOf(n int) Tunnel {
 	return tunNone
 }
 
-// countTunnel counts a TCP segment found inside a tunnel (n: the layers before its TCP
-// header) and marks it with its tunnel. It returns true, to follow a successful decode
-// with &&.
+// countTunnel counts a TCP segment the gopacket path found inside a tunnel (n: the
+// layers before its TCP header). It returns true, to follow a successful decode with &&.
 func (d *Decoder) countTunnel(n int) bool {
 	if k := d.tunnelOf(n); k != tunNone {
-		d.tunnelled[k]++
-		d.seg.Tunnel = k
+		d.inTunnel(k)
 	}
 	return true
+}
+
+// inTunnel counts the segment just decoded as found inside tunnel k, and marks it so.
+func (d *Decoder) inTunnel(k Tunnel) {
+	d.tunnelled[k]++
+	d.seg.Tunnel = k
 }
