@@ -89,6 +89,9 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	// flows as the output draws, the full result: memory follows the connections open
 	// at once, not the size of the capture.
 	recs := newRecords(names)
+	// Every reader of the records (the findings, the timeline) is done by the time
+	// Analyze returns; what it returns holds none of them.
+	defer recs.release()
 	kept := newRetainer(opts.Retain)
 	var t flowTrace // reused: one flow is judged at a time
 	// r is reused too: OnFlow and the filters see it only during their call, and the
@@ -194,6 +197,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 	res.Summary.Flows, res.Total = recs.n, recs.n
 	res.Flows = kept.byID()
 	seen := recs.list(twoSided) // a half-captured flow proves nothing about the missing side
+	recs.mem.drop()
 	// The findings and the timeline only read the records: with workers to spare, the
 	// timeline is charted while the findings are drawn.
 	var charted sync.WaitGroup

@@ -51,17 +51,23 @@ func DefaultFindingConfig() FindingConfig {
 func findings(rs *records, fl []*record, cfg Config) []Finding {
 	fc := &findCtx{rs: rs}
 	out := []Finding{}
-	out = append(out, fc.idleTimeouts(fl, cfg)...)
-	out = append(out, fc.closeWaitLeaks(fl, cfg.Idle)...)
+	// Each kind reads the records afresh: the pages the one before read are dropped
+	// (offHeap.drop), so the run holds about one pass's.
+	add := func(f []Finding) {
+		out = append(out, f...)
+		rs.mem.drop()
+	}
+	add(fc.idleTimeouts(fl, cfg))
+	add(fc.closeWaitLeaks(fl, cfg.Idle))
 	// Several findings look at every flow to one server: group them once.
 	byServer := fc.serverFlowsOf(fl)
-	out = append(out, fc.synDrops(fl, byServer, cfg.Idle)...)
-	out = append(out, fc.clientTimeouts(fl, cfg)...)
-	out = append(out, fc.acceptFailures(fl, byServer)...)
-	out = append(out, fc.halfOpen(fl, byServer)...)
-	out = append(out, fc.retransmitFailures(fl, cfg.Findings)...)
-	out = append(out, fc.lostPastCapture(fl, cfg.Findings)...)
-	out = append(out, fc.degradation(byServer)...)
+	add(fc.synDrops(fl, byServer, cfg.Idle))
+	add(fc.clientTimeouts(fl, cfg))
+	add(fc.acceptFailures(fl, byServer))
+	add(fc.halfOpen(fl, byServer))
+	add(fc.retransmitFailures(fl, cfg.Findings))
+	add(fc.lostPastCapture(fl, cfg.Findings))
+	add(fc.degradation(byServer))
 	for i := range out {
 		if len(out[i].Frames) == 0 {
 			out[i].Frames = fc.proofFrames(out[i].Flows)

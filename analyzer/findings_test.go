@@ -94,6 +94,7 @@ func TestSlowdownAsPlain(t *testing.T) {
 		if want.f != nil {
 			found++
 		}
+		rs.release()
 	}
 	if found < 100 {
 		t.Errorf("a slowdown in only %d rounds of 400", found)

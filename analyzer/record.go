@@ -161,15 +161,18 @@ func optFloat(p *float64) float64 {
 type arenaRef struct{ chunk, pos, n uint32 }
 
 // arena holds the variable parts of every record, packed, in large chunks with no
-// pointers inside: appending never copies what is there.
-type arena struct{ chunks [][]byte }
+// pointers inside (from mem, outside the Go heap): appending never copies what is there.
+type arena struct {
+	chunks [][]byte
+	mem    *offHeap
+}
 
 const arenaChunk = 1 << 20
 
 func (a *arena) add(b []byte) arenaRef {
 	n := len(a.chunks)
 	if n == 0 || len(a.chunks[n-1])+len(b) > cap(a.chunks[n-1]) {
-		a.chunks = append(a.chunks, make([]byte, 0, max(arenaChunk, len(b))))
+		a.chunks = append(a.chunks, a.mem.bytes(max(arenaChunk, len(b)))[:0])
 		n++
 	}
 	c := a.chunks[n-1]
@@ -195,6 +198,7 @@ type evKey struct {
 type records struct {
 	chunks  [][]record // record ID lives at chunks[(ID-1)/recordChunk][(ID-1)%recordChunk]
 	arena   arena
+	mem     offHeap // where the chunks and the arena's are (see release)
 	servers []endpoint
 	srvIdx  map[endpoint]uint32
 	evs     []evKey
@@ -206,8 +210,21 @@ type records struct {
 
 const recordChunk = 4096
 
+// dropRecords is how many records a long pass over them reads between two drops of
+// their pages (offHeap.drop): about 10 MB of them.
+const dropRecords = 16 * recordChunk
+
 func newRecords(files []string) *records {
-	return &records{evIdx: map[evKey]uint16{}, files: files, srvIdx: map[endpoint]uint32{}}
+	rs := &records{evIdx: map[evKey]uint16{}, files: files, srvIdx: map[endpoint]uint32{}}
+	rs.arena.mem = &rs.mem
+	return rs
+}
+
+// release gives back the memory of every record: nothing may read one after, nor a
+// pointer list returns.
+func (rs *records) release() {
+	rs.chunks, rs.arena.chunks, rs.n = nil, nil, 0
+	rs.mem.release()
 }
 
 // add keeps the record of a judged flow: its result r (before the output had it) and
@@ -304,7 +321,7 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		rs.chunks = append(rs.chunks, nil)
 	}
 	if rs.chunks[c] == nil {
-		rs.chunks[c] = make([]record, recordChunk)
+		rs.chunks[c] = rs.mem.records(recordChunk)
 	}
 	rs.chunks[c][(id-1)%recordChunk] = rec
 	rs.n++
@@ -498,11 +515,14 @@ func (rs *records) byID(id int) *record {
 // stay where they are).
 func (rs *records) list(keep func(*record) bool) []*record {
 	out := make([]*record, 0, rs.n)
-	for _, c := range rs.chunks {
+	for k, c := range rs.chunks {
 		for i := range c {
 			if c[i].id != 0 && keep(&c[i]) {
 				out = append(out, &c[i])
 			}
+		}
+		if k%(dropRecords/recordChunk) == dropRecords/recordChunk-1 {
+			rs.mem.drop()
 		}
 	}
 	return out

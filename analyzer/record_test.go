@@ -120,6 +120,7 @@ func forEachJudged(tb testing.TB, path string, fn func(*Flow, *flows.Flow, *flow
 	names := []string{src.Input().Name}
 	ev := &evidenceNamer{files: names}
 	rs := newRecords(names)
+	tb.Cleanup(rs.release)
 	cfg := DefaultConfig()
 	table := flows.NewTable(func(f *flows.Flow) {
 		var tr flowTrace

@@ -112,6 +112,7 @@ func benchJudge(b *testing.B, all []*flows.Flow) {
 	cfg := DefaultConfig()
 	var t flowTrace
 	rs := newRecords(ev.files) // the same IDs again each pass: records overwrite theirs
+	defer rs.release()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

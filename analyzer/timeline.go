@@ -317,7 +317,10 @@ func buildTimelineWith(rs *records, fl []*record, end time.Time, p sweepParams, 
 		return g
 	}
 	buf := make([]span, 0, maxSpans)
-	for _, f := range fl {
+	for i, f := range fl {
+		if i%dropRecords == dropRecords-1 {
+			rs.mem.drop()
+		}
 		g := byServer[f.srv]
 		if g == nil {
 			g = &timelineGroup{role: "server", side: flows.FromServer, srv: f.srv, key: rs.server(f).String()}
@@ -332,6 +335,7 @@ func buildTimelineWith(rs *records, fl []*record, end time.Time, p sweepParams, 
 			}
 		}
 	}
+	rs.mem.drop() // each pass over the records holds only its own pages (offHeap.drop)
 	list := groups[:0]
 	for _, g := range groups {
 		if g.spans {
@@ -355,6 +359,7 @@ func buildTimelineWith(rs *records, fl []*record, end time.Time, p sweepParams, 
 		return out, 0
 	}
 	wm := watermarks(fl, p.block)
+	rs.mem.drop()
 	endNs := edgeEnd(end)
 	// The charts only read the records: each goroutine takes the next endpoint left.
 	var next, gaveUp atomic.Int64
@@ -368,6 +373,7 @@ func buildTimelineWith(rs *records, fl []*record, end time.Time, p sweepParams, 
 				chartAtOnce(rs, fl, g, endNs, &ss)
 			}
 			out[i] = ss
+			rs.mem.drop()
 		}
 		sweep.close()
 		gaveUp.Add(int64(sweep.gaveUp))

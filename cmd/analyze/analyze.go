@@ -281,10 +281,17 @@ func Run(o *Options) error {
 	}
 	analyzed := func() {}
 	if os.Getenv("GOGC") == "" { // the user's GOGC wins: they asked for it
-		stopGC := make(chan struct{})
+		stopGC, turns := make(chan struct{}), make(chan bool, 2) // never blocks
 		defer close(stopGC)
-		go tuneGC(stopGC, gcModeFor(aopts.Retain, os.Getenv("GOMEMLIMIT") != ""))
-		aopts.ReadDone, analyzed = collectAtTurn, collectAtTurn
+		go tuneGC(stopGC, turns, gcModeFor(aopts.Retain, os.Getenv("GOMEMLIMIT") != ""))
+		aopts.ReadDone = func() {
+			releaseAtReadEnd()
+			turns <- true
+		}
+		analyzed = func() {
+			collectAtTurn()
+			turns <- false
+		}
 	}
 	res, err := analyzer.Analyze(srcs, aopts)
 	stop() // cleared before anything else is written

@@ -31,6 +31,13 @@ const gcHeadroom = 32 << 20
 // 63-74 MiB, with about a tenth more collections.
 const gcLimitHeadroom = 48 << 20
 
+// gcEndHeadroom is gcLimitHeadroom while the findings and the timeline are drawn
+// (gcLimitedEnd). They allocate little, and read the records, which are outside the
+// heap (analyzer's offHeap) and whose pages come back into the process as they are
+// read: on a long capture that is the run's peak, and the read's headroom would add its
+// 32 MiB more to it.
+const gcEndHeadroom = 16 << 20
+
 // gcMinLive stands for the live heap before the first collection has measured it.
 const gcMinLive = 16 << 20
 
@@ -38,7 +45,9 @@ const gcMinLive = 16 << 20
 const gcOff = -1
 
 // tuneGC paces the collector in mode as the live heap grows, until stop is closed.
-func tuneGC(stop <-chan struct{}, mode gcMode) {
+// turns says when the records are read back (true: the read is over) and when that is
+// done (false: the analysis is over): in between, gcLimited is gcLimitedEnd.
+func tuneGC(stop <-chan struct{}, turns <-chan bool, mode gcMode) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"},
 		{Name: "/gc/heap/allocs:bytes"}}
 	t := time.NewTicker(50 * time.Millisecond)
@@ -46,10 +55,12 @@ func tuneGC(stop <-chan struct{}, mode gcMode) {
 	last := 100 // Go's default, as GOGC is unset
 	// The collections and the bytes allocated by the end of each of the last looks.
 	var cycles, allocs [gcThrashLooks]uint64
+	ending := false
 	for i := 0; ; i++ {
 		select {
 		case <-stop:
 			return
+		case ending = <-turns:
 		case <-t.C:
 		}
 		metrics.Read(sample)
@@ -59,9 +70,19 @@ func tuneGC(stop <-chan struct{}, mode gcMode) {
 			mode = gcPaced // for the rest of the run
 		}
 		cycles[k], allocs[k] = c, a
-		last = tuneGCFor(sample[0].Value.Uint64(), last, mode)
+		m := mode
+		if m == gcLimited && ending {
+			m = gcLimitedEnd
+		}
+		last = tuneGCFor(sample[0].Value.Uint64(), last, m)
 	}
 }
+
+// releaseAtReadEnd is collectAtTurn at the read's end, and gives the OS back every page
+// the heap no longer uses: the open flows, just let go, were most of the heap, and the
+// pages the runtime kept of them would otherwise stay under the records' pages read
+// back in (analyzer's offHeap) at the end of the run.
+func releaseAtReadEnd() { debug.FreeOSMemory() }
 
 // collectAtTurn collects the garbage at the two turns of a run where much is let go at
 // once and what comes next allocates at once: once the read is over
@@ -128,6 +149,9 @@ const (
 	gcLimited
 	// gcUsersLimit: GOGC as gcPaced, and the limit the user set (GOMEMLIMIT) stands.
 	gcUsersLimit
+	// gcLimitedEnd: gcLimited while the records are read back, once the read is over,
+	// with gcEndHeadroom.
+	gcLimitedEnd
 )
 
 // gcModeFor is the pacing for a run that keeps retain full results (analyzer.Options:
@@ -146,12 +170,16 @@ func gcModeFor(retain int, usersLimit bool) gcMode {
 // tuneGCFor paces the collector in mode for a live heap of live bytes (0: not measured
 // yet), given the GOGC set before (last), and returns the GOGC it leaves.
 func tuneGCFor(live uint64, last int, mode gcMode) int {
-	if mode == gcLimited {
+	if mode == gcLimited || mode == gcLimitedEnd {
 		if last != gcOff {
 			debug.SetGCPercent(gcOff)
 		}
 		live = max(live, gcMinLive)
-		debug.SetMemoryLimit(int64(live + max(gcLimitHeadroom, live/10)))
+		headroom := uint64(gcLimitHeadroom)
+		if mode == gcLimitedEnd {
+			headroom = gcEndHeadroom
+		}
+		debug.SetMemoryLimit(int64(live + max(headroom, live/10)))
 		return gcOff
 	}
 	pct := 100

@@ -11,7 +11,8 @@ import (
 // the memory limit sits above the heap's goal by a sixteenth of the live heap plus the
 // headroom (none before the first collection has measured the live heap); limited (a
 // streaming run), GOGC is off and the limit is the live heap plus 48 MiB (a tenth of it
-// past 480 MiB; 16 MiB stands for a live heap not measured yet); with the user's limit,
+// past 480 MiB; 16 MiB stands for a live heap not measured yet), plus 16 MiB while the
+// records are read back (a tenth of it past 160 MiB); with the user's limit,
 // GOGC paces and the limit is left alone.
 func TestTuneGCFor(t *testing.T) {
 	oldPct := debug.SetGCPercent(100)
@@ -25,12 +26,13 @@ func TestTuneGCFor(t *testing.T) {
 		live                    uint64
 		pct                     int
 		pacedMiB, limitedMiB    float64 // the memory limits: 0 for none
+		endMiB                  float64 // limited, once the read is over
 		whyTheGoal, whyTheLimit string
 	}{
-		{0, 100, 0, 16 + 48, "nothing live yet (no collection yet): Go's default", "16 MiB stands for it"},
-		{16 * mib, 100, 16 + 16 + 1 + 32, 16 + 48, "under the headroom: Go's default, 32 MiB", "live + 48 MiB"},
-		{160 * mib, 20, 160 + 32 + 10 + 32, 160 + 48, "past it: the goal is live + 32 MiB", "live + 48 MiB"},
-		{1024 * mib, 10, 1024 + 102.4 + 64 + 32, 1024 + 102.4, "a big heap: 10% at least, more than 32 MiB", "a tenth of it, more than 48 MiB"},
+		{0, 100, 0, 16 + 48, 16 + 16, "nothing live yet (no collection yet): Go's default", "16 MiB stands for it"},
+		{16 * mib, 100, 16 + 16 + 1 + 32, 16 + 48, 16 + 16, "under the headroom: Go's default, 32 MiB", "live + 48 MiB"},
+		{160 * mib, 20, 160 + 32 + 10 + 32, 160 + 48, 160 + 16, "past it: the goal is live + 32 MiB", "live + 48 MiB"},
+		{1024 * mib, 10, 1024 + 102.4 + 64 + 32, 1024 + 102.4, 1024 + 102.4, "a big heap: 10% at least, more than 32 MiB", "a tenth of it, more than 48 MiB"},
 	} {
 		limitIs := func(mode string, wantMiB float64) {
 			t.Helper()
@@ -59,6 +61,10 @@ func TestTuneGCFor(t *testing.T) {
 		debug.SetMemoryLimit(math.MaxInt64)
 		gogcIs("limited", tuneGCFor(c.live, 100, gcLimited), gcOff)
 		limitIs("limited ("+c.whyTheLimit+")", c.limitedMiB)
+
+		debug.SetMemoryLimit(math.MaxInt64)
+		gogcIs("limited, the records read back", tuneGCFor(c.live, 100, gcLimitedEnd), gcOff)
+		limitIs("limited, the records read back (16 MiB where it was 48)", c.endMiB)
 
 		debug.SetMemoryLimit(math.MaxInt64)
 		gogcIs("the user's limit", tuneGCFor(c.live, -2, gcUsersLimit), c.pct)
