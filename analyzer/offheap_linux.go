@@ -39,6 +39,9 @@ const spillDrop = 8 << 20
 // and XFS, where a page of a file whose blocks fallocate reserved is written in place.
 var spillFS = map[int64]bool{0xEF53: true, 0x58465342: true}
 
+// zeros is what mapFile writes a new block with.
+var zeros = make([]byte, 256<<10)
+
 func (s *spill) mapBlock(n int) []byte {
 	n = (n + os.Getpagesize() - 1) &^ (os.Getpagesize() - 1)
 	if b := s.mapFile(n); b != nil {
@@ -80,12 +83,17 @@ func (s *spill) mapFile(n int) []byte {
 		s.file = f
 	}
 	fd := int(s.file.Fd())
-	// Reserve the disk blocks first: a page of a sparse file the disk has no room for
-	// would end the run with SIGBUS when first written. (fallocate also fails where
-	// the file system cannot reserve them.)
-	if err := syscall.Fallocate(fd, 0, s.size, int64(n)); err != nil {
-		s.noFile = true
-		return nil
+	// Write the block's zeros first. The file system then reserves its disk space: a
+	// page of a sparse file the disk has no room for would end the run with SIGBUS when
+	// first written through the mapping. And its pages are in the page cache, dirty,
+	// when the mapping writes them: with fallocate instead, each page written took a
+	// fault into ext4 (21,000 more faults on the bench capture, a third more than the
+	// whole run's otherwise).
+	for off := 0; off < n; off += len(zeros) {
+		if _, err := s.file.WriteAt(zeros[:min(len(zeros), n-off)], s.size+int64(off)); err != nil {
+			s.noFile = true
+			return nil
+		}
 	}
 	b, err := syscall.Mmap(fd, s.size, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {
