@@ -6,35 +6,34 @@ import (
 )
 
 // offHeap hands out the large blocks a run's records live in (their fixed part and
-// their arena), mapped from the OS outside the Go heap where the OS allows it, and
-// gives them all back at once when the run's analysis is over (release).
+// their arena): on Linux a temporary file's pages, outside the Go heap, where one can
+// be had (offheap_linux.go), else the heap's; it gives them all back at once when the
+// run's analysis is over (release).
 //
 // Why not the Go heap: the records are the one thing a streaming run keeps that grows
 // with the capture (157 B a connection on the bench capture), and on the heap they
 // cost more than their bytes: the collector paces itself on the live heap, and the
 // pages the runtime keeps grow with it. On the bench capture's traffic twice as long,
 // the peak RSS rose by 159-166 B for each extra connection, over the 154 B of records
-// they added (issue 5 asks for no more than the records). Outside the heap they cost
-// their pages and nothing else, and the collector never looks at them. On Linux the
-// pages are a temporary file's (offheap_linux.go), which the process holds only while
-// it writes or reads them: the read holds the connections open at once and the last
-// few megabytes of records, the end of the run the records a pass is reading. The
-// same measure then gives 141 B a connection, and the peak RSS of the bench capture
-// fell from 173 to 125 MiB (bench/RESULTS.md, session 20).
+// they added (issue 5 asks for no more than the records). A temporary file's pages the
+// process holds only while it writes or reads them: the read holds the connections
+// open at once and the last few megabytes of records, the end of the run the records
+// a pass is reading. The same measure then gives 141 B a connection, and the peak RSS
+// of the bench capture fell from 173 to 125 MiB (bench/RESULTS.md, session 20).
 //
 // What goes in a block must hold no Go pointer (the collector does not scan it), and
 // nothing may read a block after release: the records' readers all run inside
 // Analyze, which releases the blocks as it returns.
 type offHeap struct {
 	mapped [][]byte
-	spill  // where the OS keeps them (offheap_linux.go)
+	spill  // the temporary file (offheap_linux.go)
 }
 
 // mappedBytes is how much every run in the process holds mapped (tests check that a run
 // gives back what it took).
 var mappedBytes atomic.Int64
 
-// bytes is a zeroed block of n bytes.
+// bytes is a zeroed block of n bytes: the file's, else the heap's.
 func (h *offHeap) bytes(n int) []byte {
 	if b := h.mapBlock(n); b != nil {
 		h.mapped = append(h.mapped, b)
@@ -48,13 +47,12 @@ func (h *offHeap) bytes(n int) []byte {
 func (h *offHeap) records(n int) []record {
 	b := h.bytes(n * int(unsafe.Sizeof(record{})))
 	// The block is page-aligned when mapped, and a make([]byte) of this size is
-	// aligned to 8 bytes at least: record's alignment.
+	// aligned to 8 bytes at least: record's alignment. Neither holds pointers.
 	return unsafe.Slice((*record)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
-// drop lets the OS take back the pages of the blocks, where it keeps them elsewhere
-// (a file's, offheap_linux.go): a long pass over every record, done, need not hold its
-// pages while the next one runs. Safe while other goroutines read the records: they
+// drop lets the OS take back the pages of the file's blocks (offheap_linux.go): a long
+// pass over every record, done, need not hold its pages while the next one runs. Safe while other goroutines read the records: they
 // fault the pages back in, from the page cache.
 func (h *offHeap) drop() { h.spill.drop() }
 

@@ -1,11 +1,9 @@
-//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+//go:build !linux
 
 package analyzer
 
-const mapsBlocks = false
-
-// spill is nothing where anonymous mappings are not at hand: the blocks come from the
-// Go heap (offHeap.bytes).
+// spill is nothing here: the blocks come from the Go heap (offHeap.bytes), as they do
+// on Linux when no temporary file can hold them (see offheap_linux.go).
 type spill struct{}
 
 func (*spill) mapBlock(n int) []byte { return nil }
