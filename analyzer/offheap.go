@@ -51,11 +51,6 @@ func (h *offHeap) records(n int) []record {
 	return unsafe.Slice((*record)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
-// drop lets the OS take back the pages of the file's blocks (offheap_linux.go): a long
-// pass over every record, done, need not hold its pages while the next one runs. Safe while other goroutines read the records: they
-// fault the pages back in, from the page cache.
-func (h *offHeap) drop() { h.spill.drop() }
-
 // release gives every mapped block back. Nothing may read them after.
 func (h *offHeap) release() {
 	for _, b := range h.mapped {

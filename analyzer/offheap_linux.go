@@ -25,8 +25,7 @@ type spill struct {
 	file   *os.File
 	size   int64 // the file's length: where the next block goes
 	noFile bool  // no more blocks from the file
-	fresh  int   // bytes of the file's blocks mapped since their pages were dropped
-	blocks [][]byte
+	fresh  int   // bytes of blocks mapped since their pages were dropped
 }
 
 // spillDrop is how many bytes of new blocks come between two drops of the pages: the
@@ -35,28 +34,34 @@ type spill struct {
 const spillDrop = 8 << 20
 
 // spillFS are the statfs f_type of the file systems the blocks may be in: ext2/3/4
-// and XFS, where a page of a file whose blocks fallocate reserved is written in place.
+// and XFS, which write a page again where its first write reserved its disk space.
 var spillFS = map[int64]bool{0xEF53: true, 0x58465342: true}
 
 // zeros is what mapFile writes a new block with.
-var zeros = make([]byte, 256<<10)
+var zeros [256 << 10]byte // in the binary's zeroed data: no page until read
 
-func (s *spill) mapBlock(n int) []byte {
+// mapBlock maps a block of n bytes (rounded up to pages) of the file, or nil when
+// there is no file; every spillDrop bytes of new blocks, it drops the pages of those
+// before.
+func (h *offHeap) mapBlock(n int) []byte {
 	n = (n + os.Getpagesize() - 1) &^ (os.Getpagesize() - 1)
-	if b := s.mapFile(n); b != nil {
-		s.blocks = append(s.blocks, b)
-		if s.fresh += n; s.fresh >= spillDrop {
-			s.drop()
-			s.fresh = 0
-		}
-		return b
+	b := h.mapFile(n)
+	if b == nil {
+		return nil
 	}
-	return nil
+	if h.fresh += n; h.fresh >= spillDrop {
+		h.drop()
+		h.fresh = 0
+	}
+	return b
 }
 
-// drop drops the pages of every block of the file from the process.
-func (s *spill) drop() {
-	for _, b := range s.blocks {
+// drop drops the pages of every block from the process (the file keeps them): a long
+// pass over every record, done, need not hold its pages while the next one runs. Safe
+// while other goroutines read the records: they fault the pages back in, from the page
+// cache.
+func (h *offHeap) drop() {
+	for _, b := range h.mapped {
 		_ = syscall.Madvise(b, syscall.MADV_DONTNEED)
 	}
 }

@@ -88,8 +88,8 @@ func TestRecordsInAFile(t *testing.T) {
 		}
 		blocks = append(blocks, b)
 	}
-	if h.file == nil || len(h.spill.blocks) != len(blocks) {
-		t.Fatalf("the blocks are not the file's: file %v, %d of %d blocks", h.file, len(h.spill.blocks), len(blocks))
+	if h.file == nil || h.size != int64(len(blocks))*arenaChunk {
+		t.Fatalf("the blocks are not the file's: file %v of %d bytes, for %d blocks", h.file, h.size, len(blocks))
 	}
 	h.drop()
 	for k, b := range blocks {

@@ -6,10 +6,10 @@ package analyzer
 // on Linux when no temporary file can hold them (see offheap_linux.go).
 type spill struct{}
 
-func (*spill) mapBlock(n int) []byte { return nil }
+func (*offHeap) mapBlock(n int) []byte { return nil }
+
+func (*offHeap) drop() {}
 
 func (*spill) closeSpill() {}
-
-func (*spill) drop() {}
 
 func unmapBlock(b []byte) {}

@@ -26,7 +26,7 @@ func TestTuneGCFor(t *testing.T) {
 		live                    uint64
 		pct                     int
 		pacedMiB, limitedMiB    float64 // the memory limits: 0 for none
-		endMiB                  float64 // limited, once the read is over
+		endMiB                  float64 // limited, while the records are read back
 		whyTheGoal, whyTheLimit string
 	}{
 		{0, 100, 0, 16 + 48, 16 + 16, "nothing live yet (no collection yet): Go's default", "16 MiB stands for it"},
