@@ -51,6 +51,24 @@ func (h *offHeap) records(n int) []record {
 	return unsafe.Slice((*record)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
+// dropRecords is how many records a long pass over them reads between two drops of
+// their pages (offHeap.drop): about 10 MB of them.
+const dropRecords = 16 * recordChunk
+
+// passRead counts the records one long pass has read, and drops the pages every
+// dropRecords of them. One to a pass: the findings and the timeline read at once.
+type passRead struct {
+	mem *offHeap
+	n   int
+}
+
+func (p *passRead) add(records int) {
+	if p.n += records; p.n >= dropRecords {
+		p.mem.drop()
+		p.n = 0
+	}
+}
+
 // release gives every mapped block back. Nothing may read them after.
 func (h *offHeap) release() {
 	for _, b := range h.mapped {

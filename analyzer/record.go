@@ -210,10 +210,6 @@ type records struct {
 
 const recordChunk = 4096
 
-// dropRecords is how many records a long pass over them reads between two drops of
-// their pages (offHeap.drop): about 10 MB of them.
-const dropRecords = 16 * recordChunk
-
 func newRecords(files []string) *records {
 	rs := &records{evIdx: map[evKey]uint16{}, files: files, srvIdx: map[endpoint]uint32{}}
 	rs.arena.mem = &rs.mem
@@ -515,15 +511,14 @@ func (rs *records) byID(id int) *record {
 // stay where they are).
 func (rs *records) list(keep func(*record) bool) []*record {
 	out := make([]*record, 0, rs.n)
-	for k, c := range rs.chunks {
+	read := passRead{mem: &rs.mem}
+	for _, c := range rs.chunks {
 		for i := range c {
 			if c[i].id != 0 && keep(&c[i]) {
 				out = append(out, &c[i])
 			}
 		}
-		if k%(dropRecords/recordChunk) == dropRecords/recordChunk-1 {
-			rs.mem.drop()
-		}
+		read.add(len(c))
 	}
 	return out
 }

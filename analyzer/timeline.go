@@ -317,10 +317,9 @@ func buildTimelineWith(rs *records, fl []*record, end time.Time, p sweepParams, 
 		return g
 	}
 	buf := make([]span, 0, maxSpans)
-	for i, f := range fl {
-		if i%dropRecords == dropRecords-1 {
-			rs.mem.drop()
-		}
+	read := passRead{mem: &rs.mem}
+	for _, f := range fl {
+		read.add(1)
 		g := byServer[f.srv]
 		if g == nil {
 			g = &timelineGroup{role: "server", side: flows.FromServer, srv: f.srv, key: rs.server(f).String()}

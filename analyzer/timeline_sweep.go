@@ -106,16 +106,14 @@ func (s *timelineSweep) chart(rs *records, fl []*record, wm []int64, g *timeline
 	// Each flush sorts what came since the one before and looks again at what still
 	// waits: flushing no more often than that many edges came keeps every edge's
 	// share of the looking constant.
-	added, waiting, read := 0, 0, 0
+	added, waiting := 0, 0
+	read := passRead{mem: &rs.mem}
 	for b, w := range wm {
 		if added >= max(s.flushMin, waiting) {
 			waiting = s.flush(w)
 			added = 0
 		}
-		if read += s.block; read >= dropRecords {
-			rs.mem.drop() // the pages read so far (offHeap.drop)
-			read = 0
-		}
+		read.add(s.block)
 		for _, f := range fl[b*s.block : min(len(fl), (b+1)*s.block)] {
 			if !g.has(f) {
 				continue
