@@ -942,6 +942,36 @@ func TestUnseenAndAckedData(t *testing.T) {
 	}
 }
 
+// TestUnseenWithoutTheSYNACK: lost_response.pcap without the server's SYN-ACK (frame 2;
+// testdata/app/lost_response_synack.pcap). The client's handshake ACK (Ack=3782292054)
+// acknowledges the server's ISN plus one (RFC 9293 3.5), so the 143 bytes the client
+// ACKs past it (Ack=3782292197) still count as the server's, unseen, and the report's
+// relative numbers are tshark's (the handshake ACK's Ack=1, the server's FIN Seq=144).
+// Without the handshake ACK too, the GET carries the same Ack: the same count. The
+// flow's first ACK is its SYN-ACK's only when the server sent nothing before it; a
+// client whose first ACK came later would count fewer bytes, never more.
+func TestUnseenWithoutTheSYNACK(t *testing.T) {
+	b := badFile(t, "app/lost_response.pcap")
+	for _, drop := range [][]int{{2}, {2, 3}} {
+		f := flowsOf(t, "no-synack.pcap", withoutFrames(t, b, drop...))[0]
+		s := f.Side(FromServer)
+		if f.Midstream || s.SYNs != 0 || s.ISN != 3782292053 {
+			t.Errorf("without frames %v: midstream %v, server SYNs %d, ISN %d: want a flow from its SYN, no SYN-ACK, 3782292053", drop, f.Midstream, s.SYNs, s.ISN)
+		}
+		if n, acked := f.UnseenBytes(FromServer); n != 143 || !acked {
+			t.Errorf("without frames %v: server bytes unseen %d (acknowledged %v), want 143, acknowledged", drop, n, acked)
+		}
+		if n, _ := f.UnseenBytes(FromClient); n != 0 {
+			t.Errorf("without frames %v: client bytes unseen %d, want 0", drop, n)
+		}
+		for _, st := range f.Ladder.Steps() {
+			if st.From == FromServer && st.Flags&FlagFIN != 0 && st.Seq != 144 {
+				t.Errorf("without frames %v: the server's FIN at relative Seq %d, want 144 (tshark)", drop, st.Seq)
+			}
+		}
+	}
+}
+
 // TestUnseenFromTheSidesOwnSequence: in answer_and_fins_lost.pcap (testdata/app/
 // EXPECTED.md) the capture lost the server's 5-byte answer, the client's ACK of it and
 // both FINs. Nothing of the client's acknowledges the server's bytes any more, but the

@@ -216,6 +216,10 @@ type Flow struct {
 	// one (0: none seen; with tcpdump -i any a segment may come bare on the tunnel
 	// device and its copy, dropped, inside the tunnel). (In the same padding.)
 	Tunnel Tunnel
+	// serverISNFromAck says the capture lost the server's SYN-ACK, and the server's ISN
+	// is the one the client's handshake ACK acknowledged (see Table.track): its bytes
+	// count from their first, as from a captured SYN-ACK. (In the same padding.)
+	serverISNFromAck bool
 
 	First, Last Mark // first and last packet; Mark.File says which input
 
@@ -387,14 +391,14 @@ func (s *Side) AckedData(p *Side) bool {
 
 // UnseenBytes is how many bytes side d sent that the capture never saw (capture loss:
 // tcpdump's "dropped by kernel"), counted from the handshake; 0 when the capture holds
-// no SYN from d to count from. Two things show them: the peer's acknowledgments, and
+// neither a SYN from d nor the peer's ACK of the SYN-ACK it lost to count from. Two things show them: the peer's acknowledgments, and
 // d's own sequence numbers, which run past the bytes captured when a later segment of
 // d's starts beyond them. acked says the peer's acknowledgments show them all. (A flow
 // begun mid-connection counts them from d's SYN where the capture holds it: a server's
 // SYN-ACK, when only the client's SYN came before the capture began.)
 func (f *Flow) UnseenBytes(d Direction) (n int64, acked bool) {
 	s, p := &f.Sides[d], &f.Sides[d.Other()]
-	if s.SYNs == 0 || !s.HaveISN {
+	if !s.HaveISN || s.SYNs == 0 && !(d == FromServer && f.serverISNFromAck) {
 		return 0, false
 	}
 	// Past the SYN, up to where d's latest segment started, less a captured FIN's

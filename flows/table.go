@@ -674,6 +674,16 @@ func (t *Table) track(f *Flow, seg *Segment) {
 			if s.HaveAck {
 				s.AckAdvances++
 			}
+			if d == FromClient && firstAck && !syn && s.SYNs > 0 && p.SYNs == 0 && !p.HaveISN {
+				// The client's first ACK after its SYN, and nothing of the server's yet:
+				// the capture lost the SYN-ACK, which this ACK acknowledges (RFC 9293
+				// 3.5: the server's ISN plus one). The server's bytes then count from
+				// their first, as from a captured SYN-ACK, and the ones the capture loses
+				// later show (UnseenBytes). Were this ACK's own handshake ACK lost as well,
+				// it acknowledges more: fewer lost bytes are counted, never more.
+				p.ISN, p.HaveISN, p.NextSeq, p.nextSeqAt = a-1, true, a, m.At
+				f.serverISNFromAck = true
+			}
 			s.HaveAck = true
 			s.MaxAck = a
 			p.RetransRun, p.headRetransAt, p.runSince, p.SpuriousRun = 0, 0, 0, 0
