@@ -132,7 +132,7 @@ func Analyze(srcs []*flows.FileSource, opts Options) (*Result, error) {
 		return true
 	}
 	shards := newShardSet(opts, opts.Workers)
-	m := &merger{judge: func(f *flows.Flow) {
+	m := &merger{listeners: flows.NewListeners(), judge: func(f *flows.Flow) {
 		if !judgeOne(f) {
 			app.Release(f)
 		}

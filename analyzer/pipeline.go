@@ -81,6 +81,10 @@ type readStats struct {
 	dedupe *flows.Dedupe
 	table  flows.TableStats // the shards' counts, summed; PeakLive across all of them
 	cut    snaplenCut
+	// listeners learns who accepts connections, for the merger to name the client of a
+	// flow begun mid-connection (flows.Listeners); pos is the input position decode is at.
+	listeners *flows.Listeners
+	pos       int64
 }
 
 // snaplenCut counts the TCP segments whose payload the capture's snaplen cut short
@@ -100,8 +104,8 @@ func (c *snaplenCut) see(seg *flows.Segment) {
 	c.bytes += int64(seg.Uncaptured())
 }
 
-func newReadStats() readStats {
-	return readStats{dec: flows.NewDecoder(), dedupe: flows.NewDedupe(flows.DefaultDedupeWindow)}
+func newReadStats(l *flows.Listeners) readStats {
+	return readStats{dec: flows.NewDecoder(), dedupe: flows.NewDedupe(flows.DefaultDedupeWindow), listeners: l}
 }
 
 func (r *readStats) see(t time.Time) {
@@ -130,7 +134,11 @@ func (r *readStats) decode(p *flows.Packet, e *entry, shards int) {
 		if e.seg.Uncaptured() > 0 && e.seg.Kind == flows.KindTCP {
 			r.cut.see(&e.seg)
 		}
+		if e.seg.Flags&flows.FlagSYN != 0 {
+			r.listeners.Note(&e.seg, r.pos)
+		}
 	}
+	r.pos++ // as the read loop's input position
 }
 
 // How a shard handed a flow over, in the order one table does it within one packet.
@@ -287,6 +295,7 @@ func (s *shardSet) stats() flows.TableStats {
 // the order one table would have (see the top of this file).
 type merger struct {
 	judge      func(*flows.Flow)
+	listeners  *flows.Listeners // what the reader learnt of who accepts connections
 	nextID     int
 	live, peak int
 	created    []*flows.Flow
@@ -319,6 +328,9 @@ func (m *merger) round(outs []*events) {
 	}
 	m.live -= len(m.ended) - j
 	for _, e := range m.ended {
+		if e.f.Midstream {
+			settleRoles(e.f, m.listeners, e.seq)
+		}
 		m.judge(e.f)
 		flows.Release(e.f) // judged: nothing points to it any more
 	}
@@ -327,6 +339,19 @@ func (m *merger) round(outs []*events) {
 	for _, o := range outs {
 		o.reset()
 	}
+}
+
+// settleRoles names the client of a flow begun mid-connection from the listeners the
+// reader saw before the flow was handed over at input position pos, where its own
+// packets could not (flows.Flow.RolesFromListeners). The reader is past pos by then, and
+// the flow out of its table.
+func settleRoles(f *flows.Flow, l *flows.Listeners, pos int64) {
+	if l == nil || !f.RolesFromListeners(l, pos) {
+		return
+	}
+	info := app.InfoOf(f) // the application layer's reading, ended with the roles it had
+	f.SwapRoles()
+	app.Reversed(f, info)
 }
 
 // compareEnded orders flows handed over as one table hands them over; flows replaced or
@@ -352,7 +377,7 @@ func compareEnded(a, b ended) int {
 
 // readSequential reads, decodes, tracks and judges on the calling goroutine.
 func readSequential(src flows.PacketSource, s *shardSet, m *merger, pr *Progress) (readStats, error) {
-	st := newReadStats()
+	st := newReadStats(m.listeners)
 	w := s.workers[0]
 	outs := []*events{w.out}
 	n := len(s.tables)
@@ -398,7 +423,7 @@ type batch struct {
 // readPipelined reads and decodes on one goroutine, tracks on the workers' and merges
 // and judges on the calling one.
 func readPipelined(src flows.PacketSource, s *shardSet, m *merger, pr *Progress) (readStats, error) {
-	st := newReadStats()
+	st := newReadStats(m.listeners)
 	nw := len(s.workers)
 	n := len(s.tables)
 	free := make(chan *batch, batchesInRing)

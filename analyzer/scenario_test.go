@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"github.com/tcpmortem/tcpmortem/flows"
 	"math"
 	"path/filepath"
 	"regexp"
@@ -297,6 +298,58 @@ func TestScenario4SSHSilent(t *testing.T) {
 	ho := finding(t, r, KindHalfOpenSuspect, "10.77.0.2:36000")
 	// 8 silent SSH flows and 2 idle flows without keepalive.
 	number(t, ho, "flows", 10, 0)
+	number(t, ho, "with_keepalive", 12, 0)
+}
+
+// Incident 4 captured from the middle: s4_ssh_silent.pcap from its frame 102, as a
+// capture begun during the incident holds it (EXPECTED.md). The server's port, 36000,
+// is in the ephemeral range like the clients', so the ports of the 12 flows begun
+// before the capture do not tell their clients, and 34052's opens with the server's ACK
+// (frame 1). tshark: 10.77.0.2:36000 sends SYN-ACKs to the clients that connect later
+// (frames 3, 8, 17, 22): a listening socket's answers, so it is every flow's server,
+// and 34052's six zero-length ACKs one below its next sequence number (frames 39, 66,
+// 90, 114, 138, 163) are the client's keepalive probes. An earlier build named
+// 10.77.0.2:36000 the client of 34052's flow (its first sender) and its probes the
+// server's, and counted 11 connections with keepalive in half_open_suspect: 12 ports
+// probe in the file.
+func TestScenario4CaptureBegunDuringTheIncident(t *testing.T) {
+	r := scenario(t, "s4_ssh_silent_midstream.pcap")
+	verdictCounts(t, r, map[Verdict]int{IdleOpen: 10, ServerSilent: 4, FINUnanswered: 2})
+	found := false
+	for _, f := range r.Flows {
+		if f.Server != "10.77.0.2:36000" {
+			t.Errorf("flow %d: client %s server %s: want every server 10.77.0.2:36000", f.ID, f.Client, f.Server)
+		}
+		if f.Client != "10.77.0.1:34052" {
+			continue
+		}
+		found = true
+		if !f.Midstream || f.Verdict != IdleOpen || f.Analysis.Client.KeepAlives != 6 || f.Analysis.Server.KeepAlives != 0 ||
+			!strings.Contains(f.Summary, "keepalive probes seen (client 6, server 0)") ||
+			!strings.Contains(f.Summary, "client inferred from the server's SYN-ACKs on other connections") {
+			t.Errorf("flow %d: midstream %v, %s, keepalives client %d server %d: %s", f.ID, f.Midstream, f.Verdict,
+				f.Analysis.Client.KeepAlives, f.Analysis.Server.KeepAlives, f.Summary)
+		}
+		// The ladder's first packet, the server's ACK, comes from the server, and the
+		// first probe (frame 39) from the client.
+		seen := 0
+		for _, st := range f.Ladder {
+			if st.Frame != 1 && st.Frame != 39 {
+				continue
+			}
+			seen++
+			if want := st.Frame == 39; (st.From == flows.FromClient) != want {
+				t.Errorf("flow %d: frame %d from the client %v, want %v", f.ID, st.Frame, st.From == flows.FromClient, want)
+			}
+		}
+		if seen != 2 {
+			t.Errorf("flow %d: frames 1 and 39 not both in the ladder", f.ID)
+		}
+	}
+	if !found {
+		t.Error("no flow with client 10.77.0.1:34052")
+	}
+	ho := finding(t, r, KindHalfOpenSuspect, "10.77.0.2:36000")
 	number(t, ho, "with_keepalive", 12, 0)
 }
 

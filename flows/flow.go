@@ -220,6 +220,10 @@ type Flow struct {
 	// is the one the client's handshake ACK acknowledged (see Table.track): its bytes
 	// count from their first, as from a captured SYN-ACK. (In the same padding.)
 	serverISNFromAck bool
+	// rolesByListener says a SYN-ACK one side sent on another connection named the
+	// server of this flow begun mid-connection (RolesFromListeners). (In the same
+	// padding.)
+	rolesByListener bool
 
 	First, Last Mark // first and last packet; Mark.File says which input
 

@@ -113,6 +113,18 @@ func (l *Ladder) Keep(s Step) {
 	l.nKey++
 }
 
+// swapSides turns every kept packet's direction round (Flow.SwapRoles).
+func (l *Ladder) swapSides() {
+	if l.ladderSteps == nil {
+		return
+	}
+	for _, steps := range [][]Step{l.head[:l.nHead], l.key[:l.nKey], l.tail[:min(l.nTail, ladderTail)]} {
+		for i := range steps {
+			steps[i].From = steps[i].From.Other()
+		}
+	}
+}
+
 // Steps returns the kept packets in flow order, without duplicates.
 func (l *Ladder) Steps() []Step {
 	if l.ladderSteps == nil {

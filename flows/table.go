@@ -221,13 +221,16 @@ func portsSayClient(a, b uint16) bool { return portClass(a) > portClass(b) }
 // bytes start (its acknowledgment number), and the client's first packet starts there.
 func (f *Flow) FromStart() bool { return !f.Midstream || f.startSeen }
 
-// ClientInferredBy says how inferClient named a midstream flow's client: "the SYN-ACK"
-// (it was the first packet), "the ports", or "the first sender"; "" for a flow whose
-// SYN was captured.
+// ClientInferredBy says how a midstream flow's client was named: by inferClient, "the
+// SYN-ACK" (it was the first packet), "the ports", or "the first sender"; by
+// RolesFromListeners, from the server's SYN-ACKs on other connections; "" for a flow
+// whose SYN was captured.
 func (f *Flow) ClientInferredBy() string {
 	switch s := &f.Sides[FromServer]; {
 	case !f.Midstream:
 		return ""
+	case f.rolesByListener:
+		return "the server's SYN-ACKs on other connections"
 	case s.SYNs > 0 && s.FirstSYN.Frame == f.First.Frame && s.FirstSYN.File == f.First.File:
 		return "the SYN-ACK"
 	case portsSayClient(f.Client.Port(), f.Server.Port()):

@@ -368,3 +368,22 @@ func portHint(p uint16) string {
 	}
 	return ""
 }
+
+// Reversed takes a flow's Info, finished with the roles the flow's first packet gave
+// it, to the roles it was given once over (flows.Flow.RolesFromListeners; call it after
+// SwapRoles). Each direction's byte counts change sides. Nothing the parsers concluded
+// stands: they read each side's bytes as the other's, and a protocol is recognised by
+// who says what (a request line from the client, a status line from the server), so
+// the protocol is left unknown, with the hint of the server's port. (A flow whose
+// roles its ports and first packet could not tell began before the capture did: the
+// first bytes that name a protocol are rarely in it.)
+func Reversed(f *flows.Flow, info *Info) {
+	if info == nil {
+		return
+	}
+	b, g, u := info.Bytes, info.Gaps, info.Uncaptured
+	ex := info.HTTP[:0] // its room goes back to Release's reuse
+	clear(info.HTTP[:cap(info.HTTP)])
+	*info = Info{HTTP: ex, Bytes: [2]int64{b[1], b[0]}, Gaps: [2]int64{g[1], g[0]}, Uncaptured: [2]int64{u[1], u[0]}}
+	setHints(info, f)
+}

@@ -14,3 +14,4 @@ done
 # Cut from a capture above (editcap, no namespaces).
 bash "$here/s1_sidecar_close_wait_midstream.sh"
 bash "$here/s2_idle_timeout_midstream.sh"
+bash "$here/s4_ssh_silent_midstream.sh"
