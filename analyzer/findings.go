@@ -989,7 +989,11 @@ func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 		g := groups[k]
 		server := fc.rs.servers[k].String()
 		var silent []time.Duration
+		before := 0 // silent since before the capture began: their silence is a lower bound
 		for _, f := range g {
+			if f.silentAtLeast() {
+				before++
+			}
 			o := fc.rs.optOf(f)
 			s := o.silent
 			if math.IsNaN(s) && f.has(flagApp) {
@@ -1013,6 +1017,15 @@ func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 		if st.max-st.min < 50*time.Millisecond {
 			span = dur(st.max)
 		}
+		// A flow begun mid-connection whose first packet in the capture was its last
+		// activity had been silent for longer than the capture shows.
+		switch {
+		case before == 0:
+		case before == len(g):
+			span = "at least " + span + " (silent since before the capture began)"
+		default:
+			span += fmt.Sprintf(" (%d of them silent since before the capture began, for longer than it shows)", before)
+		}
 		sum := fmt.Sprintf("%s to %s silent at capture end for %s with no TCP keepalive seen",
 			plural(len(g), "established connection"), server, span)
 		if withKA > 0 {
@@ -1023,9 +1036,13 @@ func (fc *findCtx) halfOpen(fl []*record, byServer *serverFlows) []Finding {
 		} else {
 			sum += ": if the peer rebooted or a middlebox dropped the state they are half-open and will hang until an application timeout"
 		}
+		nums := map[string]float64{"flows": float64(len(g)), "silent_max_s": secs(st.max), "with_keepalive": float64(withKA)}
+		if before > 0 {
+			nums["silent_since_before_capture"] = float64(before)
+		}
 		out = append(out, Finding{Kind: KindHalfOpenSuspect, Severity: SevInfo, Endpoint: server, Summary: sum, Flows: ids(g),
 			Next:    "enable TCP keepalive on these sockets (SO_KEEPALIVE with TCP_KEEPIDLE/INTVL/CNT) and an application-level timeout on every read",
-			Numbers: map[string]float64{"flows": float64(len(g)), "silent_max_s": secs(st.max), "with_keepalive": float64(withKA)}})
+			Numbers: nums})
 	}
 	return out
 }

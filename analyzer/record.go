@@ -59,6 +59,9 @@ const (
 	optSilent
 	optFINToRST
 	optRequestFrame
+	// optSilentAtLeast: the flow was silent since before the capture began, so its
+	// silence is a lower bound (silentBeforeCapture). A flag, not a fact packed.
+	optSilentAtLeast
 )
 
 // endpoint is an address and port without netip's pointer (its zone handle).
@@ -307,6 +310,9 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 		}
 	}
 	rec.packed = rs.pack(t, &rec, r.Facts.SYNGaps, opt)
+	if silentBeforeCapture(f) {
+		rec.opt |= optSilentAtLeast
+	}
 
 	id := r.ID
 	if id <= 0 {
@@ -322,6 +328,10 @@ func (rs *records) add(r *Flow, f *flows.Flow, t *flowTrace) {
 	rs.chunks[c][(id-1)%recordChunk] = rec
 	rs.n++
 }
+
+// silentAtLeast says the flow was silent since before the capture began: its silence
+// is a lower bound.
+func (f *record) silentAtLeast() bool { return f.opt&optSilentAtLeast != 0 }
 
 // pack writes a record's variable parts: each side's socket states (state, start
 // from the flow's first packet, length), the optional facts, the response times

@@ -353,6 +353,35 @@ func TestScenario4CaptureBegunDuringTheIncident(t *testing.T) {
 	number(t, ho, "with_keepalive", 12, 0)
 }
 
+// Incident 4 captured from the middle, earlier: s4_ssh_silent.pcap from its frame 83
+// (EXPECTED.md). tshark: the only packet of 34028's connection is the server's ACK of
+// the banner sent just before the cut (frame 1), and 10.77.0.2:36000 sends the SYN-ACKs
+// of the clients that connect later: 34028 is the client, of a connection silent since
+// before the capture began, 7.267804 s at least by the capture's end. The
+// half_open_suspect finding counts it with 34054 and 34072 (banners at frames 24 and 38,
+// keepalive off), and says one silence is a lower bound; an earlier build named
+// 10.77.0.2:36000 the client and counted 2 connections to the server.
+func TestScenario4SilentSinceBeforeTheCapture(t *testing.T) {
+	r := scenario(t, "s4_ssh_silent_midstream_quiet.pcap")
+	f := r.Flows[0]
+	if f.Client != "10.77.0.1:34028" || f.Server != "10.77.0.2:36000" || f.Verdict != IdleOpen ||
+		!strings.Contains(f.Summary, "silent for at least 7.3 s at capture end") {
+		t.Errorf("flow 1: %s -> %s, %s: %s", f.Client, f.Server, f.Verdict, f.Summary)
+	}
+	ho := finding(t, r, KindHalfOpenSuspect, "10.77.0.2:36000")
+	number(t, ho, "flows", 3, 0)
+	number(t, ho, "silent_since_before_capture", 1, 0)
+	number(t, ho, "silent_max_s", 7.267804, 0.001)
+	if !strings.Contains(ho.Summary, "silent at capture end for 6.7 s to 7.3 s (1 of them silent since before the capture began, for longer than it shows)") {
+		t.Errorf("summary %q", ho.Summary)
+	}
+	// The whole capture holds each flow from its SYN: no silence there is a lower bound.
+	whole := finding(t, scenario(t, "s4_ssh_silent.pcap"), KindHalfOpenSuspect, "10.77.0.2:36000")
+	if _, ok := whole.Numbers["silent_since_before_capture"]; ok || strings.Contains(whole.Summary, "before the capture") {
+		t.Errorf("whole capture: %+v %q", whole.Numbers, whole.Summary)
+	}
+}
+
 // Incident 5: the service runs out of fds: responses slow down, then requests go
 // unanswered, then queued connections are reset on their first request, then refused.
 func TestScenario5AcceptFailure(t *testing.T) {

@@ -15,3 +15,4 @@ done
 bash "$here/s1_sidecar_close_wait_midstream.sh"
 bash "$here/s2_idle_timeout_midstream.sh"
 bash "$here/s4_ssh_silent_midstream.sh"
+bash "$here/s4_ssh_silent_midstream_quiet.sh"
