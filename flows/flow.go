@@ -395,10 +395,11 @@ func (s *Side) AckedData(p *Side) bool {
 
 // UnseenBytes is how many bytes side d sent that the capture never saw (capture loss:
 // tcpdump's "dropped by kernel"), counted from the handshake; 0 when the capture holds
-// neither a SYN from d nor the peer's ACK of the SYN-ACK it lost to count from. Two things show them: the peer's acknowledgments, and
-// d's own sequence numbers, which run past the bytes captured when a later segment of
-// d's starts beyond them. acked says the peer's acknowledgments show them all. (A flow
-// begun mid-connection counts them from d's SYN where the capture holds it: a server's
+// neither a SYN from d nor, for a server whose SYN-ACK it lost, the client's ACK of it
+// to count from. Two things show them: the peer's acknowledgments, and d's own sequence
+// numbers, which run past the bytes captured when a later segment of d's starts beyond
+// them. acked says the peer's acknowledgments show them all. (A flow begun
+// mid-connection counts them from d's SYN where the capture holds it: a server's
 // SYN-ACK, when only the client's SYN came before the capture began.)
 func (f *Flow) UnseenBytes(d Direction) (n int64, acked bool) {
 	s, p := &f.Sides[d], &f.Sides[d.Other()]
