@@ -165,12 +165,13 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 	if inFlight(f, lastSent, end, idle) {
 		return inFlightNote(j, lastSent, end)
 	}
-	if info.Protocol == "" && j.verdict == CleanClose && c.FIN.Time().Before(s.FIN.Time()) {
+	if info.Protocol == "" && j.verdict == CleanClose && f.FirstFIN() == flows.FromClient {
 		// Bytes no parser recognised, then the client's FIN, answered by the server's:
 		// a one-way transfer (an FTP data connection, an upload, a log stream) whose
 		// receiver read to the end and closed, not a request left unanswered. A
 		// protocol that expects an answer (HTTP, TLS, SSH, ...) is only ever named
-		// from its bytes.
+		// from its bytes. (A client FIN the capture lost stands at the server's ACK of
+		// it, which may be the server's own FIN: FirstFIN tells which came first.)
 		return j
 	}
 	// The request is the client's last data: the wait runs from it, and a finding over

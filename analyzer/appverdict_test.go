@@ -321,6 +321,16 @@ var appCases = []verdictCase{
 		},
 	},
 	{
+		name: "http_response_lost_by_the_capture_midstream", file: "lost_response_keepalive.pcap", client: "127.0.0.1:49500",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "a keep-alive connection from its second GET (link/rotated_3.pcap) without the third GET's 200 (its frame 5): no SYN of either side's, so the server's bytes count from its first in the file (frame 2, Seq=1, 77 bytes); the client ACKs 155 (frame 5: tshark's 'ACKed unseen segment'), 77 server bytes past them, and the server's FIN starts there (frame 7). So the GET at frame 4 is not called unanswered; an earlier build counted no lost byte on a flow begun mid-connection and said http_unanswered, 'the client gave up after 273 µs'",
+		check: func(t *testing.T, f *Flow) {
+			if !f.Midstream || f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "the client acknowledged 77 bytes from the server that the capture does not hold") {
+				t.Errorf("midstream %v, app facts %+v, summary %q", f.Midstream, f.Facts.AppFacts, f.Summary)
+			}
+		},
+	},
+	{
 		name: "answer_and_fins_lost_by_the_capture", file: "answer_and_fins_lost.pcap", client: "10.77.0.1:41160",
 		verdict: FINUnanswered, close: FINUnanswered, zeek: "S1",
 		why: "ping (frame 4), ACKed (5); then only the server's ACK of the client's FIN (frame 6, Seq=7 Ack=7: tshark's 'Previous segment not captured' and 'ACKed unseen segment'). The client's FIN stands at that ACK. The server's sequence numbers run 6 past anything of its in the file: it sent an answer or a FIN or both, lost by the capture, so the request is not unanswered and nothing shows the server in CLOSE_WAIT (the original, tcp/clean_close_server_first, holds its 5-byte answer and its FIN)",
@@ -333,12 +343,12 @@ var appCases = []verdictCase{
 	},
 }
 
-// TestAnswerLostByTheCaptureMakesNoFinding: answer_and_fins_lost.pcap and
-// lost_response_synack.pcap (above) show no request left unanswered and no side in
-// CLOSE_WAIT, so no finding says so (an earlier build found a client_timeout in the
-// second: "the client gave up after 315 µs").
+// TestAnswerLostByTheCaptureMakesNoFinding: answer_and_fins_lost.pcap,
+// lost_response_synack.pcap and lost_response_keepalive.pcap (above) show no request
+// left unanswered and no side in CLOSE_WAIT, so no finding says so (an earlier build
+// found a client_timeout in the last two: "the client gave up after 315 µs", "273 µs").
 func TestAnswerLostByTheCaptureMakesNoFinding(t *testing.T) {
-	for _, name := range []string{"answer_and_fins_lost.pcap", "lost_response_synack.pcap"} {
+	for _, name := range []string{"answer_and_fins_lost.pcap", "lost_response_synack.pcap", "lost_response_keepalive.pcap"} {
 		r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", name))
 		for _, f := range r.Findings {
 			t.Errorf("%s: finding %s: %s", name, f.Kind, f.Summary)

@@ -251,6 +251,8 @@ func TestOneWayTransferIsACleanClose(t *testing.T) {
 	}{
 		{"bigtcp6.pcap", []string{"10.77.0.1:41570", "[fd77::1]:58452"}},
 		{"icmp_frag.pcap", []string{"10.78.1.1:50130", "[fd78:1::1]:54134"}},
+		// Without the IPv4 client's FIN (EXPECTED.md): the server's FIN acknowledges it.
+		{"bigtcp6_fin_lost.pcap", []string{"10.77.0.1:41570", "[fd77::1]:58452"}},
 	} {
 		r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", c.file))
 		for _, client := range c.clients {

@@ -972,6 +972,28 @@ func TestUnseenWithoutTheSYNACK(t *testing.T) {
 	}
 }
 
+// TestUnseenBegunMidstream: with no SYN of a side's in the capture, its bytes count
+// from its first segment. lost_response_keepalive.pcap (testdata/app/EXPECTED.md): the
+// server's first is its 77-byte 200 (frame 2, Seq=1 relative), and the client ACKs 155
+// (frame 5): 77 unseen, acknowledged. keepalive_midstream.pcap (testdata/tcp): each
+// connection opens with the client's keepalive probe (frame 1: one below its next
+// sequence number), answered with an ACK one past it (frame 2; tshark takes it for the
+// ACK of a byte it never saw, "ACKed unseen segment"): the probe's number is no byte,
+// so nothing is unseen and no data acknowledged.
+func TestUnseenBegunMidstream(t *testing.T) {
+	f := flowsOfFile(t, "app/lost_response_keepalive.pcap")[0]
+	if n, acked := f.UnseenBytes(FromServer); !f.Midstream || n != 77 || !acked {
+		t.Errorf("lost_response_keepalive: midstream %v, server bytes unseen %d (acknowledged %v), want 77, acknowledged", f.Midstream, n, acked)
+	}
+	for _, f := range flowsOfFile(t, "tcp/keepalive_midstream.pcap") {
+		for d := range f.Sides {
+			if n, _ := f.UnseenBytes(Direction(d)); n != 0 || f.Sides[1-d].AckedData(&f.Sides[d]) {
+				t.Errorf("keepalive_midstream flow %d side %d: %d unseen, acknowledged data %v: want none", f.ID, d, n, f.Sides[1-d].AckedData(&f.Sides[d]))
+			}
+		}
+	}
+}
+
 // TestUnseenFromTheSidesOwnSequence: in answer_and_fins_lost.pcap (testdata/app/
 // EXPECTED.md) the capture lost the server's 5-byte answer, the client's ACK of it and
 // both FINs. Nothing of the client's acknowledges the server's bytes any more, but the

@@ -394,16 +394,16 @@ func (s *Side) AckedData(p *Side) bool {
 }
 
 // UnseenBytes is how many bytes side d sent that the capture never saw (capture loss:
-// tcpdump's "dropped by kernel"), counted from the handshake; 0 when the capture holds
-// neither a SYN from d nor, for a server whose SYN-ACK it lost, the client's ACK of it
-// to count from. Two things show them: the peer's acknowledgments, and d's own sequence
-// numbers, which run past the bytes captured when a later segment of d's starts beyond
-// them. acked says the peer's acknowledgments show them all. (A flow begun
-// mid-connection counts them from d's SYN where the capture holds it: a server's
-// SYN-ACK, when only the client's SYN came before the capture began.)
+// tcpdump's "dropped by kernel"), counted from the handshake: from d's SYN, or, for a
+// server whose SYN-ACK the capture lost, from the client's ACK of it; without either
+// (a flow begun mid-connection), from d's first segment in the capture, whatever d sent
+// before it unknown. Two things show them: the peer's acknowledgments, and d's own
+// sequence numbers, which run past the bytes captured when a later segment of d's
+// starts beyond them. acked says the peer's acknowledgments show them all. 0 when the
+// capture holds nothing of d's.
 func (f *Flow) UnseenBytes(d Direction) (n int64, acked bool) {
 	s, p := &f.Sides[d], &f.Sides[d.Other()]
-	if !s.HaveISN || s.SYNs == 0 && !(d == FromServer && f.serverISNFromAck) {
+	if !s.HaveISN {
 		return 0, false
 	}
 	// Past the SYN, up to where d's latest segment started, less a captured FIN's
@@ -421,6 +421,20 @@ func (f *Flow) UnseenBytes(d Direction) (n int64, acked bool) {
 	}
 	n = max(sent, byAck, 0)
 	return n, n > 0 && byAck >= n
+}
+
+// probeFirst moves the side's sequence numbers one on: its first packet in a capture
+// begun mid-connection was a keepalive probe, one below its next sequence number (see
+// Table.track). Where it has sent nothing since, its first number moves too, so that
+// the probe's is no byte of its (UnseenBytes, AckedData): the report numbers the probes
+// 0 and their answers' ACK 1, the side's next byte, as tshark does where the peer's ACK
+// came first (where the probe did, tshark takes its answer for the ACK of a byte it
+// never saw: "ACKed unseen segment").
+func (s *Side) probeFirst() {
+	if s.SYNs == 0 && s.NextSeq == s.ISN+1 {
+		s.ISN++
+	}
+	s.NextSeq++
 }
 
 // settleLostFINs gives each side whose FIN the capture lost the FIN its peer

@@ -504,7 +504,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	// past it; a segment at the acknowledged FIN's own number is another probe.
 	if f.Midstream && !syn && !fin && !rst && seg.PayloadLen == 0 && s.FIN.IsZero() && s.HaveISN &&
 		p.HaveAck && p.MaxAck == s.NextSeq+1 && seg.Seq == s.NextSeq {
-		s.NextSeq++
+		s.probeFirst()
 		s.FINAcked, s.FINIdle = Mark{}, 0
 	}
 
@@ -709,7 +709,7 @@ func (t *Table) track(f *Flow, seg *Segment) {
 				// or a byte; and a probe's answer carries nothing, no FIN nor data.) The
 				// peer's last packet was that probe: counted now, with this ACK its
 				// answer.
-				p.NextSeq++
+				p.probeFirst()
 				p.countKeepAlive(p.Last)
 				notes |= NoteKeepAliveACK
 				s.KeepAliveACKs++
