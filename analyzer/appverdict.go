@@ -108,6 +108,57 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 	return out
 }
 
+// lostRequest: the capture holds no byte of the client's, but the server acknowledged
+// bytes from it the capture lost (flows.Flow.UnseenBytes: capture loss took the whole
+// request), sent nothing back before the client closed (FIN) or reset, and never
+// closed first: the client sent data, never got a byte back, and gave up, as a
+// request_unanswered is. What the bytes were does not show, nor exactly when they were
+// sent: before the server's ACK of them, so the wait is at least the flow's silence
+// before the client's close, which ends no earlier than that ACK.
+func lostRequest(j judgement, f *flows.Flow, info *app.Info, proto string, end time.Time, idle time.Duration, ev *evidenceNamer) (judgement, bool) {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	n, acked := f.UnseenBytes(flows.FromClient)
+	if !acked || n <= 0 {
+		return j, false
+	}
+	m, how := clientGaveUp(f, f.First.Time())
+	if m.IsZero() || !s.FirstData.IsZero() && s.FirstData.Time().Before(m.Time()) {
+		return j, false // the server answered, or closed first
+	}
+	wait := c.FINIdle
+	if how == "RST" {
+		wait = f.RST.SinceActive
+	}
+	if wait <= 0 {
+		return j, false
+	}
+	a := &AppFacts{Protocol: proto, BytesSent: n, Wait: psecs(wait), GaveUpBy: how}
+	var buf [320]byte
+	sum := text(buf[:0]).s("the client sent ").n(n).s(" bytes the capture lost (the server acknowledged them")
+	if proto != "" {
+		sum = sum.s("; ").s(protocolName(proto))
+		if info.Protocol == "" {
+			sum = sum.s(" by the port only")
+		} else {
+			sum = sum.s(" by the server's bytes")
+		}
+	}
+	sum = sum.s(") and no byte came back; the client gave up at least ").d(wait).s(" later and ")
+	if how == "RST" {
+		sum = sum.s("reset the connection (RST)")
+	} else {
+		sum = afterClientFIN(sum.s("closed (FIN); "), f, end, idle)
+	}
+	if !s.FirstData.IsZero() {
+		a.LateResponse = s.FirstData.Frame
+		sum = sum.s("; the server's first bytes came in frame ").n(int64(s.FirstData.Frame)).s(", ").
+			d(s.FirstData.Time().Sub(m.Time())).s(" after the client had given up")
+		j.evidence = append(j.evidence, ev.at(s.FirstData, "server's first data, after the client gave up"))
+	}
+	j.verdict, j.app, j.summary = RequestUnanswered, a, sum.String()
+	return j, true
+}
+
 func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle time.Duration, ev *evidenceNamer) judgement {
 	proto := info.Protocol
 	if proto == "" {
@@ -136,6 +187,11 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 	if e := httpAfterFIN(info, s); e != nil {
 		late := ev.at(flows.Mark{File: e.RequestFile, Frame: e.RequestFrame}, "HTTP "+e.Method+" "+e.Path+", sent after the server's FIN")
 		return afterServerFIN(j, f, "HTTP "+e.Method+" "+e.Path, e.RequestStart, late)
+	}
+	if c.FirstData.IsZero() && f.FromStart() {
+		if lj, ok := lostRequest(j, f, info, proto, end, idle, ev); ok {
+			return lj
+		}
 	}
 	if !f.FromStart() || c.FirstData.IsZero() || info.Protocol == app.ProtoHTTP {
 		if info.ServerSpeaksFirst && s.FirstData.IsZero() && f.FromStart() && c.FirstData.IsZero() {

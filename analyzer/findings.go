@@ -768,9 +768,18 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 			}
 		}
 		st := statsOf(waits)
-		what := "requests"
-		if g[0].Verdict() == HTTPUnanswered {
-			what = "HTTP requests"
+		what := "HTTP requests"
+		first := g[0] // the first whose request the capture holds: the evidence
+		for _, f := range g {
+			if f.Verdict() != HTTPUnanswered {
+				what = "requests"
+			}
+		}
+		for _, f := range g {
+			if fc.rs.optOf(f).requestFrame != 0 {
+				first = f
+				break
+			}
 		}
 		sum := fmt.Sprintf("%d %s to %s never answered; the client gave up after %s median (p90 %s, max %s)",
 			len(g), what, server, dur(st.p50), dur(st.p90), dur(st.max))
@@ -803,7 +812,7 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 			sum += fmt.Sprintf("; the server never closed %d of them: the application is not returning and not closing", serverNeverClosed)
 		}
 		out = append(out, Finding{Kind: KindClientTimeout, Severity: SevError, Endpoint: server, Summary: sum, Flows: ids(g),
-			Frames: []Evidence{{Frame: int(fc.rs.optOf(g[0]).requestFrame), What: fmt.Sprintf("first unanswered request (flow %d)", g[0].id)}},
+			Frames: []Evidence{{Frame: int(fc.rs.optOf(first).requestFrame), What: fmt.Sprintf("first unanswered request (flow %d)", first.id)}},
 			Next:   next,
 			Numbers: map[string]float64{"unanswered": float64(len(g)), "wait_p50_s": secs(st.p50), "wait_p90_s": secs(st.p90),
 				"wait_max_s": secs(st.max), "server_never_closed": float64(serverNeverClosed), "answered_late": float64(late)}})

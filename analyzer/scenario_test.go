@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"fmt"
 	"github.com/tcpmortem/tcpmortem/flows"
 	"math"
 	"path/filepath"
@@ -96,6 +97,36 @@ func TestScenario1SidecarCloseWait(t *testing.T) {
 	number(t, cw, "flows", 22, 0)
 	number(t, cw, "still_open", 18, 0)
 	// The sidecar's 1 s timeout is a request timeout, not an idle timeout.
+	noFinding(t, r, KindIdleTimeout)
+}
+
+// Incident 1 with capture loss: s1_sidecar_close_wait.pcap without six frames, among
+// them the GETs of 38034, 38052 and 38162 (EXPECTED.md). tshark: the server's ACKs cover
+// 126, 126 and 127 bytes the file lacks, no server byte comes before each client's
+// FIN, 1.0 s after the ACK (the 500 to 38034 comes 9.64 s after it). Each client sent
+// a request, got nothing back and gave up: request_unanswered, counted in
+// client_timeout with the 19 GETs the file holds; an earlier build took the three for
+// clients closing after 1.0 s idle and found an idle_timeout.
+func TestScenario1CaptureLostRequests(t *testing.T) {
+	r := scenario(t, "s1_sidecar_close_wait_lossy.pcap")
+	verdictCounts(t, r, map[Verdict]int{HTTPUnanswered: 19, RequestUnanswered: 3, CleanClose: 3})
+	for client, sent := range map[string]int64{"127.0.0.1:38034": 126, "127.0.0.1:38052": 126, "127.0.0.1:38162": 127} {
+		f := flowByClient(t, r, client)
+		a := f.Facts.AppFacts
+		if f.Verdict != RequestUnanswered || a == nil || a.BytesSent != sent || a.Wait == nil || math.Abs(*a.Wait-1.0) > 0.002 ||
+			a.GaveUpBy != "FIN" || !strings.Contains(f.Summary, fmt.Sprintf("the client sent %d bytes the capture lost (the server acknowledged them", sent)) {
+			t.Errorf("%s: %s, facts %+v: %s", client, f.Verdict, a, f.Summary)
+		}
+	}
+	if a := flowByClient(t, r, "127.0.0.1:38034").Facts.AppFacts; a == nil || a.LateResponse != 185 {
+		t.Errorf("38034: late response %+v, want frame 185", a)
+	}
+	ct := finding(t, r, KindClientTimeout, "127.0.0.1:8280")
+	number(t, ct, "unanswered", 22, 0)
+	number(t, ct, "wait_p50_s", 1.0, 0.01)
+	if ct.Frames[0].Frame == 0 {
+		t.Errorf("client_timeout points at frame 0: %+v", ct.Frames)
+	}
 	noFinding(t, r, KindIdleTimeout)
 }
 

@@ -13,6 +13,7 @@ for s in s1_sidecar_close_wait s2_idle_timeout s2_fin_lost s2_fin_lost_rtt s3_sy
 done
 # Cut from a capture above (editcap, no namespaces).
 bash "$here/s1_sidecar_close_wait_midstream.sh"
+bash "$here/s1_sidecar_close_wait_lossy.sh"
 bash "$here/s2_idle_timeout_midstream.sh"
 bash "$here/s4_ssh_silent_midstream.sh"
 bash "$here/s4_ssh_silent_midstream_quiet.sh"
