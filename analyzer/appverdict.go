@@ -125,6 +125,9 @@ func lostRequest(j judgement, f *flows.Flow, info *app.Info, proto string, end t
 	if m.IsZero() || !s.FirstData.IsZero() && s.FirstData.Time().Before(m.Time()) {
 		return j, false // the server answered, or closed first
 	}
+	if info.Protocol == "" && j.verdict == CleanClose && f.FirstFIN() == flows.FromClient {
+		return j, false // bytes, then FINs both ways, the client's first: a one-way transfer (see appVerdict)
+	}
 	wait := c.FINIdle
 	if how == "RST" {
 		wait = f.RST.SinceActive

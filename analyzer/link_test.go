@@ -253,6 +253,9 @@ func TestOneWayTransferIsACleanClose(t *testing.T) {
 		{"icmp_frag.pcap", []string{"10.78.1.1:50130", "[fd78:1::1]:54134"}},
 		// Without the IPv4 client's FIN (EXPECTED.md): the server's FIN acknowledges it.
 		{"bigtcp6_fin_lost.pcap", []string{"10.77.0.1:41570", "[fd77::1]:58452"}},
+		// Without any of the IPv4 client's data (EXPECTED.md): the server's ACKs cover
+		// it all, 3,000,000 bytes, and the closes are as in the whole capture.
+		{"bigtcp6_data_lost.pcap", []string{"[fd77::1]:58452"}},
 	} {
 		r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", c.file))
 		for _, client := range c.clients {
@@ -267,6 +270,11 @@ func TestOneWayTransferIsACleanClose(t *testing.T) {
 				t.Errorf("%s: %s", c.file, fd.Summary)
 			}
 		}
+	}
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "link", "bigtcp6_data_lost.pcap"))
+	if f := flowByClient(t, r, "10.77.0.1:41570"); f.Verdict != CleanClose || f.Facts.ClosedFirst != "client" || f.PayloadBytes.Client != 0 {
+		t.Errorf("bigtcp6_data_lost.pcap 10.77.0.1:41570: %s (closed first %q), payload %+v: want clean_close, the client first, no payload captured",
+			f.Verdict, f.Facts.ClosedFirst, f.PayloadBytes)
 	}
 }
 
