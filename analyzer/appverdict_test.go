@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -293,42 +294,26 @@ var appCases = []verdictCase{
 	{
 		name: "http_response_lost_by_the_capture", file: "lost_response.pcap", client: "10.77.0.1:35724",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
-		why: "GET /ok (frame 4); the 200 is not in the file, but the client ACKs 143 server bytes (frame 6: tshark's 'ACKed unseen segment') and the server's FIN has Seq=144 (frame 8): the server sent them, the capture lost them, so the request is not called unanswered",
-		check: func(t *testing.T, f *Flow) {
-			if f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "the client acknowledged 143 bytes from the server that the capture does not hold") {
-				t.Errorf("app facts %+v, summary %q", f.Facts.AppFacts, f.Summary)
-			}
-		},
+		why:   "GET /ok (frame 4); the 200 is not in the file, but the client ACKs 143 server bytes (frame 6: tshark's 'ACKed unseen segment') and the server's FIN has Seq=144 (frame 8): the server sent them, the capture lost them, so the request is not called unanswered",
+		check: answerMayBeLost(false, 143),
 	},
 	{
 		name: "http_response_lost_by_a_capture_begun_mid_handshake", file: "lost_response_midstream.pcap", client: "10.77.0.1:35724",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
-		why: "lost_response.pcap from its frame 2: the client's SYN is gone, so the flow begins mid-connection, but the server's SYN-ACK (frame 1: Seq=3782292053) gives its first sequence number; the client ACKs 3782292197 (frame 5: tshark's 'ACKed unseen segment'), 143 server bytes past it that the file lacks, and the server's FIN starts there (frame 7). So the request (frame 3) is not called unanswered, as in the whole capture; an earlier build counted no lost byte on a flow begun mid-connection and said http_unanswered, 'the client gave up after 315 µs'",
-		check: func(t *testing.T, f *Flow) {
-			if !f.Midstream || f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "the client acknowledged 143 bytes from the server that the capture does not hold") {
-				t.Errorf("midstream %v, app facts %+v, summary %q", f.Midstream, f.Facts.AppFacts, f.Summary)
-			}
-		},
+		why:   "lost_response.pcap from its frame 2: the client's SYN is gone, so the flow begins mid-connection, but the server's SYN-ACK (frame 1: Seq=3782292053) gives its first sequence number; the client ACKs 3782292197 (frame 5: tshark's 'ACKed unseen segment'), 143 server bytes past it that the file lacks, and the server's FIN starts there (frame 7). So the request (frame 3) is not called unanswered, as in the whole capture; an earlier build counted no lost byte on a flow begun mid-connection and said http_unanswered, 'the client gave up after 315 µs'",
+		check: answerMayBeLost(true, 143),
 	},
 	{
 		name: "http_response_and_synack_lost_by_the_capture", file: "lost_response_synack.pcap", client: "10.77.0.1:35724",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
-		why: "lost_response.pcap without the server's SYN-ACK (its frame 2): no segment of the server's carries its initial sequence number, but the client's handshake ACK (frame 2: Ack=3782292054, tshark's relative Ack=1) acknowledges it plus one (RFC 9293 3.5); the client then ACKs 3782292197 (frame 5: tshark's 'ACKed unseen segment'), 143 server bytes the file lacks, and the server's FIN starts there (frame 7). So the request (frame 3) is not called unanswered, as in the whole capture; an earlier build counted no lost byte without the SYN-ACK and said http_unanswered, 'the client gave up after 315 µs'",
-		check: func(t *testing.T, f *Flow) {
-			if f.Midstream || f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "the client acknowledged 143 bytes from the server that the capture does not hold") {
-				t.Errorf("midstream %v, app facts %+v, summary %q", f.Midstream, f.Facts.AppFacts, f.Summary)
-			}
-		},
+		why:   "lost_response.pcap without the server's SYN-ACK (its frame 2): no segment of the server's carries its initial sequence number, but the client's handshake ACK (frame 2: Ack=3782292054, tshark's relative Ack=1) acknowledges it plus one (RFC 9293 3.5); the client then ACKs 3782292197 (frame 5: tshark's 'ACKed unseen segment'), 143 server bytes the file lacks, and the server's FIN starts there (frame 7). So the request (frame 3) is not called unanswered, as in the whole capture; an earlier build counted no lost byte without the SYN-ACK and said http_unanswered, 'the client gave up after 315 µs'",
+		check: answerMayBeLost(false, 143),
 	},
 	{
 		name: "http_response_lost_by_the_capture_midstream", file: "lost_response_keepalive.pcap", client: "127.0.0.1:49500",
 		verdict: CleanClose, close: CleanClose, zeek: "SF",
-		why: "a keep-alive connection from its second GET (link/rotated_3.pcap) without the third GET's 200 (its frame 5): no SYN of either side's, so the server's bytes count from its first in the file (frame 2, Seq=1, 77 bytes); the client ACKs 155 (frame 5: tshark's 'ACKed unseen segment'), 77 server bytes past them, and the server's FIN starts there (frame 7). So the GET at frame 4 is not called unanswered; an earlier build counted no lost byte on a flow begun mid-connection and said http_unanswered, 'the client gave up after 273 µs'",
-		check: func(t *testing.T, f *Flow) {
-			if !f.Midstream || f.Facts.AppFacts != nil || !strings.Contains(f.Summary, "the client acknowledged 77 bytes from the server that the capture does not hold") {
-				t.Errorf("midstream %v, app facts %+v, summary %q", f.Midstream, f.Facts.AppFacts, f.Summary)
-			}
-		},
+		why:   "a keep-alive connection from its second GET (link/rotated_3.pcap) without the third GET's 200 (its frame 5): no SYN of either side's, so the server's bytes count from its first in the file (frame 2, Seq=1, 77 bytes); the client ACKs 155 (frame 5: tshark's 'ACKed unseen segment'), 77 server bytes past them, and the server's FIN starts there (frame 7). So the GET at frame 4 is not called unanswered; an earlier build counted no lost byte on a flow begun mid-connection and said http_unanswered, 'the client gave up after 273 µs'",
+		check: answerMayBeLost(true, 77),
 	},
 	{
 		name: "answer_and_fins_lost_by_the_capture", file: "answer_and_fins_lost.pcap", client: "10.77.0.1:41160",
@@ -352,6 +337,18 @@ func TestAnswerLostByTheCaptureMakesNoFinding(t *testing.T) {
 		r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", name))
 		for _, f := range r.Findings {
 			t.Errorf("%s: finding %s: %s", name, f.Kind, f.Summary)
+		}
+	}
+}
+
+// answerMayBeLost checks a flow whose request is not called unanswered because the
+// client acknowledged n server bytes the capture lacks: no application facts, the
+// summary says so, and the flow begins mid-connection or not, as the file holds it.
+func answerMayBeLost(midstream bool, n int) func(*testing.T, *Flow) {
+	return func(t *testing.T, f *Flow) {
+		want := fmt.Sprintf("the client acknowledged %d bytes from the server that the capture does not hold", n)
+		if f.Midstream != midstream || f.Facts.AppFacts != nil || !strings.Contains(f.Summary, want) {
+			t.Errorf("midstream %v, app facts %+v, summary %q", f.Midstream, f.Facts.AppFacts, f.Summary)
 		}
 	}
 }
