@@ -108,6 +108,16 @@ func applyApp(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle ti
 	return out
 }
 
+// oneWayTransfer: bytes no parser recognised (or none the capture holds), then the
+// client's FIN, answered by the server's: a one-way transfer (an FTP data connection,
+// an upload, a log stream) whose receiver read to the end and closed, not a request
+// left unanswered. A protocol that expects an answer (HTTP, TLS, SSH, ...) is only ever
+// named from its bytes. (A client FIN the capture lost stands at the server's ACK of
+// it, which may be the server's own FIN: FirstFIN tells which came first.)
+func oneWayTransfer(j judgement, f *flows.Flow, info *app.Info) bool {
+	return info.Protocol == "" && j.verdict == CleanClose && f.FirstFIN() == flows.FromClient
+}
+
 // lostRequest: the capture holds no byte of the client's, but the server acknowledged
 // bytes from it the capture lost (flows.Flow.UnseenBytes: capture loss took the whole
 // request), sent nothing back before the client closed (FIN) or reset, and never
@@ -125,8 +135,8 @@ func lostRequest(j judgement, f *flows.Flow, info *app.Info, proto string, end t
 	if m.IsZero() || !s.FirstData.IsZero() && s.FirstData.Time().Before(m.Time()) {
 		return j, false // the server answered, or closed first
 	}
-	if info.Protocol == "" && j.verdict == CleanClose && f.FirstFIN() == flows.FromClient {
-		return j, false // bytes, then FINs both ways, the client's first: a one-way transfer (see appVerdict)
+	if oneWayTransfer(j, f, info) {
+		return j, false
 	}
 	wait := c.FINIdle
 	if how == "RST" {
@@ -146,12 +156,7 @@ func lostRequest(j judgement, f *flows.Flow, info *app.Info, proto string, end t
 			sum = sum.s(" by the server's bytes")
 		}
 	}
-	sum = sum.s(") and no byte came back; the client gave up at least ").d(wait).s(" later and ")
-	if how == "RST" {
-		sum = sum.s("reset the connection (RST)")
-	} else {
-		sum = afterClientFIN(sum.s("closed (FIN); "), f, end, idle)
-	}
+	sum = gaveUpBy(sum.s(") and no byte came back; the client gave up at least ").d(wait).s(" later and "), f, how, end, idle)
 	if !s.FirstData.IsZero() {
 		a.LateResponse = s.FirstData.Frame
 		sum = sum.s("; the server's first bytes came in frame ").n(int64(s.FirstData.Frame)).s(", ").
@@ -224,13 +229,7 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 	if inFlight(f, lastSent, end, idle) {
 		return inFlightNote(j, lastSent, end)
 	}
-	if info.Protocol == "" && j.verdict == CleanClose && f.FirstFIN() == flows.FromClient {
-		// Bytes no parser recognised, then the client's FIN, answered by the server's:
-		// a one-way transfer (an FTP data connection, an upload, a log stream) whose
-		// receiver read to the end and closed, not a request left unanswered. A
-		// protocol that expects an answer (HTTP, TLS, SSH, ...) is only ever named
-		// from its bytes. (A client FIN the capture lost stands at the server's ACK of
-		// it, which may be the server's own FIN: FirstFIN tells which came first.)
+	if oneWayTransfer(j, f, info) {
 		return j
 	}
 	// The request is the client's last data: the wait runs from it, and a finding over
@@ -410,7 +409,12 @@ func gaveUpAfter(t text, f *flows.Flow, wait time.Duration, how string, end time
 		}
 		return t
 	}
-	t = t.s("the client gave up after ").d(wait).s(" and ")
+	return gaveUpBy(t.s("the client gave up after ").d(wait).s(" and "), f, how, end, idle)
+}
+
+// gaveUpBy says how the client gave up (how: "FIN" or "RST"), and after a FIN how the
+// connection stood.
+func gaveUpBy(t text, f *flows.Flow, how string, end time.Time, idle time.Duration) text {
 	if how == "RST" {
 		return t.s("reset the connection (RST)")
 	}

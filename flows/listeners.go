@@ -20,23 +20,21 @@ const maxListeners = 1 << 16
 // holds on the same address and port, a listening socket's address and port being no
 // connecting socket's.
 //
-// The reader notes the SYN-ACKs in input order (Note, no lock past the first of each
-// endpoint), and whoever judges a flow asks about what came before the input position
-// the flow was handed over at (Before): whatever the workers' pace, the answer is the
-// same, so the output is the same with any number of workers.
+// The reader notes the SYN-ACKs in input order (Note), and whoever judges a flow asks
+// about what came before the input position the flow was handed over at (Before):
+// whatever the workers' pace, the answer is the same, so the output is the same with
+// any number of workers.
 type Listeners struct {
-	// The reader's own: the endpoints it has noted, to skip them without the lock.
-	noted map[netip.AddrPort]struct{}
-	last  netip.AddrPort
+	last netip.AddrPort // the reader's: the sender of the last SYN-ACK it noted
 
+	// at is each listener's first SYN-ACK's input position. Only the reader writes it,
+	// under mu; it reads it without (a read beside another read), the judge under mu.
 	mu sync.Mutex
-	at map[netip.AddrPort]int64 // first SYN-ACK's input position, by its sender
+	at map[netip.AddrPort]int64
 }
 
 // NewListeners makes an empty set.
-func NewListeners() *Listeners {
-	return &Listeners{noted: make(map[netip.AddrPort]struct{}), at: make(map[netip.AddrPort]int64)}
-}
+func NewListeners() *Listeners { return &Listeners{at: make(map[netip.AddrPort]int64)} }
 
 // Note remembers seg's sender as a listener if seg is a SYN-ACK, at input position pos.
 // Call it for every segment kept, in input order, from one goroutine.
@@ -45,10 +43,9 @@ func (l *Listeners) Note(seg *Segment, pos int64) {
 		return
 	}
 	l.last = seg.Src
-	if _, ok := l.noted[seg.Src]; ok || len(l.noted) >= maxListeners {
+	if _, ok := l.at[seg.Src]; ok || len(l.at) >= maxListeners {
 		return
 	}
-	l.noted[seg.Src] = struct{}{}
 	l.mu.Lock()
 	l.at[seg.Src] = pos
 	l.mu.Unlock()
