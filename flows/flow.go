@@ -216,10 +216,6 @@ type Flow struct {
 	// one (0: none seen; with tcpdump -i any a segment may come bare on the tunnel
 	// device and its copy, dropped, inside the tunnel). (In the same padding.)
 	Tunnel Tunnel
-	// serverISNFromAck says the capture lost the server's SYN-ACK, and the server's ISN
-	// is the one the client's handshake ACK acknowledged (see Table.track): its bytes
-	// count from their first, as from a captured SYN-ACK. (In the same padding.)
-	serverISNFromAck bool
 	// rolesByListener says a SYN-ACK one side sent on another connection named the
 	// server of this flow begun mid-connection (RolesFromListeners). (In the same
 	// padding.)

@@ -685,7 +685,6 @@ func (t *Table) track(f *Flow, seg *Segment) {
 				// later show (UnseenBytes). Were this ACK's own handshake ACK lost as well,
 				// it acknowledges more: fewer lost bytes are counted, never more.
 				p.ISN, p.HaveISN, p.NextSeq, p.nextSeqAt = a-1, true, a, m.At
-				f.serverISNFromAck = true
 			}
 			s.HaveAck = true
 			s.MaxAck = a
