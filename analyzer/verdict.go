@@ -386,6 +386,15 @@ func classifyHandshake(f *flows.Flow, c, s *flows.Side, end time.Time, cfg Confi
 				sum = sum.s("; the capture ended ").d(wait).s(" after it")
 			}
 			sum = sum.s(", with no final ACK from the client yet")
+		} else if s.SYNs == 1 && c.SYNs > 0 && c.RST.IsZero() && s.RST.IsZero() && !c.LastSYN.Time().After(s.FirstSYN.Time()) && wait >= cfg.SYNRetryWait {
+			// Neither side sent again for as long as a first retry can take (RFC 6298's
+			// initial RTO is 1 s; --syn-retry-wait allows for slower stacks): a client
+			// without the SYN-ACK sends its SYN again, a server without the ACK its
+			// SYN-ACK. Both were content: the ACK went out, and the capture, which holds
+			// the client's SYN, lost it, unless the server answered with a SYN cookie,
+			// which keeps no state to resend from.
+			sum = sum.s("; the client's final ACK is not in the capture, yet neither side sent again in the ").d(wait).
+				s(" that followed, as a client without the SYN-ACK and a server without the ACK would have: the ACK most likely went out and the capture lost it (or the server answered with a SYN cookie, which it never resends)")
 		} else {
 			sum = sum.s("; the client's final ACK never came")
 		}

@@ -305,6 +305,17 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "handshake_ack_lost_by_the_capture", file: "handshake_ack_lost_by_capture.pcap", client: "10.77.0.1:41250",
+		verdict: HandshakeIncomplete, close: HandshakeIncomplete, zeek: "S1",
+		why: "accept_queue_full.pcap without A's ACK of the SYN-ACK (its frame 5): the file holds A's SYN (3) and the server's SYN-ACK (4), then nothing of A's connection to the capture's end, 11.9 s later. This server resends a SYN-ACK whose ACK it lacks after 1 s (B's, in the whole capture), a client without the SYN-ACK its SYN: neither did, so the ACK went out and the capture lost it; an earlier build said the client's final ACK never came",
+		check: func(t *testing.T, f *Flow) {
+			if !strings.Contains(f.Summary, "the client's final ACK is not in the capture, yet neither side sent again in the 4.5 s that followed") ||
+				strings.Contains(f.Summary, "never came") {
+				t.Errorf("summary %q", f.Summary)
+			}
+		},
+	},
+	{
 		name: "rst_on_first_data_in_a_full_accept_queue_over_a_slow_link", file: "accept_queue_full_rtt.pcap", client: "10.77.0.1:41930",
 		verdict: RSTOnFirstData, close: Reset, zeek: "RSTR",
 		why: "accept_queue_full's story over a 50 ms round trip, captured at the server: B's GET (frame 6, 0.45 s after its SYN-ACK) is resent 6 times (7, 8, 11, 12, 15, 16); the server's SYN-ACKs (9, 13) and B's dup ACKs (10, 14) come between, and the slower back-off leaves 1.48 s from the dup ACK (14) to the next resend (15). The RST (17) answers the last resend 22 µs after it. B had been resending its request since frame 6, a new send 0.45 s after the last packet before it: no idle connection, so the close is a reset, not rst_after_idle (the packets between carried nothing new)",
