@@ -755,8 +755,19 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 		// least --idle, as closeWaitLeaks counts it. A late response the client's RST
 		// answered at once is an application that did return.
 		serverNeverClosed, late := 0, 0
+		// The evidence is the first flow whose request the capture holds (a request it
+		// lost whole has no frame); the requests are HTTP ones when all of them are.
+		what, first := "HTTP requests", g[0]
+		firstFound := false
 		for _, f := range g {
-			waits = append(waits, time.Duration(fc.rs.optOf(f).wait*float64(time.Second)))
+			o := fc.rs.optOf(f)
+			waits = append(waits, time.Duration(o.wait*float64(time.Second)))
+			if !firstFound && o.requestFrame != 0 {
+				first, firstFound = f, true
+			}
+			if f.Verdict() != HTTPUnanswered {
+				what = "requests"
+			}
 			if f.has(flagLateAnswer) {
 				late++
 			}
@@ -768,19 +779,6 @@ func (fc *findCtx) clientTimeouts(fl []*record, cfg Config) []Finding {
 			}
 		}
 		st := statsOf(waits)
-		what := "HTTP requests"
-		first := g[0] // the first whose request the capture holds: the evidence
-		for _, f := range g {
-			if f.Verdict() != HTTPUnanswered {
-				what = "requests"
-			}
-		}
-		for _, f := range g {
-			if fc.rs.optOf(f).requestFrame != 0 {
-				first = f
-				break
-			}
-		}
 		sum := fmt.Sprintf("%d %s to %s never answered; the client gave up after %s median (p90 %s, max %s)",
 			len(g), what, server, dur(st.p50), dur(st.p90), dur(st.max))
 		if len(g) == 1 {

@@ -82,9 +82,8 @@ type readStats struct {
 	table  flows.TableStats // the shards' counts, summed; PeakLive across all of them
 	cut    snaplenCut
 	// listeners learns who accepts connections, for the merger to name the client of a
-	// flow begun mid-connection (flows.Listeners); pos is the input position decode is at.
+	// flow begun mid-connection (flows.Listeners).
 	listeners *flows.Listeners
-	pos       int64
 }
 
 // snaplenCut counts the TCP segments whose payload the capture's snaplen cut short
@@ -124,8 +123,8 @@ type entry struct {
 	shard int
 }
 
-// decode turns packet p into e.
-func (r *readStats) decode(p *flows.Packet, e *entry, shards int) {
+// decode turns packet p, at input position seq, into e.
+func (r *readStats) decode(p *flows.Packet, seq int64, e *entry, shards int) {
 	r.see(p.Time)
 	e.shard = -1
 	e.seg.Time = p.Time
@@ -135,10 +134,9 @@ func (r *readStats) decode(p *flows.Packet, e *entry, shards int) {
 			r.cut.see(&e.seg)
 		}
 		if e.seg.Flags&flows.FlagSYN != 0 {
-			r.listeners.Note(&e.seg, r.pos)
+			r.listeners.Note(&e.seg, seq)
 		}
 	}
-	r.pos++ // as the read loop's input position
 }
 
 // How a shard handed a flow over, in the order one table does it within one packet.
@@ -391,7 +389,7 @@ func readSequential(src flows.PacketSource, s *shardSet, m *merger, pr *Progress
 		if err != nil {
 			return st, err
 		}
-		st.decode(p, &e, n)
+		st.decode(p, seq, &e, n)
 		w.place(&e, seq)
 		seq++
 		if seq%roundEvery == 0 {
@@ -465,7 +463,7 @@ func readPipelined(src flows.PacketSource, s *shardSet, m *merger, pr *Progress)
 			}
 			b.entries = b.entries[:len(b.entries)+1]
 			e := &b.entries[len(b.entries)-1]
-			st.decode(p, e, n)
+			st.decode(p, seq, e, n)
 			seq++
 			// The payload aliases the reader's buffer: copy it into the batch.
 			if k := len(e.seg.Payload); k > 0 && e.shard >= 0 {
