@@ -240,7 +240,9 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 
 	// Who closed first, after how long a silence, and whether the other side answered.
 	closer := firstOf(firstFIN, rst)
-	if !closer.IsZero() && f.HandshakeDone() {
+	// (A client's RST from SYN-SENT that ends a connection it had lost, see
+	// flows.Flow.PeerLost, closes nothing after a silence of its choosing: no timeout.)
+	if !closer.IsZero() && f.HandshakeDone() && !(closer == rst && f.PeerLost()) {
 		switch {
 		case closer == rst && !rst.IsZero() && (firstFIN.IsZero() || rst.Time().Before(firstFIN.Time())):
 			t.closeBy, t.closeKind, t.closeAt = int(f.RST.From), closeRST, rst

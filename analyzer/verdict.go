@@ -1126,6 +1126,9 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 			return j
 		}
 	}
+	if f.PeerLost() {
+		return peerLost(f, cfg, ev, rstEv)
+	}
 	// After a silence, or in the middle of an exchange?
 	answeredData := !r.Prev.IsZero() && r.PrevFrom != r.From && r.PrevData && r.Gap < cfg.Idle && !crossed
 	// Keepalive probes and their answers are no activity: an RST after them still
@@ -1210,6 +1213,37 @@ func classifyRST(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, sp
 		sum = sum.s(": its RST carried no ACK, as a kernel answers data for a connection it no longer has (a socket its application closed, or a host restarted), or a firewall on the way answers for it")
 	}
 	j.summary = sum.String()
+	return j
+}
+
+// peerLost judges a connection its client lost without closing it, ended when the
+// client connected again from the same port (see flows.Flow.PeerLost): the server's
+// challenge ACK for this connection, then the client's RST in answer from SYN-SENT.
+func peerLost(f *flows.Flow, cfg Config, ev *evidenceNamer, rstEv Evidence) judgement {
+	r := f.RST
+	lost := r.From.Other()
+	idle := r.SinceActive
+	facts := Facts{Side: r.From.String(), RSTFrom: r.From.String(), RSTHasACK: pbool(f.Side(r.From).RSTHasAck),
+		Idle: psecs(idle), RSTAnswered: "challenge_ack"}
+	j := judgement{verdict: Reset, facts: facts}
+	if idle >= cfg.Idle {
+		j.verdict = RSTAfterIdle
+	}
+	j.evidence = append(make([]Evidence, 0, 3), ev.at(f.Replaced, sideText(r.From, "client's new SYN from the same port", "server's new SYN from the same port")))
+	challenge := !r.Prev.IsZero() && r.PrevFrom == lost
+	if challenge {
+		j.evidence = append(j.evidence, ev.at(r.Prev, sideText(lost, "client's challenge ACK for this connection", "server's challenge ACK for this connection")))
+	}
+	j.evidence = append(j.evidence, rstEv)
+	var buf [560]byte
+	sum := text(buf[:0]).s("the ").s(r.From.String()).s(" connected again from the same port ").d(f.Replaced.Time().Sub(f.LastActive.Time())).
+		s(" after this connection's last activity; the ").s(lost.String()).s(", still holding it, answered with a challenge ACK for it (RFC 5961")
+	if !challenge {
+		sum = sum.s("; the capture lost it, but the RST is at this connection's next byte, which only that ACK gave the ").s(r.From.String())
+	}
+	j.summary = sum.s("), and the ").s(r.From.String()).s("'s RST in answer ended it: the ").s(r.From.String()).
+		s(" had lost the connection without a FIN or an RST reaching the ").s(lost.String()).
+		s(" (a restarted host or process, or a NAT or firewall that dropped it), so it sat half-open until then").String()
 	return j
 }
 

@@ -1173,3 +1173,69 @@ func TestWorkersSameOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerRestart: a client that lost its connection without the server knowing
+// reconnects from the same port (testdata/tcp/peer_restart.sh). tshark shows frames
+// 1-7 a request and its answer on 41400, then 3.15 s of silence; frame 8 the client's
+// SYN with a new ISN, 3788468543 ("TCP Port numbers reused"); frame 9 the server's
+// bare ACK in the old connection's numbers (-o tcp.relative_sequence_numbers:FALSE:
+// Ack=3739180190, the client's next byte there, frame 7's Seq; not the new ISN + 1):
+// the challenge ACK of RFC 5961 4.2, as ss showed the server's socket still
+// ESTABLISHED; frame 10 the client's RST with Seq=3739180190, the ACK's acknowledgment
+// number (RFC 9293 3.10.7.3), which resets the old connection (the second ss shows it
+// gone); frame 11 the same SYN again (ISN 3788468543; tshark: "TCP Retransmission"), then a handshake,
+// ping and pong and FINs both ways (12-20). So: two connections, not three. The old one
+// ends at frame 10 by the client's RST after 3.15 s idle, and it was half-open; the new
+// one has both SYNs and closes cleanly. An earlier build split frames 8-10 off as a
+// connect the client gave up (and a syn_drops finding), and left the old connection
+// idle and open (and a half_open_suspect finding).
+func TestPeerRestart(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "peer_restart.pcap"))
+	if len(r.Flows) != 2 {
+		t.Fatalf("%d flows, want 2", len(r.Flows))
+	}
+	old, fresh := &r.Flows[0], &r.Flows[1]
+	if old.Verdict != RSTAfterIdle || old.FirstFrame != 1 || old.LastFrame != 10 {
+		t.Errorf("old connection: %s, frames %d-%d; want rst_after_idle, frames 1-10\n%s", old.Verdict, old.FirstFrame, old.LastFrame, old.Summary)
+	}
+	if old.Facts.RSTFrom != "client" || old.Facts.RSTAnswered != "challenge_ack" {
+		t.Errorf("old connection's facts %+v", old.Facts)
+	}
+	near(t, "idle", old.Facts.Idle, 3.154, idleTol)
+	for _, fr := range []int{8, 9, 10} {
+		hasEvidence(t, old, fr)
+	}
+	summarySays(t, old, "the client connected again from the same port 3.2 s after this connection's last activity; the server, still holding it, answered with a challenge ACK", "abort")
+	summarySays(t, old, "so it sat half-open until then", "")
+	if fresh.Verdict != CleanClose || fresh.FirstFrame != 8 || fresh.LastFrame != 20 || fresh.Analysis.Client.SYNs != 2 {
+		t.Errorf("new connection: %s, frames %d-%d, %d SYNs; want clean_close, frames 8-20, 2 SYNs",
+			fresh.Verdict, fresh.FirstFrame, fresh.LastFrame, fresh.Analysis.Client.SYNs)
+	}
+	for _, fd := range r.Findings {
+		t.Errorf("finding %s: %s", fd.Kind, fd.Summary)
+	}
+}
+
+// TestPeerRestartChallengeLost: peer_restart.pcap without the server's challenge ACK
+// (frame 9 there), as capture loss takes it. The client's RST (frame 9 here) has
+// Seq=3739180190, the old connection's next byte (the Seq of the client's last ACK,
+// frame 7), not one of the new ISN's (3788468543): a socket in SYN-SENT
+// only learns that number from the ACK the capture lost. So it still ends the old
+// connection, and the new one (8, 10-19) still has both SYNs.
+func TestPeerRestartChallengeLost(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "peer_restart_ack_lost.pcap"))
+	if len(r.Flows) != 2 {
+		t.Fatalf("%d flows, want 2", len(r.Flows))
+	}
+	old, fresh := &r.Flows[0], &r.Flows[1]
+	if old.Verdict != RSTAfterIdle || old.LastFrame != 9 || old.Facts.RSTAnswered != "challenge_ack" {
+		t.Errorf("old connection: %s, last frame %d, facts %+v", old.Verdict, old.LastFrame, old.Facts)
+	}
+	summarySays(t, old, "(RFC 5961; the capture lost it, but the RST is at this connection's next byte, which only that ACK gave the client)", "")
+	if fresh.Verdict != CleanClose || fresh.FirstFrame != 8 || fresh.Analysis.Client.SYNs != 2 {
+		t.Errorf("new connection: %s, first frame %d, %d SYNs", fresh.Verdict, fresh.FirstFrame, fresh.Analysis.Client.SYNs)
+	}
+	if len(r.Findings) != 0 {
+		t.Errorf("findings %+v", r.Findings)
+	}
+}

@@ -220,6 +220,12 @@ type Flow struct {
 	// server of this flow begun mid-connection (RolesFromListeners). (In the same
 	// padding.)
 	rolesByListener bool
+	// peerLost says the connection ended by the RST its own client sent from SYN-SENT
+	// (see held.go): a new SYN from it on this tuple drew the other side's challenge
+	// ACK, so it had lost this connection without closing it. synChallenged says this
+	// connection's first SYN drew such a challenge ACK for the one before it: its
+	// resend is no loss. (Both in the same padding.)
+	peerLost, synChallenged bool
 
 	First, Last Mark // first and last packet; Mark.File says which input
 

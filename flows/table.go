@@ -108,7 +108,8 @@ type Table struct {
 
 	now, nextTick    int64 // the capture's clock and the next look at the pending heap, Unix ns
 	pending          pendingHeap
-	tombOf           map[tupleKey]int64 // until when, Unix nanoseconds
+	held             map[tupleKey]*heldFlow // see holdReplaced
+	tombOf           map[tupleKey]int64     // until when, Unix nanoseconds
 	tombs            tombRing
 	lruHead, lruTail *Flow
 }
@@ -116,7 +117,8 @@ type Table struct {
 // NewTable makes a table that hands finished flows to done.
 func NewTable(done func(*Flow)) *Table {
 	return &Table{live: make(map[tupleKey]*Flow), done: done, Idle: time.Second,
-		Grace: DefaultGrace, SYNWait: 3 * time.Second, tombOf: make(map[tupleKey]int64)}
+		Grace: DefaultGrace, SYNWait: 3 * time.Second, tombOf: make(map[tupleKey]int64),
+		held: make(map[tupleKey]*heldFlow)}
 }
 
 // Tick tells the table the capture's clock has reached now (every packet, TCP or not,
@@ -179,8 +181,12 @@ func (t *Table) Flush() {
 	}
 }
 
-// handOver gives a finished flow to the table's owner.
+// handOver gives a finished flow to the table's owner; the connection it replaced on
+// its tuple, when still held (see holdReplaced), goes first.
 func (t *Table) handOver(f *Flow) {
+	if len(t.held) > 0 {
+		t.releaseHeld(f.key)
+	}
 	f.settleLostFINs()
 	t.done(f)
 }
@@ -288,6 +294,9 @@ func (t *Table) Add(seg *Segment) {
 	}
 	t.Stats.Segments++
 	isSYN := seg.Flags&(FlagSYN|FlagACK|FlagRST) == FlagSYN
+	if len(t.held) > 0 && f != nil && t.toHeld(k, f, seg, isSYN, at) {
+		return
+	}
 	reused := false
 	if f != nil && isSYN && startsNewConnection(f, seg) {
 		t.Stats.FlowsSplit++
@@ -299,7 +308,9 @@ func (t *Table) Add(seg *Segment) {
 		t.lruRemove(f)
 		f.finished = true
 		f.EndAt = at
-		t.handOver(f)
+		if !t.holdReplaced(f, seg) {
+			t.handOver(f)
+		}
 		f = nil
 	}
 	if f != nil && isSYN && f.Midstream && seg.Src == f.Client && f.Sides[FromClient].Packets == 0 {
