@@ -124,6 +124,20 @@ func gapsOf(times []time.Time) []float64 {
 
 func gapList(g []float64) string { return text(nil).gaps(g).String() }
 
+// finsCrossed says the second side's FIN left before the first side's FIN reached it:
+// it does not acknowledge that FIN, which the second side ACKed only later (RFC 9293
+// 3.6, simultaneous close). Both FINs were captured.
+func finsCrossed(first, second *flows.Side) bool {
+	a, f := first.FINAcked, second.FIN
+	if a.IsZero() || a == f || first.FINUnseen || second.FINUnseen {
+		return false
+	}
+	if a.File == f.File {
+		return a.Frame > f.Frame
+	}
+	return a.At > f.At
+}
+
 // classify decides how a flow's TCP connection ended, or stands at capture end.
 // end is the end of observation: the capture's last packet, or the SYN that replaced
 // this connection on its tuple.
@@ -147,7 +161,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		other := first.Other()
 		j := judgement{verdict: CleanClose, facts: Facts{ClosedFirst: first.String()}}
 		j.evidence = append(j.evidence, finEvidence(ev, firstSide, first, true), finEvidence(ev, f.Side(other), other, false))
-		var buf [192]byte
+		var buf [256]byte
 		sum := text(buf[:0]).s("clean close after ").d(f.Duration()).s(": the ").s(first.String()).
 			s(" closed first, the ").s(other.String()).s(" answered with its FIN")
 		// A FIN the capture lost stands at its peer's ACK: sent then at the latest.
@@ -158,6 +172,10 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 			sum = sum.s(", which ACKed it")
 		case firstSide.FINUnseen:
 			sum = sum.s(" ").d(gap).s(" or more later")
+		case finsCrossed(firstSide, f.Side(other)):
+			sum = text(buf[:0]).s("clean close after ").d(f.Duration()).s(": both sides closed on their own; the ").s(other.String()).
+				s("'s FIN came ").d(gap).s(" after the ").s(first.String()).s("'s but does not acknowledge it: the ").s(first.String()).
+				s("'s FIN had not reached the ").s(other.String()).s(" yet (a simultaneous close)")
 		default:
 			sum = sum.s(" ").d(gap).s(" later")
 		}

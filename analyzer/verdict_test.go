@@ -698,6 +698,17 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "clean_close_simultaneous", file: "simultaneous_close.pcap", client: "10.77.0.1:41510",
+		verdict: CleanClose, close: CleanClose, zeek: "SF",
+		why: "both sides closed at the same instant over a 50 ms round trip: the server's FIN (frame 8, Seq=6 Ack=6) reached the capture first, the client's FIN (frame 9) 25.6 ms later has Ack=6, not 7: it does not acknowledge the server's FIN, which the client ACKs only in frame 11 (Ack=7), after its own. The FINs crossed; the client did not answer the server's",
+		check: func(t *testing.T, f *Flow) {
+			if f.Facts.ClosedFirst != "server" {
+				t.Errorf("closed first %q", f.Facts.ClosedFirst)
+			}
+			summarySays(t, f, "both sides closed on their own; the client's FIN came 25.6 ms after the server's but does not acknowledge it: the server's FIN had not reached the client yet (a simultaneous close)", "answered")
+		},
+	},
+	{
 		name: "rst_after_idle_abort", file: "rst_after_idle_abort.pcap", client: "10.77.0.1:41100",
 		verdict: RSTAfterIdle, close: RSTAfterIdle, zeek: "RSTO",
 		why: "frame 8: the client's RST,ACK 2.0 s after frame 7 (its own ACK): nothing to answer, an abort (SO_LINGER 0)",
