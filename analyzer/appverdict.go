@@ -300,8 +300,8 @@ func appVerdict(j judgement, f *flows.Flow, info *app.Info, end time.Time, idle 
 		return j
 	}
 	sum = sum.s(": still open and waiting ").d(end.Sub(lastSent)).s(" later at capture end (")
-	if c.KeepAlives+s.KeepAlives > 0 {
-		sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(")")
+	if keepAliveSeen(f) {
+		sum = probesSeen(sum, f)
 	} else {
 		sum = sum.s("no keepalive probes seen")
 	}

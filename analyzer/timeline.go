@@ -105,7 +105,7 @@ type timedWait struct {
 func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 	*t = flowTrace{closeBy: -1, waits: t.waits[:0]}
 	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
-	t.keepSeen = c.KeepAlives+s.KeepAlives > 0
+	t.keepSeen = keepAliveSeen(f)
 	t.retrying = unackedResends(f, flows.FromClient) || unackedResends(f, flows.FromServer)
 	t.lostTo = lostPastCapture(f)
 	rst := f.RST.Packet

@@ -124,6 +124,30 @@ func gapsOf(times []time.Time) []float64 {
 
 func gapList(g []float64) string { return text(nil).gaps(g).String() }
 
+// keepAliveSeen says either side probed with keepalives: the capture holds a probe, or
+// an answer to one it lost (flows.Flow.ProbesUnseen).
+func keepAliveSeen(f *flows.Flow) bool {
+	return f.Side(flows.FromClient).KeepAlives+f.Side(flows.FromServer).KeepAlives+
+		f.ProbesUnseen(flows.FromClient)+f.ProbesUnseen(flows.FromServer) > 0
+}
+
+// probesSeen says how many keepalive probes each side sent, and of them how many the
+// capture lost and the peer's answers stand in for (flows.Flow.ProbesUnseen).
+func probesSeen(sum text, f *flows.Flow) text {
+	c, s := f.Side(flows.FromClient), f.Side(flows.FromServer)
+	sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives))
+	for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
+		if n := f.ProbesUnseen(d); n > 0 {
+			sum = sum.s("; the ").s(d.Other().String()).s(" answered ").n(int64(n))
+			if f.Side(d).KeepAlives > 0 {
+				sum = sum.s(" more")
+			}
+			sum = sum.s(" of the ").s(d.String()).s("'s, which the capture lost")
+		}
+	}
+	return sum.s(")")
+}
+
 // finsCrossed says the second side's FIN left before the first side's FIN reached it:
 // it does not acknowledge that FIN, which the second side ACKed only later (RFC 9293
 // 3.6, simultaneous close). Both FINs were captured.
@@ -224,7 +248,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		}
 	}
 	silent := end.Sub(f.LastActive.Time())
-	kaSeen := c.KeepAlives+s.KeepAlives > 0
+	kaSeen := keepAliveSeen(f)
 	if silent >= cfg.Idle {
 		j := judgement{verdict: IdleOpen, facts: Facts{Silent: psecs(silent), KeepAliveSeen: pbool(kaSeen)}}
 		j.evidence = append(make([]Evidence, 0, 2), ev.at(f.LastActive, "last activity"))
@@ -240,7 +264,7 @@ func classify(f *flows.Flow, end time.Time, cfg Config, ev *evidenceNamer, speci
 		} else if rt, ok := stillRetrying(sum, f, end, ev, &j); ok {
 			sum = rt
 		} else if kaSeen {
-			sum = sum.s("keepalive probes seen (client ").n(int64(c.KeepAlives)).s(", server ").n(int64(s.KeepAlives)).s(") and answered")
+			sum = probesSeen(sum, f).s(" and answered")
 			j.evidence = append(j.evidence, ev.at(firstOf(c.FirstKeepAlive, s.FirstKeepAlive), "first keepalive probe"))
 			for _, d := range []flows.Direction{flows.FromClient, flows.FromServer} {
 				if n := f.Side(d).KeepAliveAnswersLost; n > 0 {

@@ -1001,6 +1001,19 @@ var tcpCases = []verdictCase{
 			if f.Analysis.Client.KeepAlives != 2 {
 				t.Errorf("client keepalives %d, want the 2 probes in the capture", f.Analysis.Client.KeepAlives)
 			}
+			summarySays(t, f, "keepalive probes seen (client 2, server 0; the server answered 1 more of the client's, which the capture lost)", "")
+		},
+	},
+	{
+		name: "idle_open_keepalive_probes_lost_by_capture", file: "keepalive_probes_lost_by_capture.pcap", client: "10.77.0.1:41180",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "idle_open_keepalive.pcap without any of the client's probes: the server's pure ACKs at 1.010, 2.034 and 3.058 s (frames 8-10; tshark: 'Duplicate ACK' #1-#3, Seq=6 Ack=6 Win=64, as its ACK in frame 5) each come after a silence of the whole connection of a second or more, acknowledge nothing new, change no window, and the client has nothing unacknowledged: nothing in the capture draws them, so they answer keepalive probes it lost. Silent since the client's ACK of the pong (frame 7, 0.0009 s) for 3.51 s: idle_open, with keepalive seen, so no half_open_suspect (an earlier build said 'no keepalive seen' and raised it)",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "silent", f.Facts.Silent, 3.51, idleTol)
+			if f.Facts.KeepAliveSeen == nil || !*f.Facts.KeepAliveSeen || f.Analysis.Client.KeepAlives != 0 || f.Analysis.Server.KeepAliveACKs != 0 {
+				t.Errorf("keepalive seen %v, analysis %+v (the counts are Wireshark's: none marked)", f.Facts.KeepAliveSeen, f.Analysis)
+			}
+			summarySays(t, f, "keepalive probes seen (client 0, server 0; the server answered 3 of the client's, which the capture lost) and answered", "")
 		},
 	},
 	{
@@ -1248,5 +1261,15 @@ func TestPeerRestartChallengeLost(t *testing.T) {
 	}
 	if len(r.Findings) != 0 {
 		t.Errorf("findings %+v", r.Findings)
+	}
+}
+
+// TestLostProbesNoHalfOpen: a connection whose keepalive probes the capture lost, and
+// whose peer's answers it holds, is no half-open suspect: keepalive was at work on it
+// (keepalive_probes_lost_by_capture.pcap, see its TestVerdict case).
+func TestLostProbesNoHalfOpen(t *testing.T) {
+	r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "tcp", "keepalive_probes_lost_by_capture.pcap"))
+	for _, fd := range r.Findings {
+		t.Errorf("finding %s: %s", fd.Kind, fd.Summary)
 	}
 }

@@ -226,6 +226,10 @@ type Flow struct {
 	// connection's first SYN drew such a challenge ACK for the one before it: its
 	// resend is no loss. (Both in the same padding.)
 	peerLost, synChallenged bool
+	// probesUnseen counts, for each side, the keepalive probes the capture lost and
+	// the peer's answers to them stand in for (see answersLostProbe; saturates). (In
+	// the same padding.)
+	probesUnseen [2]uint8
 
 	First, Last Mark // first and last packet; Mark.File says which input
 
@@ -498,6 +502,11 @@ func (f *Flow) FirstFIN() Direction {
 
 // finSent reports whether side s has closed: a FIN captured, or one the capture lost.
 func finSent(s, p *Side) bool { return !s.FIN.IsZero() || lostFIN(s, p) }
+
+// ProbesUnseen is how many of side d's keepalive probes the capture lost, counted from
+// the peer's answers to them (they are not among its KeepAlives, nor the answers among
+// the peer's KeepAliveACKs: those count what Wireshark marks).
+func (f *Flow) ProbesUnseen(d Direction) int { return int(f.probesUnseen[d]) }
 
 // Side returns the half of the flow sent by d.
 func (f *Flow) Side(d Direction) *Side { return &f.Sides[d] }

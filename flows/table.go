@@ -733,6 +733,13 @@ func (t *Table) track(f *Flow, seg *Segment) {
 				f.Established = m
 				key = true
 			}
+		} else if pure && answersLostProbe(f, s, p, seg, gap) {
+			// The answer to a keepalive probe of the peer's that the capture lost. The
+			// counts stay those of the probes and answers Wireshark marks (it marks such an
+			// answer only after a probe it saw); the flow notes the probe apart.
+			f.probesUnseen[d.Other()] = min(f.probesUnseen[d.Other()]+1, math.MaxUint8)
+			notes |= NoteKeepAliveACK
+			p.kaAnswerTSval, p.kaAnswerPending = seg.TSval, true
 		} else if pure && a == s.MaxAck && seg.Window == s.lastPureAckWindow && notes&NoteKeepAliveACK == 0 &&
 			!p.UnackedDataSince.IsZero() && s.lastDupAckValue == a {
 			notes |= NoteDupAck
@@ -834,6 +841,23 @@ func (t *Table) track(f *Flow, seg *Segment) {
 	if t.App != nil && seg.PayloadLen > 0 {
 		t.App.Segment(f, d, seg, step)
 	}
+}
+
+// minKeepAliveGap is the shortest silence before a keepalive probe: Linux takes
+// TCP_KEEPIDLE and TCP_KEEPINTVL in whole seconds, at least 1.
+const minKeepAliveGap = time.Second
+
+// answersLostProbe says seg, a pure ACK from side s that acknowledges nothing new, is the
+// answer to a keepalive probe of the peer p's that the capture lost: it comes after a
+// silence of the whole flow no shorter than a probe's (minKeepAliveGap), at p's next
+// sequence number, with s's window as it was (not a window update), and p has nothing
+// unacknowledged (not a duplicate ACK for resent data) and has not closed. Nothing else
+// the peer could have sent draws an ACK that carries nothing new.
+func answersLostProbe(f *Flow, s, p *Side, seg *Segment, gap time.Duration) bool {
+	return gap >= minKeepAliveGap && f.Packets > 1 && s.HaveAck && seg.Ack == s.MaxAck && p.HaveISN && seg.Ack == p.NextSeq &&
+		s.HaveISN && seg.Seq == s.NextSeq && seg.Window == s.Window && seg.Window != 0 &&
+		p.KeepAliveUnacked == 0 && p.UnackedDataSince.IsZero() && p.FIN.IsZero() && s.FIN.IsZero() &&
+		(f.HandshakeDone() || f.Midstream)
 }
 
 // countKeepAlive counts the side's keepalive probe m; first says it was the side's
