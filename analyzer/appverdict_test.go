@@ -316,6 +316,16 @@ var appCases = []verdictCase{
 		check: answerMayBeLost(true, 77),
 	},
 	{
+		name: "stale_write_rst_lost_by_the_capture", file: "stale_after_close_rst_lost.pcap", client: "10.77.0.1:56184",
+		verdict: FINUnanswered, close: FINUnanswered, zeek: "S3",
+		why: "stale_after_close.pcap without the server's RST (its frame 11): the server's FIN (frame 8) is ACKed (9); the client's GET (frame 10, 1.502 s) after it is neither ACKed nor resent, and the server sends nothing more, in the 3.42 s to the capture's last packet (4.922 s): a live socket resends unacknowledged data within twice its retransmission timeout (RFC 6298: at least 1 s), so the client's socket was gone (the source shows the RST that reset it). The client sat in CLOSE_WAIT only until its write, 0.50 s: no close_wait_leak (an earlier build said 3.9 s, 'the client application never closed its socket', and raised one)",
+		check: func(t *testing.T, f *Flow) {
+			near(t, "stuck", f.Facts.Stuck, 0.501, 0.01)
+			hasEvidence(t, f, 10)
+			summarySays(t, f, "the client sent no FIN, and its data was neither ACKed nor resent in the 3.4 s until the capture ended, which no live socket does: the server most likely answered it with an RST the capture lost", "never closed its socket")
+		},
+	},
+	{
 		name: "answer_and_fins_lost_by_the_capture", file: "answer_and_fins_lost.pcap", client: "10.77.0.1:41160",
 		verdict: FINUnanswered, close: FINUnanswered, zeek: "S1",
 		why: "ping (frame 4), ACKed (5); then only the server's ACK of the client's FIN (frame 6, Seq=7 Ack=7: tshark's 'Previous segment not captured' and 'ACKed unseen segment'). The client's FIN stands at that ACK. The server's sequence numbers run 6 past anything of its in the file: it sent an answer or a FIN or both, lost by the capture, so the request is not unanswered and nothing shows the server in CLOSE_WAIT (the original, tcp/clean_close_server_first, holds its 5-byte answer and its FIN)",
@@ -329,11 +339,13 @@ var appCases = []verdictCase{
 }
 
 // TestAnswerLostByTheCaptureMakesNoFinding: answer_and_fins_lost.pcap,
-// lost_response_synack.pcap and lost_response_keepalive.pcap (above) show no request
-// left unanswered and no side in CLOSE_WAIT, so no finding says so (an earlier build
-// found a client_timeout in the last two: "the client gave up after 315 µs", "273 µs").
+// lost_response_synack.pcap, lost_response_keepalive.pcap and
+// stale_after_close_rst_lost.pcap (above) show no request left unanswered and no side
+// in CLOSE_WAIT, so no finding says so (an earlier build found a client_timeout in the
+// second and third: "the client gave up after 315 µs", "273 µs"; and a close_wait_leak
+// in the last).
 func TestAnswerLostByTheCaptureMakesNoFinding(t *testing.T) {
-	for _, name := range []string{"answer_and_fins_lost.pcap", "lost_response_synack.pcap", "lost_response_keepalive.pcap"} {
+	for _, name := range []string{"answer_and_fins_lost.pcap", "lost_response_synack.pcap", "lost_response_keepalive.pcap", "stale_after_close_rst_lost.pcap"} {
 		r := analyzeFiles(t, DefaultConfig(), filepath.Join("..", "testdata", "app", name))
 		for _, f := range r.Findings {
 			t.Errorf("%s: finding %s: %s", name, f.Kind, f.Summary)

@@ -222,7 +222,7 @@ func buildTrace(t *flowTrace, f *flows.Flow, end time.Time) {
 			switch {
 			case p.FINMayBeLost():
 				// Its FIN may be among what the capture lost: no CLOSE_WAIT shows.
-			case !finHeldBack(f, passive):
+			case !finHeldBack(f, passive) && !abandoned(f, passive, end):
 				add(passive, stCloseWait, a.FIN.Time(), peerFIN)
 			case p.UnackedDataSince.Time().After(a.FIN.Time()):
 				// Whether it closed does not show once its data went unacknowledged.

@@ -355,6 +355,27 @@ func resendsFailing(f *flows.Flow, d flows.Direction, end time.Time, cfg Config)
 	return f.AcksLost(d) || since.IsZero() || end.Sub(since) >= cfg.Idle
 }
 
+// abandoned says side d's last data was neither acknowledged nor resent, and the peer
+// sent nothing after it, though the capture went on past the moment a live socket
+// would have resent it: RFC 6298's retransmission timeout is at least 1 s (Linux's
+// 200 ms, or three round trips before the first sample), and NextRetryWithin allows
+// twice that and more. A socket stops resending only once it is gone: reset (by an RST
+// the capture lost) or its host gone.
+func abandoned(f *flows.Flow, d flows.Direction, end time.Time) bool {
+	side, peer := f.Side(d), f.Side(d.Other())
+	if side.UnackedDataSince.IsZero() || side.RetransRun > 0 || !side.FIN.IsZero() || !f.RST.Packet.IsZero() ||
+		peer.HaveAck && int32(side.NextSeq-peer.MaxAck) <= 0 || peer.Last.At > side.UnackedDataSince.At {
+		return false
+	}
+	rto := time.Second
+	if a, ok := rttTo(f, flows.FromClient); ok {
+		if b, ok := rttTo(f, flows.FromServer); ok {
+			rto = max(rto, 3*(a+b))
+		}
+	}
+	return end.Sub(side.UnackedDataSince.Time()) > flows.NextRetryWithin(rto)
+}
+
 // finHeldBack says side sent no FIN while retransmitting its own data that the peer
 // never acknowledged: a FIN its application's close() queued would wait behind that
 // data (Linux sends it once the congestion window, one segment after a timeout, has
@@ -867,6 +888,16 @@ func finUnanswered(f *flows.Flow, d flows.Direction, end time.Time, idle time.Du
 	default:
 		j.evidence = append(j.evidence, ev.at(closer.FINAcked, sideText(stuck, "client ACKs the FIN", "server ACKs the FIN")))
 		sum = sum.s("the ").s(stuck.String()).s("'s kernel ACKed the FIN ").d(closer.FINAcked.Time().Sub(closer.FIN.Time())).s(" later")
+	}
+	if abandoned(f, stuck, end) {
+		st := f.Side(stuck)
+		j.facts.Stuck = psecs(max(st.UnackedDataSince.Time().Sub(since), 0))
+		j.evidence = append(j.evidence, ev.at(st.UnackedDataSince, sideText(stuck, "client data never ACKed nor resent", "server data never ACKed nor resent")))
+		j.summary = sum.s("; the ").s(stuck.String()).s(" sent no FIN, and its data was neither ACKed nor resent in the ").
+			d(end.Sub(st.UnackedDataSince.Time())).s(" until the capture ended, which no live socket does: the ").s(d.String()).
+			s(" most likely answered it with an RST the capture lost (a kernel does so for data to a socket it has closed), which ended the ").
+			s(stuck.String()).s("'s socket, or the ").s(stuck.String()).s("'s host went away; so no CLOSE_WAIT shows past that data").String()
+		return j
 	}
 	if finHeldBack(f, stuck) {
 		sum = resends(sum.s("; the ").s(stuck.String()).s(" sent no FIN, but its own data was never ACKed: "), f, stuck, end, ev, &j)
