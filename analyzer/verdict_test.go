@@ -1005,6 +1005,17 @@ var tcpCases = []verdictCase{
 		},
 	},
 	{
+		name: "idle_open_keepalive_after_data_lost", file: "keepalive_after_data_lost.pcap", client: "10.77.0.1:41290",
+		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
+		why: "keepalive_answers_lost.pcap without the client's 5-byte ping (its frame 11): the server's ACK (frame 11 here) acknowledges 6, the client's own ACK (13) already has Seq=6, and its probes (18, 22, 25, 27, 29) have Seq=5, one below what the server acknowledged: keepalive probes, which tshark marks so (frame 18: 'TCP keep-alive segment') though the capture holds none of the client's bytes. So, as in the source: idle_open, 5 probes answered in the capture, the last 4 answers never reaching the client (its probes echo older timestamps); an earlier build said 'no keepalive seen' and raised a half_open_suspect",
+		check: func(t *testing.T, f *Flow) {
+			if f.Analysis.Client.KeepAlives != 5 {
+				t.Errorf("client keepalives %d, want 5", f.Analysis.Client.KeepAlives)
+			}
+			summarySays(t, f, "keepalive probes seen (client 5, server 0) and answered in the capture, but the last 4 answers to the client never reached it", "no keepalive")
+		},
+	},
+	{
 		name: "idle_open_keepalive_probes_lost_by_capture", file: "keepalive_probes_lost_by_capture.pcap", client: "10.77.0.1:41180",
 		verdict: IdleOpen, close: IdleOpen, zeek: "S1",
 		why: "idle_open_keepalive.pcap without any of the client's probes: the server's pure ACKs at 1.010, 2.034 and 3.058 s (frames 8-10; tshark: 'Duplicate ACK' #1-#3, Seq=6 Ack=6 Win=64, as its ACK in frame 5) each come after a silence of the whole connection of a second or more, acknowledge nothing new, change no window, and the client has nothing unacknowledged: nothing in the capture draws them, so they answer keepalive probes it lost. Silent since the client's ACK of the pong (frame 7, 0.0009 s) for 3.51 s: idle_open, with keepalive seen, so no half_open_suspect (an earlier build said 'no keepalive seen' and raised it)",

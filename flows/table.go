@@ -521,8 +521,11 @@ func (t *Table) track(f *Flow, seg *Segment) {
 
 	// Keepalive (Wireshark: at most one byte, one before the next expected sequence
 	// number, no SYN/FIN/RST): a probe that the peer should answer with an ACK.
+	// Where the capture lost the side's last bytes, the peer's acknowledgment says where
+	// its next byte is.
 	keepAlive := !syn && !fin && !rst && seg.PayloadLen <= 1 && s.HaveISN &&
-		seg.Seq == s.NextSeq-1 && (f.HandshakeDone() || f.Midstream)
+		(seg.Seq == s.NextSeq-1 || p.HaveAck && seqAfter(p.MaxAck, s.NextSeq) && seg.Seq == p.MaxAck-1) &&
+		(f.HandshakeDone() || f.Midstream)
 	if keepAlive {
 		notes |= NoteKeepAlive
 		idle := time.Duration(-1)

@@ -18,7 +18,7 @@ names=(
 	synack_lost_past_capture keepalive_answers_lost_nots syn_app_timeout
 	keepalive_probe_lost_by_capture zero_window_probe_lost_by_capture keepalive_midstream keepalive_midstream_answer_first
 	handshake_ack_lost_midstream rst_on_first_data_midstream rst_lost_past_capture_midstream handshake_ack_lost_by_capture
-	peer_restart peer_restart_ack_lost simultaneous_close keepalive_probes_lost_by_capture
+	peer_restart peer_restart_ack_lost simultaneous_close keepalive_probes_lost_by_capture keepalive_after_data_lost
 )
 [ $# -gt 0 ] && names=("$@")
 failed=()
