@@ -222,10 +222,8 @@ type Flow struct {
 	rolesByListener bool
 	// peerLost says the connection ended by the RST its own client sent from SYN-SENT
 	// (see held.go): a new SYN from it on this tuple drew the other side's challenge
-	// ACK, so it had lost this connection without closing it. synChallenged says this
-	// connection's first SYN drew such a challenge ACK for the one before it: its
-	// resend is no loss. (Both in the same padding.)
-	peerLost, synChallenged bool
+	// ACK, so it had lost this connection without closing it. (In the same padding.)
+	peerLost bool
 	// probesUnseen counts, for each side, the keepalive probes the capture lost and
 	// the peer's answers to them stand in for (see answersLostProbe; saturates). (In
 	// the same padding.)

@@ -26,12 +26,8 @@ type heldFlow struct {
 // holdReplaced holds f, just replaced by syn, when the SYN's receiver has state for f
 // that would answer the SYN with a challenge ACK; it reports whether it did.
 func (t *Table) holdReplaced(f *Flow, syn *Segment) bool {
-	recv := &f.Sides[FromServer]
-	if syn.Dst != f.Server {
-		recv = &f.Sides[FromClient]
-	}
 	c, s := &f.Sides[FromClient], &f.Sides[FromServer]
-	if f.closed || recv.Packets == 0 || finSent(c, s) && finSent(s, c) {
+	if f.closed || f.sideOf(syn.Dst).Packets == 0 || finSent(c, s) && finSent(s, c) {
 		// Reset, or the receiver never spoke: no state of its to answer. Or closed
 		// both ways: what is left is TIME_WAIT, which takes a new SYN beyond it
 		// (RFC 6191), and whose answer to an older one is no sign of a lost peer.
@@ -58,7 +54,6 @@ func (t *Table) toHeld(k tupleKey, f *Flow, seg *Segment, isSYN bool, at int64) 
 		// Not an answer to the new SYN (it would acknowledge it): the old connection's
 		// challenge ACK, or a segment of its still on the way.
 		h.challenge, h.challenged = seg.Ack, true
-		f.synChallenged = true
 	case seg.Src == f.Client && seg.Flags&FlagRST != 0 && (h.challenged && seg.Seq == h.challenge || seg.Seq == h.f.sideOf(seg.Src).NextSeq):
 		// The new connection's side answering the challenge ACK: it ends the old one.
 		// (At the old connection's next byte even when the capture lost the ACK: only
@@ -101,7 +96,3 @@ func (t *Table) releaseHeld(k tupleKey) {
 // the challenge ACK its new SYN on the tuple drew (see above): the client had lost this
 // connection without closing it, and it was half-open until then.
 func (f *Flow) PeerLost() bool { return f.peerLost }
-
-// SYNChallenged says the flow's first SYN drew a challenge ACK for the connection
-// before it on the tuple (see above), not an answer: a resend of it is no loss.
-func (f *Flow) SYNChallenged() bool { return f.synChallenged }
